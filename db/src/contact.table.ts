@@ -1,0 +1,14 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+export interface ContactsTable {
+  organization_id: string;
+  wa_id: string;
+  profile_name: string | null;
+  user_id: string | null;
+  first_seen_at: ColumnType<Date, Date | string, Date | string>;
+  last_seen_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type ContactRow = Selectable<ContactsTable>;
+export type NewContact = Insertable<ContactsTable>;

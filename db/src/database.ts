@@ -1,0 +1,17 @@
+import type { ContactsTable } from './contact.table';
+import type { CampaignAudienceTable, CampaignsTable } from './campaign.table';
+import type { MessageStatusEventsTable, MessagesTable } from './message.table';
+import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
+import type { AccountEventsTable, WebhookEventsTable } from './webhook-event.table';
+
+export interface Database {
+  organizations: OrganizationsTable;
+  phone_numbers: PhoneNumbersTable;
+  contacts: ContactsTable;
+  messages: MessagesTable;
+  message_status_events: MessageStatusEventsTable;
+  campaigns: CampaignsTable;
+  campaign_audience: CampaignAudienceTable;
+  account_events: AccountEventsTable;
+  webhook_events: WebhookEventsTable;
+}

@@ -1,0 +1,38 @@
+/** Base error of the db package. */
+export class DbError extends Error {
+  override name = 'DbError';
+}
+
+export class NotFoundError extends DbError {
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends DbError {
+  override name = 'ConflictError';
+}
+
+const TRANSIENT_CODES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '53300', // too_many_connections
+  '55P03', // lock_not_available
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+]);
+
+/**
+ * Whether an error from pg means "the database is unavailable right now"
+ * (retry the whole batch later) rather than "this data is bad".
+ */
+export function isTransientDbError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (TRANSIENT_CODES.has(code) || code.startsWith('08')) return true;
+    if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE ...
+  }
+  return /timeout exceeded when trying to connect|Connection terminated|connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+    error.message,
+  );
+}

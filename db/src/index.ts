@@ -1,0 +1,14 @@
+export * from './connection';
+export * from './database';
+export * from './errors';
+export * from './migrate';
+export * from './pg-safe';
+export * from './status-rank';
+export type * from './contact.table';
+export type * from './campaign.table';
+export type * from './message.table';
+export type * from './organization.table';
+export type * from './webhook-event.table';
+export * from './organization.repository';
+export * from './ingest.repository';
+export * from './webhook-event.repository';

@@ -1,0 +1,348 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './database';
+import { pgJson, pgText } from './pg-safe';
+import { statusRank } from './status-rank';
+import type { WebhookOutcome } from './webhook-event.table';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface ContactInput {
+  organizationId: string;
+  waId: string;
+  profileName: string | null;
+  userId: string | null;
+  seenAt: Date;
+}
+
+export interface InboundMessageInput {
+  organizationId: string;
+  wamid: string;
+  phoneNumberId: string;
+  contactWaId: string;
+  type: string;
+  body: string | null;
+  payload: unknown;
+  contextWamid: string | null;
+  occurredAt: Date;
+}
+
+export interface StatusEventInput {
+  organizationId: string;
+  wamid: string;
+  phoneNumberId: string;
+  status: string;
+  occurredAt: Date;
+  recipientId: string;
+  errorCode: number | null;
+  errorTitle: string | null;
+  bizOpaqueCallbackData: string | null;
+  /** Campaign named by biz_opaque_callback_data (`campaign:<uuid>`), if any. */
+  campaignId: string | null;
+  conversationId: string | null;
+  pricingCategory: string | null;
+  payload: unknown;
+}
+
+export interface AccountEventInput {
+  organizationId: string;
+  wabaId: string;
+  field: string;
+  /** Stable identity of the event, so a redelivery is recognised. */
+  eventKey: string;
+  event: string | null;
+  value: unknown;
+  occurredAt: Date;
+}
+
+export interface WebhookEventInput {
+  bodySha256: string;
+  organizationId: string | null;
+  appId: string | null;
+  sqsMessageId: string | null;
+  fields: string[];
+  outcome: WebhookOutcome;
+  error: string | null;
+  itemCounts: Record<string, number>;
+  rawBody: string;
+  receivedAt: Date;
+}
+
+export interface IngestBatch {
+  contacts: ContactInput[];
+  inbound: InboundMessageInput[];
+  statuses: StatusEventInput[];
+  accountEvents: AccountEventInput[];
+  webhookEvents: WebhookEventInput[];
+}
+
+export function emptyIngestBatch(): IngestBatch {
+  return { contacts: [], inbound: [], statuses: [], accountEvents: [], webhookEvents: [] };
+}
+
+export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch {
+  const merged = emptyIngestBatch();
+  for (const b of batches) {
+    merged.contacts.push(...b.contacts);
+    merged.inbound.push(...b.inbound);
+    merged.statuses.push(...b.statuses);
+    merged.accountEvents.push(...b.accountEvents);
+    merged.webhookEvents.push(...b.webhookEvents);
+  }
+  return merged;
+}
+
+/** One row per key; `pick` chooses between an existing row and a new one. */
+function dedupe<T>(rows: readonly T[], key: (row: T) => string, pick: (a: T, b: T) => T): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    const k = key(row);
+    const seen = byKey.get(k);
+    byKey.set(k, seen === undefined ? row : pick(seen, row));
+  }
+  return [...byKey.values()];
+}
+
+const first = <T>(a: T): T => a;
+const minDate = (a: Date | null, b: Date | null): Date | null =>
+  a === null ? b : b === null ? a : a <= b ? a : b;
+
+/** What the statuses of one batch say about one message, folded per wamid. */
+interface StatusSummary {
+  organizationId: string;
+  wamid: string;
+  phoneNumberId: string;
+  recipientId: string;
+  status: string;
+  occurredAt: Date;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+  failedAt: Date | null;
+  errorCode: number | null;
+  errorTitle: string | null;
+  bizOpaqueCallbackData: string | null;
+  campaignId: string | null;
+}
+
+/**
+ * Folds status events per wamid. Every timestamp is the earliest seen; a
+ * later stage implies the earlier ones (read implies delivered implies sent,
+ * since Meta skips `delivered` when a message is read at once).
+ */
+export function summarizeStatuses(events: readonly StatusEventInput[]): StatusSummary[] {
+  const byWamid = new Map<string, StatusSummary>();
+  for (const e of events) {
+    let s = byWamid.get(e.wamid);
+    if (!s) {
+      s = {
+        organizationId: e.organizationId,
+        wamid: e.wamid,
+        phoneNumberId: e.phoneNumberId,
+        recipientId: e.recipientId,
+        status: e.status,
+        occurredAt: e.occurredAt,
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        errorCode: null,
+        errorTitle: null,
+        bizOpaqueCallbackData: null,
+        campaignId: null,
+      };
+      byWamid.set(e.wamid, s);
+    }
+    if (statusRank(e.status) > statusRank(s.status)) s.status = e.status;
+    s.occurredAt = minDate(s.occurredAt, e.occurredAt)!;
+    const rank = statusRank(e.status);
+    if (e.status === 'failed') {
+      s.failedAt = minDate(s.failedAt, e.occurredAt);
+      s.errorCode ??= e.errorCode;
+      s.errorTitle ??= e.errorTitle;
+    } else if (rank >= 1) {
+      s.sentAt = minDate(s.sentAt, e.occurredAt);
+      if (rank >= 2) s.deliveredAt = minDate(s.deliveredAt, e.occurredAt);
+      if (rank >= 3) s.readAt = minDate(s.readAt, e.occurredAt);
+    }
+    s.bizOpaqueCallbackData ??= e.bizOpaqueCallbackData;
+    s.campaignId ??= e.campaignId;
+  }
+  return [...byWamid.values()];
+}
+
+export interface Conversation {
+  organizationId: string;
+  phoneNumberId: string;
+  contactWaId: string;
+}
+
+export interface IngestResult {
+  /** Conversations that received customer messages in this batch (new or redelivered). */
+  conversations: Conversation[];
+  /** Statements executed, for the benchmarks: constant per batch, not per item. */
+  statements: number;
+}
+
+/**
+ * Writes one batch with set-based, idempotent statements: at most one
+ * statement per table, whatever the number of items. Run it inside a
+ * transaction. Unique keys make a redelivery a no-op (apart from the audit
+ * row's delivery counter).
+ */
+export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promise<IngestResult> {
+  let statements = 0;
+
+  const contacts = dedupe(
+    batch.contacts,
+    (c) => `${c.organizationId}|${c.waId}`,
+    (a, b) => (b.seenAt >= a.seenAt ? { ...b, profileName: b.profileName ?? a.profileName } : a),
+  );
+  if (contacts.length > 0) {
+    statements++;
+    await sql`
+      insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at)
+      select o, w, p, u, s, s from unnest(
+        ${contacts.map((c) => c.organizationId)}::uuid[], ${contacts.map((c) => pgText(c.waId))}::text[],
+        ${contacts.map((c) => pgText(c.profileName))}::text[], ${contacts.map((c) => pgText(c.userId))}::text[],
+        ${contacts.map((c) => c.seenAt)}::timestamptz[]) as t(o, w, p, u, s)
+      on conflict (organization_id, wa_id) do update set
+        profile_name = case when excluded.last_seen_at >= contacts.last_seen_at
+          then coalesce(excluded.profile_name, contacts.profile_name)
+          else coalesce(contacts.profile_name, excluded.profile_name) end,
+        user_id = coalesce(excluded.user_id, contacts.user_id),
+        first_seen_at = least(contacts.first_seen_at, excluded.first_seen_at),
+        last_seen_at = greatest(contacts.last_seen_at, excluded.last_seen_at),
+        updated_at = now()
+    `.execute(db);
+  }
+
+  const inbound = dedupe(batch.inbound, (m) => m.wamid, first);
+  if (inbound.length > 0) {
+    statements++;
+    await sql`
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id,
+        type, body, payload, context_wamid, status, occurred_at)
+      select o, w, 'inbound', p, c, ty, b, pl::jsonb, cx, 'received', ts from unnest(
+        ${inbound.map((m) => m.organizationId)}::uuid[], ${inbound.map((m) => pgText(m.wamid))}::text[],
+        ${inbound.map((m) => pgText(m.phoneNumberId))}::text[], ${inbound.map((m) => pgText(m.contactWaId))}::text[],
+        ${inbound.map((m) => pgText(m.type))}::text[], ${inbound.map((m) => pgText(m.body))}::text[],
+        ${inbound.map((m) => pgJson(m.payload))}::text[], ${inbound.map((m) => pgText(m.contextWamid))}::text[],
+        ${inbound.map((m) => m.occurredAt)}::timestamptz[]) as t(o, w, p, c, ty, b, pl, cx, ts)
+      on conflict (wamid) do nothing
+    `.execute(db);
+  }
+
+  const events = dedupe(batch.statuses, (e) => `${e.wamid}|${e.status}|${e.occurredAt.getTime()}`, first);
+  const summaries = summarizeStatuses(events);
+  if (events.length > 0) {
+    statements += 3;
+    await sql`
+      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id,
+        error_code, error_title, biz_opaque_callback_data, conversation_id, pricing_category, payload)
+      select o, w, st, ts, r, ec, et, bo, cv, pc, pl::jsonb from unnest(
+        ${events.map((e) => e.organizationId)}::uuid[], ${events.map((e) => pgText(e.wamid))}::text[],
+        ${events.map((e) => pgText(e.status))}::text[], ${events.map((e) => e.occurredAt)}::timestamptz[],
+        ${events.map((e) => pgText(e.recipientId))}::text[], ${events.map((e) => e.errorCode)}::int[],
+        ${events.map((e) => pgText(e.errorTitle))}::text[], ${events.map((e) => pgText(e.bizOpaqueCallbackData))}::text[],
+        ${events.map((e) => pgText(e.conversationId))}::text[], ${events.map((e) => pgText(e.pricingCategory))}::text[],
+        ${events.map((e) => pgJson(e.payload))}::text[]) as t(o, w, st, ts, r, ec, et, bo, cv, pc, pl)
+      on conflict (wamid, status, occurred_at) do nothing
+    `.execute(db);
+
+    // A status may arrive before the sender recorded its message: the row is
+    // created from the status (upsert by wamid), never rejected.
+    await sql`
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, status,
+        occurred_at, sent_at, delivered_at, read_at, failed_at, error_code, error_title,
+        biz_opaque_callback_data, campaign_id)
+      select s.o, s.w, 'outbound', s.p, s.r, s.st, s.oc, s.sa, s.da, s.ra, s.fa, s.ec, s.et, s.bo, c.id
+      from unnest(
+        ${summaries.map((s) => s.organizationId)}::uuid[], ${summaries.map((s) => pgText(s.wamid))}::text[],
+        ${summaries.map((s) => pgText(s.phoneNumberId))}::text[], ${summaries.map((s) => pgText(s.recipientId))}::text[],
+        ${summaries.map((s) => pgText(s.status))}::text[], ${summaries.map((s) => s.occurredAt)}::timestamptz[],
+        ${summaries.map((s) => s.sentAt)}::timestamptz[], ${summaries.map((s) => s.deliveredAt)}::timestamptz[],
+        ${summaries.map((s) => s.readAt)}::timestamptz[], ${summaries.map((s) => s.failedAt)}::timestamptz[],
+        ${summaries.map((s) => s.errorCode)}::int[], ${summaries.map((s) => pgText(s.errorTitle))}::text[],
+        ${summaries.map((s) => pgText(s.bizOpaqueCallbackData))}::text[], ${summaries.map((s) => s.campaignId)}::uuid[]
+      ) as s(o, w, p, r, st, oc, sa, da, ra, fa, ec, et, bo, cid)
+      left join campaigns c on c.id = s.cid and c.organization_id = s.o
+      on conflict (wamid) do update set
+        status = case when wa_status_rank(excluded.status) > wa_status_rank(messages.status)
+          then excluded.status else messages.status end,
+        occurred_at = least(messages.occurred_at, excluded.occurred_at),
+        sent_at = least(messages.sent_at, excluded.sent_at),
+        delivered_at = least(messages.delivered_at, excluded.delivered_at),
+        read_at = least(messages.read_at, excluded.read_at),
+        failed_at = least(messages.failed_at, excluded.failed_at),
+        error_code = coalesce(messages.error_code, excluded.error_code),
+        error_title = coalesce(messages.error_title, excluded.error_title),
+        biz_opaque_callback_data = coalesce(messages.biz_opaque_callback_data, excluded.biz_opaque_callback_data),
+        campaign_id = coalesce(messages.campaign_id, excluded.campaign_id),
+        updated_at = now()
+      where messages.direction = 'outbound'
+    `.execute(db);
+
+    // The audience row mirrors its message: matched by wamid, or, before the
+    // sender recorded the wamid, by campaign and recipient.
+    await sql`
+      update campaign_audience a set
+        wamid = m.wamid, status = m.status, sent_at = m.sent_at, delivered_at = m.delivered_at,
+        read_at = m.read_at, failed_at = m.failed_at, error_code = m.error_code,
+        error_title = m.error_title, updated_at = now()
+      from messages m
+      where m.wamid = any(${summaries.map((s) => pgText(s.wamid))}::text[])
+        and m.campaign_id is not null
+        and a.campaign_id = m.campaign_id
+        and (a.wamid = m.wamid or (a.wamid is null and a.wa_id = m.contact_wa_id))
+    `.execute(db);
+  }
+
+  const accountEvents = dedupe(batch.accountEvents, (e) => e.eventKey, first);
+  if (accountEvents.length > 0) {
+    statements++;
+    await sql`
+      insert into account_events (organization_id, waba_id, field, event_key, event, value, occurred_at)
+      select o, wb, f, k, ev, v::jsonb, ts from unnest(
+        ${accountEvents.map((e) => e.organizationId)}::uuid[], ${accountEvents.map((e) => pgText(e.wabaId))}::text[],
+        ${accountEvents.map((e) => pgText(e.field))}::text[], ${accountEvents.map((e) => e.eventKey)}::text[],
+        ${accountEvents.map((e) => pgText(e.event))}::text[], ${accountEvents.map((e) => pgJson(e.value))}::text[],
+        ${accountEvents.map((e) => e.occurredAt)}::timestamptz[]) as t(o, wb, f, k, ev, v, ts)
+      on conflict (event_key) do nothing
+    `.execute(db);
+  }
+
+  const audits = dedupe(batch.webhookEvents, (w) => w.bodySha256, (_a, b) => b);
+  if (audits.length > 0) {
+    statements++;
+    await sql`
+      insert into webhook_events (body_sha256, organization_id, app_id, sqs_message_id, fields, outcome,
+        error, item_counts, raw_body, received_at)
+      select h, o, a, m, string_to_array(f, ','), oc, e, ic::jsonb, rb, ts from unnest(
+        ${audits.map((w) => w.bodySha256)}::text[], ${audits.map((w) => w.organizationId)}::uuid[],
+        ${audits.map((w) => pgText(w.appId))}::text[], ${audits.map((w) => w.sqsMessageId)}::text[],
+        ${audits.map((w) => pgText(w.fields.join(',')))}::text[], ${audits.map((w) => w.outcome)}::text[],
+        ${audits.map((w) => pgText(w.error))}::text[], ${audits.map((w) => JSON.stringify(w.itemCounts))}::text[],
+        ${audits.map((w) => pgText(w.rawBody))}::text[], ${audits.map((w) => w.receivedAt)}::timestamptz[]
+      ) as t(h, o, a, m, f, oc, e, ic, rb, ts)
+      on conflict (body_sha256) do update set
+        outcome = excluded.outcome,
+        error = excluded.error,
+        organization_id = coalesce(excluded.organization_id, webhook_events.organization_id),
+        item_counts = excluded.item_counts,
+        sqs_message_id = excluded.sqs_message_id,
+        last_processed_at = now(),
+        delivery_count = webhook_events.delivery_count + 1
+    `.execute(db);
+  }
+
+  const conversations = dedupe(
+    inbound.map((m) => ({
+      organizationId: m.organizationId,
+      phoneNumberId: m.phoneNumberId,
+      contactWaId: m.contactWaId,
+    })),
+    (c) => `${c.organizationId}|${c.phoneNumberId}|${c.contactWaId}`,
+    first,
+  );
+  return { conversations, statements };
+}

@@ -1,0 +1,50 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type MessageDirection = 'inbound' | 'outbound';
+type Timestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export interface MessagesTable {
+  id: Generated<number>;
+  organization_id: string;
+  wamid: string;
+  direction: MessageDirection;
+  phone_number_id: string | null;
+  contact_wa_id: string;
+  type: string | null;
+  body: string | null;
+  payload: unknown;
+  context_wamid: string | null;
+  /** Inbound: `received`. Outbound: the highest-ranked status seen (failed is terminal). */
+  status: string;
+  occurred_at: ColumnType<Date, Date | string, Date | string>;
+  sent_at: Timestamp;
+  delivered_at: Timestamp;
+  read_at: Timestamp;
+  failed_at: Timestamp;
+  error_code: number | null;
+  error_title: string | null;
+  biz_opaque_callback_data: string | null;
+  campaign_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type MessageUpdate = Updateable<MessagesTable>;
+
+export interface MessageStatusEventsTable {
+  id: Generated<number>;
+  organization_id: string;
+  wamid: string;
+  status: string;
+  occurred_at: ColumnType<Date, Date | string, never>;
+  recipient_id: string | null;
+  error_code: number | null;
+  error_title: string | null;
+  biz_opaque_callback_data: string | null;
+  conversation_id: string | null;
+  pricing_category: string | null;
+  payload: unknown;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+}
+export type MessageStatusEventRow = Selectable<MessageStatusEventsTable>;

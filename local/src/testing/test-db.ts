@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { Client } from 'pg';
+import { createDb, type Db } from '@waba/db';
+import { withDatabase } from '../services/postgres';
+
+export interface TestDatabase {
+  db: Db;
+  url: string;
+  name: string;
+  /** Empties every table (keeps the schema and the migration bookkeeping). */
+  reset(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through jest (jest/global-setup.ts)`);
+  return value;
+}
+
+/**
+ * A database of its own for one test file, cloned from the migrated template
+ * that jest's global setup prepared (cheaper than migrating per file).
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = requireEnv('TEST_PG_ADMIN_URL');
+  const template = requireEnv('TEST_PG_TEMPLATE');
+  const name = `waba_t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${template}`);
+        break;
+      } catch (error) {
+        // Two files cloning the template at the same instant: try again.
+        if (attempt >= 10 || !/being accessed by other users/.test(String(error))) throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const db = createDb({ connectionString: url, max: 10 });
+  return {
+    db,
+    url,
+    name,
+    async reset() {
+      await sql`
+        truncate webhook_events, account_events, campaign_audience, message_status_events,
+          messages, campaigns, contacts, phone_numbers, organizations restart identity cascade
+      `.execute(db);
+    },
+    async destroy() {
+      await db.destroy();
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
