@@ -1,0 +1,44 @@
+import type { GraphErrorKind } from './graph-errors';
+
+/** Base class of every error thrown by @waba/whatsapp. */
+export class WhatsAppError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WhatsAppError';
+  }
+}
+
+/** The body is not JSON or not a WhatsApp webhook envelope. */
+export class InvalidWebhookPayloadError extends WhatsAppError {
+  readonly issues: readonly string[];
+
+  constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidWebhookPayloadError';
+    this.issues = issues;
+  }
+}
+
+/** A Graph API call failed; `kind` tells the caller whether and how to retry. */
+export class GraphApiError extends WhatsAppError {
+  readonly httpStatus: number | undefined;
+  readonly code: number | undefined;
+  readonly kind: GraphErrorKind;
+  readonly fbtraceId: string | undefined;
+
+  constructor(args: {
+    message: string;
+    kind: GraphErrorKind;
+    httpStatus?: number;
+    code?: number;
+    fbtraceId?: string;
+    cause?: unknown;
+  }) {
+    super(args.message, { cause: args.cause });
+    this.name = 'GraphApiError';
+    this.kind = args.kind;
+    this.httpStatus = args.httpStatus;
+    this.code = args.code;
+    this.fbtraceId = args.fbtraceId;
+  }
+}

@@ -1,0 +1,10 @@
+export * from './webhook.schema';
+export { decodeWebhookPayload } from './decode-webhook';
+export { messageText } from './message-body';
+export { signPayload, verifySignature } from './signature';
+export { metaEscape } from './meta-json';
+export { classifyGraphError } from './graph-errors';
+export type { GraphErrorKind, GraphErrorClassification } from './graph-errors';
+export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError } from './errors';
+export { createLogger, REDACT_PATHS } from './logging';
+export type { Logger } from './logging';

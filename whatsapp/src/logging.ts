@@ -1,0 +1,53 @@
+import pino from 'pino';
+
+/**
+ * Paths redacted from every log line: credentials, and the customer content
+ * that must not reach logs at info level (bodies, names, raw payloads).
+ */
+export const REDACT_PATHS = [
+  'accessToken',
+  'appSecret',
+  'secret',
+  'secrets',
+  'token',
+  'verifyToken',
+  'authorization',
+  'headers.authorization',
+  'headers["x-hub-signature-256"]',
+  'signature',
+  'body',
+  'rawBody',
+  'payload',
+  'text',
+  'profileName',
+  '*.accessToken',
+  '*.appSecret',
+  '*.secret',
+  '*.secrets',
+  '*.token',
+  '*.verifyToken',
+  '*.authorization',
+  '*.body',
+  '*.rawBody',
+  '*.payload',
+  '*.text',
+];
+
+/**
+ * The one way this project makes a logger: JSON lines, synchronous writes
+ * (Lambda freezes the process after the response, so no async buffers or
+ * worker-thread transports), secrets redacted by path.
+ */
+export function createLogger(name: string, options: { level?: string } = {}): pino.Logger {
+  return pino(
+    {
+      name,
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+    },
+    pino.destination({ sync: true }),
+  );
+}
+
+export type Logger = pino.Logger;

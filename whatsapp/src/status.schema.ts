@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { unixTimestampSchema, webhookErrorSchema } from './common.schema';
+
+/** Known values; `status` itself stays a free string so new ones (e.g. `deleted`) still parse. */
+export const KNOWN_STATUSES = ['sent', 'delivered', 'read', 'failed', 'played', 'deleted'] as const;
+export type KnownStatus = (typeof KNOWN_STATUSES)[number];
+
+export const messageStatusSchema = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  timestamp: unixTimestampSchema,
+  recipient_id: z.string(),
+  recipient_type: z.string().optional(),
+  biz_opaque_callback_data: z.string().optional(),
+  conversation: z
+    .looseObject({
+      id: z.string(),
+      expiration_timestamp: unixTimestampSchema.optional(),
+      origin: z.looseObject({ type: z.string() }).optional(),
+    })
+    .optional(),
+  pricing: z
+    .looseObject({
+      billable: z.boolean().optional(),
+      pricing_model: z.string().optional(),
+      category: z.string().optional(),
+      type: z.string().optional(),
+    })
+    .optional(),
+  errors: z.array(webhookErrorSchema).optional(),
+});
+
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+
+export function parseStatus(item: unknown): z.ZodSafeParseResult<MessageStatus> {
+  return messageStatusSchema.safeParse(item);
+}
