@@ -8,3 +8,4 @@ export type { GraphErrorKind, GraphErrorClassification } from './graph-errors';
 export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError } from './errors';
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
+export * from './ingest-message';

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { INGEST_ATTRIBUTES as A, isSqsSafe, type ClaimCheckPointer } from '@waba/whatsapp';
+import type { RoutingAttributes } from './routing-attributes';
+
+/** Sends one message to the ingest queue. */
+export interface IngestQueue {
+  send(body: string, attributes: Record<string, string>): Promise<void>;
+}
+
+/** Keeps a payload too large for SQS. */
+export interface PayloadStore {
+  put(key: string, body: Buffer): Promise<{ bucket: string; key: string }>;
+}
+
+export interface EnqueueInput {
+  raw: Buffer;
+  text: string;
+  appId: string;
+  routing: RoutingAttributes;
+  receivedAt: Date;
+}
+
+export interface EnqueueResult {
+  sha256: string;
+  claimChecked: boolean;
+  bytes: number;
+}
+
+/** SQS counts a message attribute as its name, its type ('String') and its value. */
+function attributesBytes(attributes: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(attributes)) n += Buffer.byteLength(k) + 6 + Buffer.byteLength(v);
+  return n;
+}
+
+/**
+ * Builds the ingest message and sends it: the raw body as is, or base64 when
+ * it holds characters SQS refuses, or a claim-check pointer to S3 when body
+ * and attributes together pass `maxMessageBytes`.
+ */
+export async function enqueueWebhook(
+  input: EnqueueInput,
+  deps: { queue: IngestQueue; payloads: PayloadStore; maxMessageBytes: number },
+): Promise<EnqueueResult> {
+  const sha256 = createHash('sha256').update(input.raw).digest('hex');
+  const attributes: Record<string, string> = {
+    [A.appId]: input.appId,
+    [A.fields]: input.routing.fields.join(','),
+    [A.wabaIds]: input.routing.wabaIds.join(','),
+    [A.phoneNumberIds]: input.routing.phoneNumberIds.join(','),
+    [A.hasMessages]: String(input.routing.hasMessages),
+    [A.hasStatuses]: String(input.routing.hasStatuses),
+    [A.receivedAt]: input.receivedAt.toISOString(),
+    [A.bodySha256]: sha256,
+  };
+  // SQS refuses empty attribute values.
+  for (const [k, v] of Object.entries(attributes)) if (v === '') delete attributes[k];
+
+  let body = input.text;
+  if (!isSqsSafe(body)) {
+    body = input.raw.toString('base64');
+    attributes[A.bodyEncoding] = 'base64';
+  }
+  const size = Buffer.byteLength(body) + attributesBytes(attributes);
+  if (size <= deps.maxMessageBytes) {
+    await deps.queue.send(body, attributes);
+    return { sha256, claimChecked: false, bytes: input.raw.length };
+  }
+
+  const day = input.receivedAt.toISOString().slice(0, 10).replaceAll('-', '/');
+  const stored = await deps.payloads.put(`webhooks/${day}/${sha256}.json`, input.raw);
+  const pointer: ClaimCheckPointer = { s3: stored, bytes: input.raw.length };
+  delete attributes[A.bodyEncoding];
+  attributes[A.claimCheck] = 's3';
+  await deps.queue.send(JSON.stringify(pointer), attributes);
+  return { sha256, claimChecked: true, bytes: input.raw.length };
+}

@@ -1,0 +1,46 @@
+/** Base error of the receiver; `statusCode` is what Meta is answered. */
+export class ReceiverError extends Error {
+  override name = 'ReceiverError';
+  readonly statusCode: number = 500;
+}
+
+export class BadRequestError extends ReceiverError {
+  override name = 'BadRequestError';
+  override readonly statusCode = 400;
+}
+
+export class SignatureError extends ReceiverError {
+  override name = 'SignatureError';
+  override readonly statusCode = 401;
+}
+
+export class VerificationError extends ReceiverError {
+  override name = 'VerificationError';
+  override readonly statusCode = 403;
+}
+
+export class UnknownAppError extends ReceiverError {
+  override name = 'UnknownAppError';
+  override readonly statusCode = 404;
+}
+
+export class PayloadTooLargeError extends ReceiverError {
+  override name = 'PayloadTooLargeError';
+  override readonly statusCode = 413;
+}
+
+/** The payload could not be enqueued: Meta must retry, so never 2xx. */
+export class EnqueueError extends ReceiverError {
+  override name = 'EnqueueError';
+  override readonly statusCode = 503;
+}
+
+/** Secrets missing or unreadable: refuse everything rather than accept unsigned bodies. */
+export class ConfigurationError extends ReceiverError {
+  override name = 'ConfigurationError';
+  override readonly statusCode = 500;
+}
+
+export function statusCodeOf(error: unknown): number {
+  return error instanceof ReceiverError ? error.statusCode : 500;
+}

@@ -1,0 +1,6 @@
+export * from './apps';
+export * from './aws-adapters';
+export * from './enqueue';
+export * from './errors';
+export * from './receive';
+export * from './routing-attributes';

@@ -1,0 +1,112 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { verifySignature, type Logger } from '@waba/whatsapp';
+import type { AppConfig, AppRegistry } from './apps';
+import { enqueueWebhook, type IngestQueue, type PayloadStore } from './enqueue';
+import {
+  BadRequestError,
+  EnqueueError,
+  ReceiverError,
+  SignatureError,
+  UnknownAppError,
+  VerificationError,
+  statusCodeOf,
+} from './errors';
+import { extractRoutingAttributes } from './routing-attributes';
+
+export interface ReceiverDeps {
+  apps: AppRegistry;
+  queue: IngestQueue;
+  payloads: PayloadStore;
+  /** Body + attributes above this go to S3 (SQS: 1 MiB, older queues 256 KiB). */
+  maxMessageBytes: number;
+  logger: Logger;
+  clock: () => Date;
+}
+
+type Result = APIGatewayProxyStructuredResultV2;
+
+const text = (statusCode: number, body: string): Result => ({
+  statusCode,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body,
+});
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Meta's subscription check: echo `hub.challenge` when the verify token matches. */
+function answerChallenge(event: APIGatewayProxyEventV2, app: AppConfig): Result {
+  const q = event.queryStringParameters ?? {};
+  const token = q['hub.verify_token'];
+  if (q['hub.mode'] !== 'subscribe' || token === undefined || !sameString(token, app.verifyToken)) {
+    throw new VerificationError('verify token mismatch or hub.mode is not subscribe');
+  }
+  return text(200, q['hub.challenge'] ?? '');
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  return event.headers?.[name] ?? Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+}
+
+async function receive(event: APIGatewayProxyEventV2, app: AppConfig, deps: ReceiverDeps): Promise<Result> {
+  const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (!verifySignature(raw, header(event, 'x-hub-signature-256'), app.secrets)) {
+    throw new SignatureError('missing or invalid X-Hub-Signature-256');
+  }
+  let textBody: string;
+  let payload: unknown;
+  try {
+    textBody = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    payload = JSON.parse(textBody);
+  } catch {
+    throw new BadRequestError('body is not UTF-8 JSON');
+  }
+  if (typeof payload !== 'object' || payload === null || (payload as { object?: unknown }).object !== 'whatsapp_business_account') {
+    throw new BadRequestError('body is not a whatsapp_business_account webhook');
+  }
+  const routing = extractRoutingAttributes(payload as Record<string, unknown>);
+  let result;
+  try {
+    result = await enqueueWebhook(
+      { raw, text: textBody, appId: app.appId, routing, receivedAt: deps.clock() },
+      deps,
+    );
+  } catch (cause) {
+    throw new EnqueueError('could not enqueue the webhook', { cause });
+  }
+  deps.logger.info(
+    { appId: app.appId, sha256: result.sha256, bytes: result.bytes, claimChecked: result.claimChecked, fields: routing.fields },
+    'webhook enqueued',
+  );
+  return text(200, 'EVENT_RECEIVED');
+}
+
+/**
+ * API Gateway HTTP API (v2) event → result. GET answers Meta's verification
+ * challenge; POST verifies the signature over the raw bytes, then enqueues
+ * the raw body. Errors map to a status in one place: 401 bad signature, 400
+ * not a webhook, 403 verify token, 404 unknown app, 5xx when the payload was
+ * not enqueued, so Meta retries.
+ */
+export async function handleWebhookRequest(event: APIGatewayProxyEventV2, deps: ReceiverDeps): Promise<Result> {
+  const method = event.requestContext?.http?.method ?? 'GET';
+  const appId = event.pathParameters?.appId;
+  try {
+    const app = await deps.apps.get(appId);
+    if (!app) throw new UnknownAppError(`unknown app ${appId ?? '(default)'}`);
+    if (method === 'GET') return answerChallenge(event, app);
+    if (method === 'POST') return await receive(event, app, deps);
+    return text(405, 'method not allowed');
+  } catch (error) {
+    const statusCode = statusCodeOf(error);
+    const log = { err: error, method, appId, statusCode };
+    if (statusCode >= 500) deps.logger.error(log, 'webhook not accepted');
+    else deps.logger.warn({ ...log, err: undefined, reason: (error as Error).message }, 'webhook rejected');
+    const message = error instanceof ReceiverError && statusCode < 500 ? error.message : 'temporarily unavailable, retry';
+    return text(statusCode, message);
+  }
+}
