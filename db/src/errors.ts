@@ -26,13 +26,14 @@ const TRANSIENT_CODES = new Set([
  * (retry the whole batch later) rather than "this data is bad".
  */
 export function isTransientDbError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Not `instanceof Error`: errors from Node's core may come from another realm (jest's vm).
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (TRANSIENT_CODES.has(code) || code.startsWith('08')) return true;
     if (/^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE ...
   }
   return /timeout exceeded when trying to connect|Connection terminated|connection terminated|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
-    error.message,
+    typeof message === 'string' ? message : '',
   );
 }

@@ -192,19 +192,29 @@ export interface IngestResult {
 export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promise<IngestResult> {
   let statements = 0;
 
+  // Per contact: the profile of the latest sighting, and the span of all sightings.
   const contacts = dedupe(
-    batch.contacts,
+    batch.contacts.map((c) => ({ ...c, firstSeenAt: c.seenAt })),
     (c) => `${c.organizationId}|${c.waId}`,
-    (a, b) => (b.seenAt >= a.seenAt ? { ...b, profileName: b.profileName ?? a.profileName } : a),
+    (a, b) => {
+      const [older, newer] = b.seenAt >= a.seenAt ? [a, b] : [b, a];
+      return {
+        ...newer,
+        profileName: newer.profileName ?? older.profileName,
+        userId: newer.userId ?? older.userId,
+        firstSeenAt: minDate(a.firstSeenAt, b.firstSeenAt)!,
+      };
+    },
   );
   if (contacts.length > 0) {
     statements++;
     await sql`
       insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at)
-      select o, w, p, u, s, s from unnest(
+      select o, w, p, u, f, s from unnest(
         ${contacts.map((c) => c.organizationId)}::uuid[], ${contacts.map((c) => pgText(c.waId))}::text[],
         ${contacts.map((c) => pgText(c.profileName))}::text[], ${contacts.map((c) => pgText(c.userId))}::text[],
-        ${contacts.map((c) => c.seenAt)}::timestamptz[]) as t(o, w, p, u, s)
+        ${contacts.map((c) => c.firstSeenAt)}::timestamptz[], ${contacts.map((c) => c.seenAt)}::timestamptz[]
+      ) as t(o, w, p, u, f, s)
       on conflict (organization_id, wa_id) do update set
         profile_name = case when excluded.last_seen_at >= contacts.last_seen_at
           then coalesce(excluded.profile_name, contacts.profile_name)

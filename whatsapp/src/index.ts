@@ -9,3 +9,4 @@ export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError } from './erro
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
+export type * from './answer-job';

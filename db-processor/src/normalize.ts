@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import {
+  isMessagesField,
+  messageText,
+  parseContact,
+  parseInboundMessage,
+  parseStatus,
+  type WebhookPayload,
+} from '@waba/whatsapp';
+
+/** A row waiting for its organization: routed by phone number, else by WABA. */
+interface Routed {
+  phoneNumberId: string | null;
+  wabaId: string;
+}
+
+export interface PendingContact extends Routed {
+  waId: string;
+  profileName: string | null;
+  userId: string | null;
+  seenAt: Date;
+}
+
+export interface PendingInbound extends Routed {
+  phoneNumberId: string;
+  wamid: string;
+  contactWaId: string;
+  type: string;
+  body: string | null;
+  payload: unknown;
+  contextWamid: string | null;
+  occurredAt: Date;
+}
+
+export interface PendingStatus extends Routed {
+  phoneNumberId: string;
+  wamid: string;
+  status: string;
+  occurredAt: Date;
+  recipientId: string;
+  errorCode: number | null;
+  errorTitle: string | null;
+  bizOpaqueCallbackData: string | null;
+  campaignId: string | null;
+  conversationId: string | null;
+  pricingCategory: string | null;
+  payload: unknown;
+}
+
+export interface PendingAccountEvent extends Routed {
+  field: string;
+  eventKey: string;
+  event: string | null;
+  value: unknown;
+  occurredAt: Date;
+}
+
+export interface NormalizedWebhook {
+  fields: string[];
+  contacts: PendingContact[];
+  inbound: PendingInbound[];
+  statuses: PendingStatus[];
+  accountEvents: PendingAccountEvent[];
+  /** Items that could not be read, with where and why; the raw payload keeps them. */
+  invalid: string[];
+}
+
+const CAMPAIGN_REF = /^campaign:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/** `campaign:<uuid>` in biz_opaque_callback_data names the campaign a message belongs to. */
+export function campaignIdOf(bizOpaque: string | undefined | null): string | null {
+  const match = bizOpaque ? CAMPAIGN_REF.exec(bizOpaque.trim()) : null;
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+function unixToDate(value: string | undefined, fallback: Date): Date {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11 ? new Date(seconds * 1000) : fallback;
+}
+
+const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
+  issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
+
+/**
+ * Turns one webhook into rows: every entry, every change, every message,
+ * status, contact and account event. A malformed item is skipped and
+ * reported; its neighbours are kept.
+ */
+export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): NormalizedWebhook {
+  const out: NormalizedWebhook = { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+  const fields = new Set<string>();
+
+  payload.entry.forEach((entry, e) => {
+    const wabaId = entry.id;
+    entry.changes.forEach((change, c) => {
+      fields.add(change.field);
+      const where = `entry[${e}].changes[${c}]`;
+      if (!isMessagesField(change)) {
+        const value = change.value as Record<string, unknown>;
+        const occurredAt = unixToDate(entry.time, receivedAt);
+        out.accountEvents.push({
+          phoneNumberId: null,
+          wabaId,
+          field: change.field,
+          eventKey: createHash('sha256')
+            .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
+            .digest('hex'),
+          event: typeof value.event === 'string' ? value.event : typeof value.decision === 'string' ? value.decision : null,
+          value,
+          occurredAt,
+        });
+        return;
+      }
+      const value = change.value;
+      const phoneNumberId = value.metadata.phone_number_id;
+      const lastSeen = new Map<string, Date>();
+
+      (value.messages ?? []).forEach((item, i) => {
+        const parsed = parseInboundMessage(item);
+        if (!parsed.success) {
+          out.invalid.push(`${where}.value.messages[${i}]: ${describe(parsed.error.issues)}`);
+          return;
+        }
+        const m = parsed.data;
+        const occurredAt = unixToDate(m.timestamp, receivedAt);
+        if ((lastSeen.get(m.from) ?? 0) < occurredAt) lastSeen.set(m.from, occurredAt);
+        out.inbound.push({
+          phoneNumberId,
+          wabaId,
+          wamid: m.id,
+          contactWaId: m.from,
+          type: m.type,
+          body: messageText(m),
+          payload: item,
+          contextWamid: m.context?.id ?? null,
+          occurredAt,
+        });
+      });
+
+      (value.contacts ?? []).forEach((item, i) => {
+        const parsed = parseContact(item);
+        if (!parsed.success) {
+          out.invalid.push(`${where}.value.contacts[${i}]: ${describe(parsed.error.issues)}`);
+          return;
+        }
+        const contact = parsed.data;
+        out.contacts.push({
+          phoneNumberId,
+          wabaId,
+          waId: contact.wa_id,
+          profileName: contact.profile?.name ?? null,
+          userId: contact.user_id ?? null,
+          seenAt: lastSeen.get(contact.wa_id) ?? receivedAt,
+        });
+      });
+
+      (value.statuses ?? []).forEach((item, i) => {
+        const parsed = parseStatus(item);
+        if (!parsed.success) {
+          out.invalid.push(`${where}.value.statuses[${i}]: ${describe(parsed.error.issues)}`);
+          return;
+        }
+        const s = parsed.data;
+        const error = s.errors?.[0];
+        out.statuses.push({
+          phoneNumberId,
+          wabaId,
+          wamid: s.id,
+          status: s.status,
+          occurredAt: unixToDate(s.timestamp, receivedAt),
+          recipientId: s.recipient_id,
+          errorCode: typeof error?.code === 'number' ? error.code : null,
+          errorTitle: error ? (error.title ?? error.message ?? null) : null,
+          bizOpaqueCallbackData: s.biz_opaque_callback_data ?? null,
+          campaignId: campaignIdOf(s.biz_opaque_callback_data),
+          conversationId: s.conversation?.id ?? null,
+          pricingCategory: s.pricing?.category ?? null,
+          payload: item,
+        });
+      });
+
+      // Value-level errors (a problem Meta reports about the number or the
+      // webhook itself) are account events of the number's organization.
+      (value.errors ?? []).forEach((item) => {
+        out.accountEvents.push({
+          phoneNumberId,
+          wabaId,
+          field: 'messages.errors',
+          eventKey: createHash('sha256').update(JSON.stringify([wabaId, phoneNumberId, item])).digest('hex'),
+          event: 'error',
+          value: item,
+          occurredAt: receivedAt,
+        });
+      });
+    });
+  });
+  out.fields = [...fields];
+  return out;
+}

@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import {
+  findRoutes,
+  emptyIngestBatch,
+  isTransientDbError,
+  mergeIngestBatches,
+  writeIngestBatch,
+  type Conversation,
+  type Db,
+  type IngestBatch,
+} from '@waba/db';
+import { decodeWebhookPayload, InvalidWebhookPayloadError, type Logger } from '@waba/whatsapp';
+import type { AnswerQueue } from './answer-queue';
+import { TransientBatchError } from './errors';
+import { normalizeWebhook } from './normalize';
+import type { RawWebhook } from './read-record';
+import { routeWebhook, routingKeys, type ParsedInput } from './route';
+
+export interface ProcessorDeps {
+  db: Db;
+  answers: AnswerQueue;
+  logger: Logger;
+  /** Debounce of answer jobs when the organization sets none. */
+  answerDelaySeconds: number;
+}
+
+export interface ProcessResult {
+  /** Ids of the webhooks that failed on their own (retry them; the rest committed). */
+  failed: string[];
+  conversations: Conversation[];
+  /** SQL statements of the batch transaction (not counting BEGIN/COMMIT). */
+  statements: number;
+}
+
+type Prepared = ParsedInput & { id: string; rejected?: string };
+
+const NOTHING = { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+
+function prepare(w: RawWebhook): Prepared {
+  const audit = {
+    bodySha256: createHash('sha256').update(w.raw).digest('hex'),
+    appId: w.appId,
+    sqsMessageId: w.sqsMessageId,
+    rawBody: w.raw,
+    receivedAt: w.receivedAt,
+  };
+  try {
+    return { id: w.id, audit, normalized: normalizeWebhook(decodeWebhookPayload(w.raw), w.receivedAt) };
+  } catch (error) {
+    if (!(error instanceof InvalidWebhookPayloadError)) throw error;
+    return { id: w.id, audit, normalized: NOTHING, rejected: [error.message, ...error.issues.slice(0, 20)].join('\n') };
+  }
+}
+
+/** One transaction for a set of webhooks: route, then the set-based writes. */
+async function writeAll(db: Db, inputs: readonly Prepared[]): Promise<{ conversations: Conversation[]; statements: number }> {
+  return db.transaction().execute(async (trx) => {
+    const keys = routingKeys(inputs);
+    const routes = await findRoutes(trx, keys.phoneNumberIds, keys.wabaIds);
+    const batches: IngestBatch[] = inputs.map((input) => {
+      if (input.rejected === undefined) return routeWebhook(input, routes);
+      const audit = { ...input.audit, fields: [], organizationId: null, itemCounts: {} };
+      return { ...emptyIngestBatch(), webhookEvents: [{ ...audit, outcome: 'rejected', error: input.rejected }] };
+    });
+    const result = await writeIngestBatch(trx, mergeIngestBatches(batches));
+    return { conversations: result.conversations, statements: result.statements + 1 };
+  });
+}
+
+async function scheduleAnswers(conversations: readonly Conversation[], deps: ProcessorDeps): Promise<void> {
+  if (conversations.length === 0) return;
+  const orgIds = [...new Set(conversations.map((c) => c.organizationId))];
+  const rows = await deps.db
+    .selectFrom('organizations')
+    .select(['id', sql<string | null>`settings->>'answerDebounceSeconds'`.as('debounce')])
+    .where('id', 'in', orgIds)
+    .execute();
+  const delay = new Map(rows.map((r) => [r.id, r.debounce === null ? deps.answerDelaySeconds : Number(r.debounce)]));
+  const enqueuedAt = new Date().toISOString();
+  await deps.answers.enqueue(
+    conversations.map((c) => ({ job: { ...c, enqueuedAt }, delaySeconds: delay.get(c.organizationId) ?? deps.answerDelaySeconds })),
+  );
+}
+
+/**
+ * Stores a batch of raw webhooks.
+ * 1. Parse and normalize each; an unparseable one becomes a `rejected` audit row.
+ * 2. Write all of them in one transaction with a fixed number of statements.
+ * 3. If that fails because the database is unavailable, throw: the whole batch retries.
+ *    If it fails because of some record's data, write each record alone, so the
+ *    good ones commit and only the failing ones are reported.
+ * 4. After commit, schedule one answer job per conversation with customer messages.
+ */
+export async function processWebhooks(webhooks: readonly RawWebhook[], deps: ProcessorDeps): Promise<ProcessResult> {
+  const prepared = webhooks.map(prepare);
+  const failed: string[] = [];
+  let conversations: Conversation[] = [];
+  let statements = 0;
+  try {
+    ({ conversations, statements } = await writeAll(deps.db, prepared));
+  } catch (error) {
+    if (isTransientDbError(error)) throw new TransientBatchError('database unavailable', { cause: error });
+    deps.logger.warn({ err: error, size: prepared.length }, 'batch write failed, isolating records');
+    for (const input of prepared) {
+      try {
+        const one = await writeAll(deps.db, [input]);
+        conversations.push(...one.conversations);
+        statements += one.statements;
+      } catch (recordError) {
+        failed.push(input.id);
+        deps.logger.error({ err: recordError, id: input.id, sha256: input.audit.bodySha256 }, 'record failed on its own');
+      }
+    }
+  }
+  await scheduleAnswers(conversations, deps);
+  return { failed, conversations, statements };
+}

@@ -1,0 +1,13 @@
+/**
+ * The contract between the processor and the answer worker: one job per
+ * conversation that received customer messages. The worker answers every
+ * unanswered customer message of the conversation, so duplicate jobs are
+ * harmless.
+ */
+export interface AnswerJob {
+  organizationId: string;
+  phoneNumberId: string;
+  contactWaId: string;
+  /** When the processor committed the customer messages (ISO 8601). */
+  enqueuedAt: string;
+}
