@@ -10,6 +10,7 @@ import { startSqsEmulator, type SqsEmulatorHandle } from '../local/src/services/
  * the test workers through environment variables.
  */
 export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started: Array<{ stop(): Promise<void> }> = [];
   let adminUrl: string;
   if (process.env.DATABASE_URL) {

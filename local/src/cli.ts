@@ -1,0 +1,199 @@
+// The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import pino from 'pino';
+import {
+  countWebhookEventsByOutcome,
+  createDb,
+  listOrganizations,
+  listWebhookEvents,
+  upsertOrganization,
+  type Db,
+} from '@waba/db';
+import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
+import { loadConfig } from './config';
+import { sqsClient } from './services/queues';
+import { readStackState } from './stack-state';
+
+const USAGE = `usage: npm run cli -- <command>
+  org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
+  org list
+  dlq list   [--queue ingest|answer] [--max 50]
+  dlq redrive [--queue ingest|answer]     move dead-lettered messages back to their queue
+  webhooks stats                          audit rows by outcome
+  webhooks list [--outcome processed|unrouted|rejected] [--limit 20]
+  webhooks replay-unrouted                reprocess unrouted payloads (after registering their organization)
+Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
+INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL (e.g. in AWS).`;
+
+interface Target {
+  databaseUrl?: string;
+  sqs?: SQSClient;
+  queues: Record<'ingest' | 'answer', { url?: string; dlqUrl?: string }>;
+}
+
+function target(): Target {
+  const env = process.env;
+  const state = readStackState(loadConfig().config.stateFile);
+  if (state && !env.DATABASE_URL) {
+    return {
+      databaseUrl: state.databaseUrl,
+      sqs: sqsClient({ endpoint: state.awsEndpoint, region: state.region }),
+      queues: {
+        ingest: { url: state.ingestQueueUrl, dlqUrl: state.ingestDlqUrl },
+        answer: { url: state.answerQueueUrl, dlqUrl: state.answerDlqUrl },
+      },
+    };
+  }
+  return {
+    databaseUrl: env.DATABASE_URL,
+    sqs: new SQSClient({}),
+    queues: {
+      ingest: { url: env.INGEST_QUEUE_URL, dlqUrl: env.INGEST_DLQ_URL },
+      answer: { url: env.ANSWER_QUEUE_URL, dlqUrl: env.ANSWER_DLQ_URL },
+    },
+  };
+}
+
+function flag(args: string[], name: string, fallback?: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+function required(args: string[], name: string): string {
+  const value = flag(args, name);
+  if (!value) throw new Error(`--${name} is required\n${USAGE}`);
+  return value;
+}
+
+async function withDb<T>(t: Target, fn: (db: Db) => Promise<T>): Promise<T> {
+  if (!t.databaseUrl) throw new Error('no database: start the local stack or set DATABASE_URL');
+  const db = createDb({ connectionString: t.databaseUrl, max: 2 });
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function queueOf(t: Target, args: string[]): { url: string; dlqUrl: string; name: string } {
+  const name = flag(args, 'queue', 'ingest') as 'ingest' | 'answer';
+  const q = t.queues[name];
+  if (!q?.url || !q.dlqUrl) throw new Error(`queue "${name}" unknown: start the local stack or set its URLs`);
+  return { url: q.url, dlqUrl: q.dlqUrl, name };
+}
+
+/** Reads (without consuming) up to `max` DLQ messages: each is made visible again at once. */
+async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Message[]> {
+  const seen = new Map<string, Message>();
+  for (let round = 0; round < 5 && seen.size < max; round++) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'], VisibilityTimeout: 5, WaitTimeSeconds: 0 }),
+    );
+    if (!r.Messages?.length) break;
+    for (const m of r.Messages) seen.set(m.MessageId!, m);
+  }
+  for (const m of seen.values()) {
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+  }
+  return [...seen.values()].slice(0, max);
+}
+
+export async function runCli(args: string[], out: (line: string) => void = console.log): Promise<void> {
+  const [group, command] = args;
+  const t = target();
+  switch (`${group} ${command}`) {
+    case 'org add': {
+      const org = await withDb(t, (db) =>
+        upsertOrganization(db, {
+          name: required(args, 'name'),
+          slug: required(args, 'slug'),
+          phoneNumbers: [
+            {
+              phoneNumberId: required(args, 'phone-number-id'),
+              wabaId: required(args, 'waba-id'),
+              displayPhoneNumber: flag(args, 'display-phone') ?? null,
+              appId: flag(args, 'app-id') ?? null,
+            },
+          ],
+        }),
+      );
+      out(`organization ${org.slug} (${org.id}): ${org.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(', ')}`);
+      return;
+    }
+    case 'org list': {
+      const orgs = await withDb(t, listOrganizations);
+      for (const o of orgs) out(`${o.slug}\t${o.id}\t${o.name}\t${o.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(',')}`);
+      if (orgs.length === 0) out('no organizations');
+      return;
+    }
+    case 'dlq list': {
+      const q = queueOf(t, args);
+      const messages = await peek(t.sqs!, q.dlqUrl, Number(flag(args, 'max', '50')));
+      for (const m of messages) {
+        const a = (k: string) => m.MessageAttributes?.[k]?.StringValue ?? '-';
+        out(`${m.MessageId}\treceives=${m.Attributes?.ApproximateReceiveCount}\treceived_at=${a('received_at')}\tfields=${a('fields')}\tsha256=${a('body_sha256')}\tbytes=${Buffer.byteLength(m.Body ?? '')}`);
+      }
+      out(`${messages.length} message(s) in the ${q.name} DLQ`);
+      return;
+    }
+    case 'dlq redrive': {
+      const q = queueOf(t, args);
+      let moved = 0;
+      for (;;) {
+        const r = await t.sqs!.send(new ReceiveMessageCommand({ QueueUrl: q.dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+        if (!r.Messages?.length) break;
+        for (const m of r.Messages) {
+          // Send first, then delete: a crash in between duplicates (harmless) rather than loses.
+          await t.sqs!.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: m.Body, MessageAttributes: m.MessageAttributes }));
+          await t.sqs!.send(new DeleteMessageCommand({ QueueUrl: q.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+          moved++;
+        }
+      }
+      out(`moved ${moved} message(s) from the ${q.name} DLQ back to its queue`);
+      return;
+    }
+    case 'webhooks stats': {
+      const rows = await withDb(t, countWebhookEventsByOutcome);
+      for (const r of rows) out(`${r.outcome}\t${r.count}`);
+      if (rows.length === 0) out('no webhooks stored yet');
+      return;
+    }
+    case 'webhooks list': {
+      const outcome = flag(args, 'outcome') as 'processed' | 'unrouted' | 'rejected' | undefined;
+      const rows = await withDb(t, (db) => listWebhookEvents(db, { outcome, limit: Number(flag(args, 'limit', '20')) }));
+      for (const r of rows) out(`${r.id}\t${r.received_at.toISOString()}\t${r.outcome}\t${r.fields.join(',')}\t${(r.error ?? '').split('\n')[0]}`);
+      return;
+    }
+    case 'webhooks replay-unrouted': {
+      const result = await withDb(t, (db) =>
+        replayUnrouted({
+          db,
+          answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
+          logger: pino({ level: 'warn' }),
+          answerDelaySeconds: Number(process.env.ANSWER_DELAY_SECONDS ?? 2),
+        }),
+      );
+      out(`replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.failed.length} failed`);
+      return;
+    }
+    default:
+      out(USAGE);
+      if (group) process.exitCode = 2;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

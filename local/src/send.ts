@@ -1,0 +1,101 @@
+// The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { existsSync, readFileSync } from 'node:fs';
+import { metaEscape, signPayload } from '@waba/whatsapp';
+import {
+  ALL_MESSAGE_TYPES,
+  accountUpdateEntry,
+  messagesEntry,
+  qualityUpdateEntry,
+  status,
+  templateStatusEntry,
+  textMessage,
+  wamid,
+  webhookPayload,
+} from '@waba/whatsapp/testing';
+import { loadConfig } from './config';
+import { readStackState } from './stack-state';
+
+const USAGE = `usage: npm run send -- <sample> [options]
+samples:
+  text [words...]        a customer text message (default: "hello")
+  all-types              one message of every type in one POST
+  status <wamid> <sent|delivered|read|failed>
+  template-status        a template status update (routed by WABA id)
+  quality                a phone number quality update
+  account                an account update
+  <file.json>            a payload of your own (sent as is, signed)
+options:
+  --from <wa_id>         the customer (default 16505551234)
+  --app <appId>          post to /webhook/<appId> (signs with WHATSAPP_APPS' secret for it)
+  --unsigned             send without a signature (expect 401)
+  --url <base url>       the stack (default: the running stack, else http://127.0.0.1:$PORT)`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const [value] = args.splice(i, 2).slice(1);
+  return value;
+}
+
+function samplePayload(kind: string, rest: string[], from: string, phoneNumberId: string, wabaId: string): string {
+  const entry = (o: Parameters<typeof messagesEntry>[0]) => messagesEntry({ phoneNumberId, wabaId, ...o });
+  let payload: object;
+  switch (kind) {
+    case 'text':
+      payload = webhookPayload({ entries: [entry({ messages: [textMessage({ from, body: rest.join(' ') || 'hello' })] })] });
+      break;
+    case 'all-types':
+      payload = webhookPayload({ entries: [entry({ messages: ALL_MESSAGE_TYPES.map((f) => ({ ...f.message, from, id: wamid(from) })) })] });
+      break;
+    case 'status':
+      payload = webhookPayload({
+        entries: [entry({ statuses: [status({ id: rest[0] ?? wamid(from), status: rest[1] ?? 'delivered', recipientId: from })] })],
+      });
+      break;
+    case 'template-status':
+      payload = webhookPayload({ entries: [templateStatusEntry({ wabaId, event: 'APPROVED', templateId: '1234', templateName: 'order_update' })] });
+      break;
+    case 'quality':
+      payload = webhookPayload({ entries: [qualityUpdateEntry({ wabaId })] });
+      break;
+    case 'account':
+      payload = webhookPayload({ entries: [accountUpdateEntry({ wabaId })] });
+      break;
+    default:
+      if (!existsSync(kind)) throw new Error(`unknown sample "${kind}"\n${USAGE}`);
+      return readFileSync(kind, 'utf8');
+  }
+  // Meta's wire form: non-ASCII as \uXXXX and "/" as "\/". The signature is over these bytes.
+  return metaEscape(JSON.stringify(payload));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
+  const { config } = loadConfig();
+  const from = option(args, '--from') ?? '16505551234';
+  const appId = option(args, '--app');
+  const unsigned = args.includes('--unsigned') ? args.splice(args.indexOf('--unsigned'), 1).length > 0 : false;
+  const base = option(args, '--url') ?? readStackState(config.stateFile)?.url ?? `http://127.0.0.1:${config.port}`;
+  const [kind = 'text', ...rest] = args;
+
+  const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId);
+  let secret = config.appSecret;
+  if (appId) {
+    const apps = JSON.parse(config.extraApps ?? '{}') as Record<string, { secrets?: string[]; secret?: string }>;
+    secret = apps[appId]?.secrets?.[0] ?? apps[appId]?.secret ?? secret;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (!unsigned) headers['x-hub-signature-256'] = signPayload(raw, secret);
+  const url = `${base}/webhook${appId ? `/${appId}` : ''}`;
+  const response = await fetch(url, { method: 'POST', headers, body: raw });
+  console.log(`POST ${url} (${Buffer.byteLength(raw)} bytes) → ${response.status} ${await response.text()}`);
+  if (!response.ok) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+import { rmSync } from 'node:fs';
+import { Client } from 'pg';
+import { createDb, migrateToLatest, upsertOrganization, type Db } from '@waba/db';
+import { processSqsEvent, s3PayloadReader, sqsAnswerQueue, type SqsProcessorDeps } from '@waba/db-processor';
+import { appsFromEnv, handleWebhookRequest, s3PayloadStore, sqsIngestQueue, type ReceiverDeps } from '@waba/webhook-receiver';
+import type { Logger } from '@waba/whatsapp';
+import type { StackConfig } from './config';
+import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
+import { startHttpGateway, type HttpGateway } from './http-gateway';
+import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
+import { createBucket, createQueueWithDlq, s3Client, sqsClient, type QueuePair } from './services/queues';
+import { startSqsEmulator, type SqsEmulatorHandle } from './services/sqs-emulator';
+import { writeStackState, type StackState } from './stack-state';
+
+export interface Stack {
+  url: string;
+  db: Db;
+  databaseUrl: string;
+  postgres: PostgresHandle | null;
+  sqsEmulator: SqsEmulatorHandle;
+  queues: { ingest: QueuePair; answer: QueuePair; bucket: string };
+  processor: EventSourceMapping;
+  receiverDeps: ReceiverDeps;
+  processorDeps: SqsProcessorDeps;
+  state: StackState;
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(adminUrl, name);
+}
+
+/**
+ * The whole pipeline on one machine: Postgres (embedded unless DATABASE_URL),
+ * migrations, the SQS/S3 emulator with production's queues and redrive, the
+ * real receiver behind an API-Gateway-like HTTP server, and the real
+ * processor behind an event-source-mapping poller.
+ */
+export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
+  const cleanup: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((error) => logger.error({ err: error }, 'stop step failed'));
+    cleanup.length = 0;
+  };
+  try {
+    let postgres: PostgresHandle | null = null;
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      logger.info({ dataDir: config.embeddedPg.dataDir, port: config.embeddedPg.port }, 'starting embedded Postgres');
+      postgres = await startEmbeddedPostgres({ dataDir: config.embeddedPg.dataDir, port: config.embeddedPg.port });
+      cleanup.push(() => postgres!.stop());
+      databaseUrl = await ensureDatabase(postgres.adminUrl, 'waba');
+    }
+    const db = createDb({ connectionString: databaseUrl, max: 10, applicationName: 'waba-local' });
+    cleanup.push(() => db.destroy());
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+
+    const org = await upsertOrganization(db, {
+      name: 'Default organization',
+      slug: 'default',
+      phoneNumbers: [
+        { phoneNumberId: config.phoneNumberId, wabaId: config.businessAccountId, displayPhoneNumber: config.displayPhoneNumber, appId: 'default' },
+      ],
+    });
+    logger.info({ organization: org.slug, phoneNumberId: config.phoneNumberId, wabaId: config.businessAccountId }, 'default organization registered');
+
+    const sqsEmulator = await startSqsEmulator(config.sqsPort);
+    cleanup.push(() => sqsEmulator.stop());
+    const aws = { endpoint: sqsEmulator.endpoint, region: REGION };
+    const sqs = sqsClient(aws);
+    const s3 = s3Client(aws);
+    const ingest = await createQueueWithDlq(sqs, 'waba-ingest', config.ingest);
+    const answer = await createQueueWithDlq(sqs, 'waba-answer', { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 });
+    const bucket = 'waba-payloads';
+    await createBucket(s3, bucket);
+
+    const receiverDeps: ReceiverDeps = {
+      apps: appsFromEnv({
+        WHATSAPP_APP_SECRET: config.appSecret,
+        WHATSAPP_APP_SECRET_PREVIOUS: config.previousAppSecret,
+        WHATSAPP_VERIFY_TOKEN: config.verifyToken,
+        WHATSAPP_APPS: config.extraApps,
+      }),
+      queue: sqsIngestQueue(sqs, ingest.url),
+      payloads: s3PayloadStore(s3, bucket),
+      maxMessageBytes: config.sqsMaxMessageBytes,
+      logger: logger.child({ fn: 'webhook-receiver' }),
+      clock: () => new Date(),
+    };
+    const processorDeps: SqsProcessorDeps = {
+      db,
+      payloads: s3PayloadReader(s3),
+      answers: sqsAnswerQueue(sqs, answer.url),
+      logger: logger.child({ fn: 'db-processor' }),
+      answerDelaySeconds: config.answerDelaySeconds,
+    };
+    const processor = startEventSourceMapping({
+      sqs,
+      queueUrl: ingest.url,
+      handler: (event) => processSqsEvent(event, processorDeps),
+      batchSize: config.ingest.batchSize,
+      maximumBatchingWindowSeconds: config.ingest.windowSeconds,
+      concurrency: config.ingest.concurrency,
+      logger: logger.child({ fn: 'db-processor' }),
+    });
+    cleanup.push(() => processor.stop());
+
+    const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) => handleWebhookRequest(event, receiverDeps);
+    const gateway: HttpGateway = await startHttpGateway({
+      port: config.port,
+      host: config.host,
+      logger,
+      routes: [
+        { method: 'GET', path: '/webhook', handler: webhook },
+        { method: 'POST', path: '/webhook', handler: webhook },
+        { method: 'GET', path: '/webhook/{appId}', handler: webhook },
+        { method: 'POST', path: '/webhook/{appId}', handler: webhook },
+        { method: 'GET', path: '/health', handler: async () => ({ status: 'ok', processor: processor.stats() }) },
+      ],
+    });
+    cleanup.push(() => gateway.close());
+
+    const state: StackState = {
+      url: gateway.url,
+      databaseUrl,
+      awsEndpoint: sqsEmulator.endpoint,
+      region: REGION,
+      ingestQueueUrl: ingest.url,
+      ingestDlqUrl: ingest.dlqUrl,
+      answerQueueUrl: answer.url,
+      answerDlqUrl: answer.dlqUrl,
+      bucket,
+      pid: process.pid,
+    };
+    writeStackState(config.stateFile, state);
+    cleanup.push(async () => rmSync(config.stateFile, { force: true }));
+
+    return {
+      url: gateway.url,
+      db,
+      databaseUrl,
+      postgres,
+      sqsEmulator,
+      queues: { ingest, answer, bucket },
+      processor,
+      receiverDeps,
+      processorDeps,
+      state,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
