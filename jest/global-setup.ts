@@ -1,6 +1,10 @@
 import { Client } from 'pg';
 import { createDb, migrateToLatest } from '@waba/db';
-import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from '../local/src/services/postgres';
+import {
+  startEmbeddedPostgres,
+  withDatabase,
+  type PostgresHandle,
+} from '../local/src/services/postgres';
 import { startSqsEmulator, type SqsEmulatorHandle } from '../local/src/services/sqs-emulator';
 
 /**

@@ -28,7 +28,9 @@ export function sqsAnswerQueue(sqs: SQSClient, queueUrl: string): AnswerQueue {
           }),
         );
         if (out.Failed?.length) {
-          throw new Error(`answer queue refused ${out.Failed.length} job(s): ${out.Failed[0]?.Message ?? ''}`);
+          throw new Error(
+            `answer queue refused ${out.Failed.length} job(s): ${out.Failed[0]?.Message ?? ''}`,
+          );
         }
       }
     },

@@ -75,7 +75,9 @@ export function campaignIdOf(bizOpaque: string | undefined | null): string | nul
 
 function unixToDate(value: string | undefined, fallback: Date): Date {
   const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11 ? new Date(seconds * 1000) : fallback;
+  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11
+    ? new Date(seconds * 1000)
+    : fallback;
 }
 
 const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
@@ -87,7 +89,14 @@ const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }
  * reported; its neighbours are kept.
  */
 export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): NormalizedWebhook {
-  const out: NormalizedWebhook = { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+  const out: NormalizedWebhook = {
+    fields: [],
+    contacts: [],
+    inbound: [],
+    statuses: [],
+    accountEvents: [],
+    invalid: [],
+  };
   const fields = new Set<string>();
 
   payload.entry.forEach((entry, e) => {
@@ -105,7 +114,12 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           eventKey: createHash('sha256')
             .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
             .digest('hex'),
-          event: typeof value.event === 'string' ? value.event : typeof value.decision === 'string' ? value.decision : null,
+          event:
+            typeof value.event === 'string'
+              ? value.event
+              : typeof value.decision === 'string'
+                ? value.decision
+                : null,
           value,
           occurredAt,
         });
@@ -186,7 +200,9 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           phoneNumberId,
           wabaId,
           field: 'messages.errors',
-          eventKey: createHash('sha256').update(JSON.stringify([wabaId, phoneNumberId, item])).digest('hex'),
+          eventKey: createHash('sha256')
+            .update(JSON.stringify([wabaId, phoneNumberId, item]))
+            .digest('hex'),
           event: 'error',
           value: item,
           occurredAt: receivedAt,

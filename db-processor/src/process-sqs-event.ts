@@ -11,7 +11,10 @@ export interface SqsProcessorDeps extends ProcessorDeps {
  * fetched, or that fails on its own, is reported by messageId and retried by
  * SQS (then dead-lettered); a database outage throws, failing the batch.
  */
-export async function processSqsEvent(event: SQSEvent, deps: SqsProcessorDeps): Promise<SQSBatchResponse> {
+export async function processSqsEvent(
+  event: SQSEvent,
+  deps: SqsProcessorDeps,
+): Promise<SQSBatchResponse> {
   const read = await Promise.allSettled(event.Records.map((r) => readRecord(r, deps.payloads)));
   const failures: string[] = [];
   const webhooks: RawWebhook[] = [];

@@ -35,7 +35,14 @@ export interface ProcessResult {
 
 type Prepared = ParsedInput & { id: string; rejected?: string };
 
-const NOTHING = { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+const NOTHING = {
+  fields: [],
+  contacts: [],
+  inbound: [],
+  statuses: [],
+  accountEvents: [],
+  invalid: [],
+};
 
 function prepare(w: RawWebhook): Prepared {
   const audit = {
@@ -46,29 +53,47 @@ function prepare(w: RawWebhook): Prepared {
     receivedAt: w.receivedAt,
   };
   try {
-    return { id: w.id, audit, normalized: normalizeWebhook(decodeWebhookPayload(w.raw), w.receivedAt) };
+    return {
+      id: w.id,
+      audit,
+      normalized: normalizeWebhook(decodeWebhookPayload(w.raw), w.receivedAt),
+    };
   } catch (error) {
     if (!(error instanceof InvalidWebhookPayloadError)) throw error;
-    return { id: w.id, audit, normalized: NOTHING, rejected: [error.message, ...error.issues.slice(0, 20)].join('\n') };
+    return {
+      id: w.id,
+      audit,
+      normalized: NOTHING,
+      rejected: [error.message, ...error.issues.slice(0, 20)].join('\n'),
+    };
   }
 }
 
 /** One transaction for a set of webhooks: route, then the set-based writes. */
-async function writeAll(db: Db, inputs: readonly Prepared[]): Promise<{ conversations: Conversation[]; statements: number }> {
+async function writeAll(
+  db: Db,
+  inputs: readonly Prepared[],
+): Promise<{ conversations: Conversation[]; statements: number }> {
   return db.transaction().execute(async (trx) => {
     const keys = routingKeys(inputs);
     const routes = await findRoutes(trx, keys.phoneNumberIds, keys.wabaIds);
     const batches: IngestBatch[] = inputs.map((input) => {
       if (input.rejected === undefined) return routeWebhook(input, routes);
       const audit = { ...input.audit, fields: [], organizationId: null, itemCounts: {} };
-      return { ...emptyIngestBatch(), webhookEvents: [{ ...audit, outcome: 'rejected', error: input.rejected }] };
+      return {
+        ...emptyIngestBatch(),
+        webhookEvents: [{ ...audit, outcome: 'rejected', error: input.rejected }],
+      };
     });
     const result = await writeIngestBatch(trx, mergeIngestBatches(batches));
     return { conversations: result.conversations, statements: result.statements + 1 };
   });
 }
 
-async function scheduleAnswers(conversations: readonly Conversation[], deps: ProcessorDeps): Promise<void> {
+async function scheduleAnswers(
+  conversations: readonly Conversation[],
+  deps: ProcessorDeps,
+): Promise<void> {
   if (conversations.length === 0) return;
   const orgIds = [...new Set(conversations.map((c) => c.organizationId))];
   const rows = await deps.db
@@ -76,10 +101,15 @@ async function scheduleAnswers(conversations: readonly Conversation[], deps: Pro
     .select(['id', sql<string | null>`settings->>'answerDebounceSeconds'`.as('debounce')])
     .where('id', 'in', orgIds)
     .execute();
-  const delay = new Map(rows.map((r) => [r.id, r.debounce === null ? deps.answerDelaySeconds : Number(r.debounce)]));
+  const delay = new Map(
+    rows.map((r) => [r.id, r.debounce === null ? deps.answerDelaySeconds : Number(r.debounce)]),
+  );
   const enqueuedAt = new Date().toISOString();
   await deps.answers.enqueue(
-    conversations.map((c) => ({ job: { ...c, enqueuedAt }, delaySeconds: delay.get(c.organizationId) ?? deps.answerDelaySeconds })),
+    conversations.map((c) => ({
+      job: { ...c, enqueuedAt },
+      delaySeconds: delay.get(c.organizationId) ?? deps.answerDelaySeconds,
+    })),
   );
 }
 
@@ -92,7 +122,10 @@ async function scheduleAnswers(conversations: readonly Conversation[], deps: Pro
  *    good ones commit and only the failing ones are reported.
  * 4. After commit, schedule one answer job per conversation with customer messages.
  */
-export async function processWebhooks(webhooks: readonly RawWebhook[], deps: ProcessorDeps): Promise<ProcessResult> {
+export async function processWebhooks(
+  webhooks: readonly RawWebhook[],
+  deps: ProcessorDeps,
+): Promise<ProcessResult> {
   const prepared = webhooks.map(prepare);
   const failed: string[] = [];
   let conversations: Conversation[] = [];
@@ -100,8 +133,12 @@ export async function processWebhooks(webhooks: readonly RawWebhook[], deps: Pro
   try {
     ({ conversations, statements } = await writeAll(deps.db, prepared));
   } catch (error) {
-    if (isTransientDbError(error)) throw new TransientBatchError('database unavailable', { cause: error });
-    deps.logger.warn({ err: error, size: prepared.length }, 'batch write failed, isolating records');
+    if (isTransientDbError(error))
+      throw new TransientBatchError('database unavailable', { cause: error });
+    deps.logger.warn(
+      { err: error, size: prepared.length },
+      'batch write failed, isolating records',
+    );
     for (const input of prepared) {
       try {
         const one = await writeAll(deps.db, [input]);
@@ -109,7 +146,10 @@ export async function processWebhooks(webhooks: readonly RawWebhook[], deps: Pro
         statements += one.statements;
       } catch (recordError) {
         failed.push(input.id);
-        deps.logger.error({ err: recordError, id: input.id, sha256: input.audit.bodySha256 }, 'record failed on its own');
+        deps.logger.error(
+          { err: recordError, id: input.id, sha256: input.audit.bodySha256 },
+          'record failed on its own',
+        );
       }
     }
   }

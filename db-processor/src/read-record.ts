@@ -24,12 +24,16 @@ export async function readRecord(record: SQSRecord, payloads: PayloadReader): Pr
     try {
       raw = await payloads.get(pointer.s3);
     } catch (cause) {
-      throw new PayloadFetchError(`claim-checked payload ${pointer.s3.key} not readable`, { cause });
+      throw new PayloadFetchError(`claim-checked payload ${pointer.s3.key} not readable`, {
+        cause,
+      });
     }
   } else if (attr(A.bodyEncoding) === 'base64') {
     raw = Buffer.from(record.body, 'base64').toString('utf8');
   }
-  const receivedAt = new Date(attr(A.receivedAt) ?? Number(record.attributes?.SentTimestamp ?? Date.now()));
+  const receivedAt = new Date(
+    attr(A.receivedAt) ?? Number(record.attributes?.SentTimestamp ?? Date.now()),
+  );
   return {
     id: record.messageId,
     sqsMessageId: record.messageId,

@@ -12,7 +12,10 @@ export interface ParsedInput {
 }
 
 /** Every phone_number_id and WABA id a set of webhooks needs routed. */
-export function routingKeys(inputs: readonly ParsedInput[]): { phoneNumberIds: string[]; wabaIds: string[] } {
+export function routingKeys(inputs: readonly ParsedInput[]): {
+  phoneNumberIds: string[];
+  wabaIds: string[];
+} {
   const phones = new Set<string>();
   const wabas = new Set<string>();
   for (const { normalized: n } of inputs) {
@@ -39,7 +42,10 @@ export function routeWebhook(input: ParsedInput, routes: Routes): IngestBatch {
       (row.phoneNumberId ? routes.byPhoneNumberId.get(row.phoneNumberId) : undefined) ??
       routes.byWabaId.get(row.wabaId);
     if (id) orgs.add(id);
-    else unrouted.add(row.phoneNumberId ? `phone_number_id ${row.phoneNumberId}` : `waba ${row.wabaId}`);
+    else
+      unrouted.add(
+        row.phoneNumberId ? `phone_number_id ${row.phoneNumberId}` : `waba ${row.wabaId}`,
+      );
     return id;
   };
   const batch: IngestBatch = emptyIngestBatch();
@@ -59,7 +65,10 @@ export function routeWebhook(input: ParsedInput, routes: Routes): IngestBatch {
     const organizationId = org(a);
     if (organizationId) batch.accountEvents.push({ ...a, organizationId });
   }
-  const errors = [...(unrouted.size ? [`no organization owns ${[...unrouted].join(', ')}`] : []), ...n.invalid];
+  const errors = [
+    ...(unrouted.size ? [`no organization owns ${[...unrouted].join(', ')}`] : []),
+    ...n.invalid,
+  ];
   batch.webhookEvents.push({
     ...input.audit,
     fields: n.fields,

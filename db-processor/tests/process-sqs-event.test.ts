@@ -40,28 +40,33 @@ describe('processSqsEvent()', () => {
     orgId = await registerDefaultOrganization(t.db);
   });
 
-  describe.each(ALL_MESSAGE_TYPES.map((f) => [f.name, f] as const))('a %s message', (_name, fixture) => {
-    it('lands in messages with its type, text and raw payload', async () => {
-      const payload = webhookPayload({ entries: [messagesEntry({ messages: [fixture.message] })] });
+  describe.each(ALL_MESSAGE_TYPES.map((f) => [f.name, f] as const))(
+    'a %s message',
+    (_name, fixture) => {
+      it('lands in messages with its type, text and raw payload', async () => {
+        const payload = webhookPayload({
+          entries: [messagesEntry({ messages: [fixture.message] })],
+        });
 
-      const result = await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+        const result = await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
 
-      expect(result.batchItemFailures).toEqual([]);
-      const row = await t.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
-      expect(row).toMatchObject({
-        organization_id: orgId,
-        wamid: fixture.message.id,
-        direction: 'inbound',
-        type: fixture.type,
-        body: fixture.expectedText,
-        status: 'received',
-        phone_number_id: DEFAULT_PHONE_NUMBER_ID,
-        contact_wa_id: fixture.message.from,
+        expect(result.batchItemFailures).toEqual([]);
+        const row = await t.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
+        expect(row).toMatchObject({
+          organization_id: orgId,
+          wamid: fixture.message.id,
+          direction: 'inbound',
+          type: fixture.type,
+          body: fixture.expectedText,
+          status: 'received',
+          phone_number_id: DEFAULT_PHONE_NUMBER_ID,
+          contact_wa_id: fixture.message.from,
+        });
+        expect(row.payload).toEqual(JSON.parse(JSON.stringify(fixture.message)));
+        expect(row.occurred_at.getTime()).toBe(Number(fixture.message.timestamp) * 1000);
       });
-      expect(row.payload).toEqual(JSON.parse(JSON.stringify(fixture.message)));
-      expect(row.occurred_at.getTime()).toBe(Number(fixture.message.timestamp) * 1000);
-    });
-  });
+    },
+  );
 
   it('stores every status field: conversation, pricing, errors, callback data', async () => {
     const id = wamid(CUSTOMER);
@@ -69,7 +74,13 @@ describe('processSqsEvent()', () => {
       entries: [
         messagesEntry({
           statuses: [
-            status({ id, status: 'sent', recipientId: CUSTOMER, timestamp: '1763805600', bizOpaque: 'ticket-9' }),
+            status({
+              id,
+              status: 'sent',
+              recipientId: CUSTOMER,
+              timestamp: '1763805600',
+              bizOpaque: 'ticket-9',
+            }),
             status({ id, status: 'failed', recipientId: CUSTOMER, timestamp: '1763805660' }),
           ],
         }),
@@ -78,7 +89,11 @@ describe('processSqsEvent()', () => {
 
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
 
-    const events = await t.db.selectFrom('message_status_events').selectAll().orderBy('occurred_at').execute();
+    const events = await t.db
+      .selectFrom('message_status_events')
+      .selectAll()
+      .orderBy('occurred_at')
+      .execute();
     expect(events.map((e) => [e.status, e.error_code, e.pricing_category])).toEqual([
       ['sent', null, 'marketing'],
       ['failed', 131026, null],
@@ -107,16 +122,35 @@ describe('processSqsEvent()', () => {
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id;
-    await t.db.insertInto('phone_numbers').values({ phone_number_id: second.phoneNumberId, waba_id: second.wabaId, organization_id: org2, display_phone_number: null, app_id: null }).execute();
-    const messages = (n: number, from: string) => Array.from({ length: n }, (_, i) => textMessage({ from, body: `m${i}` }));
-    const statuses = (n: number) => Array.from({ length: n }, () => status({ id: wamid(CUSTOMER), status: 'delivered', recipientId: CUSTOMER }));
-    const entryWithTwoChanges = (e: ReturnType<typeof messagesEntry>, extra: ReturnType<typeof messagesEntry>) => ({
+    await t.db
+      .insertInto('phone_numbers')
+      .values({
+        phone_number_id: second.phoneNumberId,
+        waba_id: second.wabaId,
+        organization_id: org2,
+        display_phone_number: null,
+        app_id: null,
+      })
+      .execute();
+    const messages = (n: number, from: string) =>
+      Array.from({ length: n }, (_, i) => textMessage({ from, body: `m${i}` }));
+    const statuses = (n: number) =>
+      Array.from({ length: n }, () =>
+        status({ id: wamid(CUSTOMER), status: 'delivered', recipientId: CUSTOMER }),
+      );
+    const entryWithTwoChanges = (
+      e: ReturnType<typeof messagesEntry>,
+      extra: ReturnType<typeof messagesEntry>,
+    ) => ({
       ...e,
       changes: [...e.changes, ...extra.changes],
     });
     const payload = webhookPayload({
       entries: [
-        entryWithTwoChanges(messagesEntry({ messages: messages(3, '111') }), messagesEntry({ statuses: statuses(4), messages: messages(2, '222') })),
+        entryWithTwoChanges(
+          messagesEntry({ messages: messages(3, '111') }),
+          messagesEntry({ statuses: statuses(4), messages: messages(2, '222') }),
+        ),
         entryWithTwoChanges(
           messagesEntry({ ...second, messages: messages(5, '333') }),
           messagesEntry({ ...second, statuses: statuses(3) }),
@@ -128,7 +162,9 @@ describe('processSqsEvent()', () => {
 
     expect(result.batchItemFailures).toEqual([]);
     const counts = await sql<{ organization_id: string; direction: string; n: number }>`
-      select organization_id, direction, count(*)::int as n from messages group by 1, 2 order by 1, 2`.execute(t.db);
+      select organization_id, direction, count(*)::int as n from messages group by 1, 2 order by 1, 2`.execute(
+      t.db,
+    );
     expect(counts.rows).toEqual(
       expect.arrayContaining([
         { organization_id: orgId, direction: 'inbound', n: 5 },
@@ -144,7 +180,11 @@ describe('processSqsEvent()', () => {
       { wa_id: '333' },
     ]);
     const audit = await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow();
-    expect(audit).toMatchObject({ outcome: 'processed', organization_id: null, fields: ['messages'] });
+    expect(audit).toMatchObject({
+      outcome: 'processed',
+      organization_id: null,
+      fields: ['messages'],
+    });
     expect(audit.item_counts).toMatchObject({ messages: 10, statuses: 7 });
   });
 
@@ -154,13 +194,34 @@ describe('processSqsEvent()', () => {
       return webhookPayload({
         entries: [
           messagesEntry({
-            messages: [textMessage({ from: `55119${i % 4}`, body: `hello ${i}`, timestamp: String(1763805600 + i) })],
+            messages: [
+              textMessage({
+                from: `55119${i % 4}`,
+                body: `hello ${i}`,
+                timestamp: String(1763805600 + i),
+              }),
+            ],
             statuses: [
-              status({ id: out, status: 'sent', recipientId: CUSTOMER, timestamp: String(1763805600 + i) }),
-              status({ id: out, status: i % 3 === 0 ? 'failed' : 'read', recipientId: CUSTOMER, timestamp: String(1763805700 + i) }),
+              status({
+                id: out,
+                status: 'sent',
+                recipientId: CUSTOMER,
+                timestamp: String(1763805600 + i),
+              }),
+              status({
+                id: out,
+                status: i % 3 === 0 ? 'failed' : 'read',
+                recipientId: CUSTOMER,
+                timestamp: String(1763805700 + i),
+              }),
             ],
           }),
-          templateStatusEntry({ wabaId: DEFAULT_WABA_ID, event: i % 2 ? 'APPROVED' : 'REJECTED', templateId: String(i), templateName: `t${i}` }),
+          templateStatusEntry({
+            wabaId: DEFAULT_WABA_ID,
+            event: i % 2 ? 'APPROVED' : 'REJECTED',
+            templateId: String(i),
+            templateName: `t${i}`,
+          }),
         ],
       });
     });
@@ -178,7 +239,8 @@ describe('processSqsEvent()', () => {
     const thrice = await snapshotTables(t.db);
 
     // organization ids differ between the two runs; compare everything else.
-    const normalize = (s: Record<string, unknown[]>) => JSON.parse(JSON.stringify(s).replace(/[0-9a-f-]{36}/g, 'ORG'));
+    const normalize = (s: Record<string, unknown[]>) =>
+      JSON.parse(JSON.stringify(s).replace(/[0-9a-f-]{36}/g, 'ORG'));
     expect(normalize(thrice)).toEqual(normalize(once));
     expect(once.messages).toHaveLength(24);
     expect(once.webhook_events).toHaveLength(12);
@@ -187,7 +249,13 @@ describe('processSqsEvent()', () => {
   it('stores template, quality and account events routed by WABA id', async () => {
     const payload = webhookPayload({
       entries: [
-        templateStatusEntry({ wabaId: DEFAULT_WABA_ID, event: 'REJECTED', templateId: '77', templateName: 'promo', reason: 'INVALID_FORMAT' }),
+        templateStatusEntry({
+          wabaId: DEFAULT_WABA_ID,
+          event: 'REJECTED',
+          templateId: '77',
+          templateName: 'promo',
+          reason: 'INVALID_FORMAT',
+        }),
         qualityUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
         accountUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
       ],
@@ -206,12 +274,17 @@ describe('processSqsEvent()', () => {
 
   it('keeps an unparseable payload as rejected with its reason, without a retry', async () => {
     const result = await processSqsEvent(
-      sqsEvent([sqsRecord('{"object":"whatsapp_business_account","entry":"nope"}'), sqsRecord('not json')]),
+      sqsEvent([
+        sqsRecord('{"object":"whatsapp_business_account","entry":"nope"}'),
+        sqsRecord('not json'),
+      ]),
       processorDeps(t.db),
     );
 
     expect(result.batchItemFailures).toEqual([]);
-    const rows = (await t.db.selectFrom('webhook_events').selectAll().execute()).sort((a, b) => (a.raw_body < b.raw_body ? -1 : 1));
+    const rows = (await t.db.selectFrom('webhook_events').selectAll().execute()).sort((a, b) =>
+      a.raw_body < b.raw_body ? -1 : 1,
+    );
     expect(rows.map((r) => [r.outcome, r.raw_body])).toEqual([
       ['rejected', 'not json'],
       ['rejected', '{"object":"whatsapp_business_account","entry":"nope"}'],
@@ -222,12 +295,23 @@ describe('processSqsEvent()', () => {
 
   it('keeps the good items of a change when one item is malformed', async () => {
     const payload = webhookPayload({
-      entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body: 'ok' }), { type: 'text' }, textMessage({ from: CUSTOMER, body: 'ok too' })] })],
+      entries: [
+        messagesEntry({
+          messages: [
+            textMessage({ from: CUSTOMER, body: 'ok' }),
+            { type: 'text' },
+            textMessage({ from: CUSTOMER, body: 'ok too' }),
+          ],
+        }),
+      ],
     });
 
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
 
-    expect(await t.db.selectFrom('messages').select('body').orderBy('body').execute()).toEqual([{ body: 'ok' }, { body: 'ok too' }]);
+    expect(await t.db.selectFrom('messages').select('body').orderBy('body').execute()).toEqual([
+      { body: 'ok' },
+      { body: 'ok too' },
+    ]);
     const audit = await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow();
     expect(audit.outcome).toBe('processed');
     expect(audit.error).toMatch(/messages\[1\]/);
@@ -235,11 +319,29 @@ describe('processSqsEvent()', () => {
 
   it('reports only the poison record of a batch of 10; the other 9 commit', async () => {
     const good = Array.from({ length: 9 }, (_, i) =>
-      sqsRecord(webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body: `good ${i}` })] })] })),
+      sqsRecord(
+        webhookPayload({
+          entries: [
+            messagesEntry({ messages: [textMessage({ from: CUSTOMER, body: `good ${i}` })] }),
+          ],
+        }),
+      ),
     );
     // A wamid longer than a btree index entry may be (and incompressible): Postgres refuses the row.
     const poison = sqsRecord(
-      webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, id: `wamid.${randomBytes(8000).toString('base64')}`, body: 'bad' })] })] }),
+      webhookPayload({
+        entries: [
+          messagesEntry({
+            messages: [
+              textMessage({
+                from: CUSTOMER,
+                id: `wamid.${randomBytes(8000).toString('base64')}`,
+                body: 'bad',
+              }),
+            ],
+          }),
+        ],
+      }),
     );
     const records = [...good.slice(0, 4), poison, ...good.slice(4)];
 
@@ -252,11 +354,20 @@ describe('processSqsEvent()', () => {
 
   it('fails the whole batch while the database is down, and stores all of it after recovery', async () => {
     const records = Array.from({ length: 10 }, (_, i) =>
-      sqsRecord(webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body: `m${i}` })] })] })),
+      sqsRecord(
+        webhookPayload({
+          entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body: `m${i}` })] })],
+        }),
+      ),
     );
-    const down = createDb({ connectionString: 'postgres://postgres:postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 });
+    const down = createDb({
+      connectionString: 'postgres://postgres:postgres@127.0.0.1:1/none',
+      connectionTimeoutMillis: 500,
+    });
 
-    await expect(processSqsEvent(sqsEvent(records), processorDeps(down))).rejects.toThrow(/database unavailable/);
+    await expect(processSqsEvent(sqsEvent(records), processorDeps(down))).rejects.toThrow(
+      /database unavailable/,
+    );
     await down.destroy();
     const result = await processSqsEvent(sqsEvent(records), processorDeps(t.db));
 
@@ -266,7 +377,14 @@ describe('processSqsEvent()', () => {
 
   it('keeps an unrouted payload and stores it after the organization is registered and replayed', async () => {
     const stranger = { phoneNumberId: '999000', wabaId: '888000' };
-    const payload = webhookPayload({ entries: [messagesEntry({ ...stranger, messages: [textMessage({ from: CUSTOMER, body: 'anyone?' })] })] });
+    const payload = webhookPayload({
+      entries: [
+        messagesEntry({
+          ...stranger,
+          messages: [textMessage({ from: CUSTOMER, body: 'anyone?' })],
+        }),
+      ],
+    });
     const deps = processorDeps(t.db);
 
     const result = await processSqsEvent(sqsEvent([sqsRecord(payload)]), deps);
@@ -277,22 +395,47 @@ describe('processSqsEvent()', () => {
     expect(audit).toMatchObject({ outcome: 'unrouted', organization_id: null });
     expect(audit.error).toMatch(/phone_number_id 999000/);
 
-    const org = await t.db.insertInto('organizations').values({ name: 'Late', slug: 'late' }).returning('id').executeTakeFirstOrThrow();
-    await t.db.insertInto('phone_numbers').values({ phone_number_id: stranger.phoneNumberId, waba_id: stranger.wabaId, organization_id: org.id, display_phone_number: null, app_id: null }).execute();
+    const org = await t.db
+      .insertInto('organizations')
+      .values({ name: 'Late', slug: 'late' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto('phone_numbers')
+      .values({
+        phone_number_id: stranger.phoneNumberId,
+        waba_id: stranger.wabaId,
+        organization_id: org.id,
+        display_phone_number: null,
+        app_id: null,
+      })
+      .execute();
     const replay = await replayUnrouted(deps);
 
     expect(replay).toMatchObject({ replayed: 1, nowProcessed: 1, stillUnrouted: 0, failed: [] });
-    expect(await t.db.selectFrom('messages').select(['body', 'organization_id']).execute()).toEqual([{ body: 'anyone?', organization_id: org.id }]);
-    expect((await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow()).outcome).toBe('processed');
+    expect(await t.db.selectFrom('messages').select(['body', 'organization_id']).execute()).toEqual(
+      [{ body: 'anyone?', organization_id: org.id }],
+    );
+    expect(
+      (await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow()).outcome,
+    ).toBe('processed');
   });
 
   it('schedules one answer job per conversation with customer messages, with the debounce delay', async () => {
-    await t.db.updateTable('organizations').set({ settings: { answerDebounceSeconds: 5 } }).where('id', '=', orgId).execute();
+    await t.db
+      .updateTable('organizations')
+      .set({ settings: { answerDebounceSeconds: 5 } })
+      .where('id', '=', orgId)
+      .execute();
     const answers = recordingAnswerQueue();
     const payload = webhookPayload({
       entries: [
         messagesEntry({
-          messages: [textMessage({ from: 'A', body: '1' }), textMessage({ from: 'A', body: '2' }), textMessage({ from: 'B', body: '3' })],
+          messages: [
+            textMessage({ from: 'A', body: '1' }),
+            textMessage({ from: 'A', body: '2' }),
+            textMessage({ from: 'B', body: '3' }),
+          ],
           statuses: [status({ id: wamid(CUSTOMER), status: 'sent', recipientId: CUSTOMER })],
         }),
       ],
@@ -300,7 +443,11 @@ describe('processSqsEvent()', () => {
 
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db, { answers }));
 
-    expect(answers.jobs.map((j) => [j.job.contactWaId, j.job.organizationId, j.job.phoneNumberId, j.delaySeconds]).sort()).toEqual([
+    expect(
+      answers.jobs
+        .map((j) => [j.job.contactWaId, j.job.organizationId, j.job.phoneNumberId, j.delaySeconds])
+        .sort(),
+    ).toEqual([
       ['A', orgId, DEFAULT_PHONE_NUMBER_ID, 5],
       ['B', orgId, DEFAULT_PHONE_NUMBER_ID, 5],
     ]);
@@ -308,11 +455,20 @@ describe('processSqsEvent()', () => {
 
   it('upserts contacts with the latest profile name', async () => {
     const entry = (name: string, ts: string) =>
-      messagesEntry({ contacts: [{ profile: { name }, wa_id: CUSTOMER }], messages: [textMessage({ from: CUSTOMER, body: name, timestamp: ts })] });
+      messagesEntry({
+        contacts: [{ profile: { name }, wa_id: CUSTOMER }],
+        messages: [textMessage({ from: CUSTOMER, body: name, timestamp: ts })],
+      });
     const deps = processorDeps(t.db);
 
-    await processSqsEvent(sqsEvent([sqsRecord(webhookPayload({ entries: [entry('New Name', '1763805700')] }))]), deps);
-    await processSqsEvent(sqsEvent([sqsRecord(webhookPayload({ entries: [entry('Old Name', '1763805600')] }))]), deps);
+    await processSqsEvent(
+      sqsEvent([sqsRecord(webhookPayload({ entries: [entry('New Name', '1763805700')] }))]),
+      deps,
+    );
+    await processSqsEvent(
+      sqsEvent([sqsRecord(webhookPayload({ entries: [entry('Old Name', '1763805600')] }))]),
+      deps,
+    );
 
     const contact = await t.db.selectFrom('contacts').selectAll().executeTakeFirstOrThrow();
     expect(contact.profile_name).toBe('New Name');

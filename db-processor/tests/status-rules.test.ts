@@ -1,13 +1,25 @@
 import { processSqsEvent } from '@waba/db-processor';
 import { messagesEntry, status, wamid, webhookPayload } from '@waba/whatsapp/testing';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, registerDefaultOrganization, sqsEvent, sqsRecord } from './helpers/factories';
+import {
+  processorDeps,
+  registerDefaultOrganization,
+  sqsEvent,
+  sqsRecord,
+} from './helpers/factories';
 
-const TS: Record<string, number> = { sent: 1763805600, delivered: 1763805610, read: 1763805620, failed: 1763805630 };
+const TS: Record<string, number> = {
+  sent: 1763805600,
+  delivered: 1763805610,
+  read: 1763805620,
+  failed: 1763805630,
+};
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 /** What the specification says a set of status events must leave behind. */
@@ -49,25 +61,69 @@ describe('status rules', () => {
       const recipient = `55${Math.floor(Math.random() * 1e10)}`;
       const campaign = await t.db
         .insertInto('campaigns')
-        .values({ organization_id: orgId, name: 'c', phone_number_id: null, template_name: 'promo', template_language: 'en' })
+        .values({
+          organization_id: orgId,
+          name: 'c',
+          phone_number_id: null,
+          template_name: 'promo',
+          template_language: 'en',
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await t.db.insertInto('campaign_audience').values({ campaign_id: campaign.id, organization_id: orgId, wa_id: recipient, wamid: null, error_code: null, error_title: null }).execute();
+      await t.db
+        .insertInto('campaign_audience')
+        .values({
+          campaign_id: campaign.id,
+          organization_id: orgId,
+          wa_id: recipient,
+          wamid: null,
+          error_code: null,
+          error_title: null,
+        })
+        .execute();
       const id = wamid(recipient);
       const deps = processorDeps(t.db);
 
       for (const s of order) {
-        const event = status({ id, status: s, recipientId: recipient, timestamp: String(TS[s]), bizOpaque: `campaign:${campaign.id}` });
-        const result = await processSqsEvent(sqsEvent([sqsRecord(webhookPayload({ entries: [messagesEntry({ statuses: [event] })] }))]), deps);
+        const event = status({
+          id,
+          status: s,
+          recipientId: recipient,
+          timestamp: String(TS[s]),
+          bizOpaque: `campaign:${campaign.id}`,
+        });
+        const result = await processSqsEvent(
+          sqsEvent([
+            sqsRecord(webhookPayload({ entries: [messagesEntry({ statuses: [event] })] })),
+          ]),
+          deps,
+        );
         expect(result.batchItemFailures).toEqual([]);
       }
 
       const want = expected(order);
-      const message = await t.db.selectFrom('messages').selectAll().where('wamid', '=', id).executeTakeFirstOrThrow();
-      expect(message).toMatchObject({ ...want, direction: 'outbound', campaign_id: campaign.id, contact_wa_id: recipient });
-      const audience = await t.db.selectFrom('campaign_audience').selectAll().where('campaign_id', '=', campaign.id).executeTakeFirstOrThrow();
+      const message = await t.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('wamid', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(message).toMatchObject({
+        ...want,
+        direction: 'outbound',
+        campaign_id: campaign.id,
+        contact_wa_id: recipient,
+      });
+      const audience = await t.db
+        .selectFrom('campaign_audience')
+        .selectAll()
+        .where('campaign_id', '=', campaign.id)
+        .executeTakeFirstOrThrow();
       expect(audience).toMatchObject({ ...want, wamid: id });
-      const events = await t.db.selectFrom('message_status_events').select('status').where('wamid', '=', id).execute();
+      const events = await t.db
+        .selectFrom('message_status_events')
+        .select('status')
+        .where('wamid', '=', id)
+        .execute();
       expect(events.map((e) => e.status).sort()).toEqual([...order].sort());
     },
   );
@@ -81,18 +137,55 @@ describe('status rules', () => {
     await processSqsEvent(sqsEvent([sqsRecord(payload), sqsRecord(payload)]), deps);
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), deps);
 
-    expect(await t.db.selectFrom('message_status_events').select('status').where('wamid', '=', id).execute()).toEqual([{ status: 'sent' }]);
+    expect(
+      await t.db
+        .selectFrom('message_status_events')
+        .select('status')
+        .where('wamid', '=', id)
+        .execute(),
+    ).toEqual([{ status: 'sent' }]);
   });
 
   it('ignores a campaign reference to a campaign of another organization', async () => {
-    const other = await t.db.insertInto('organizations').values({ name: 'Other', slug: `o-${Date.now()}` }).returning('id').executeTakeFirstOrThrow();
-    const foreign = await t.db.insertInto('campaigns').values({ organization_id: other.id, name: 'x', phone_number_id: null, template_name: null, template_language: null }).returning('id').executeTakeFirstOrThrow();
+    const other = await t.db
+      .insertInto('organizations')
+      .values({ name: 'Other', slug: `o-${Date.now()}` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const foreign = await t.db
+      .insertInto('campaigns')
+      .values({
+        organization_id: other.id,
+        name: 'x',
+        phone_number_id: null,
+        template_name: null,
+        template_language: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const id = wamid('5512');
-    const payload = webhookPayload({ entries: [messagesEntry({ statuses: [status({ id, status: 'sent', recipientId: '5512', bizOpaque: `campaign:${foreign.id}` })] })] });
+    const payload = webhookPayload({
+      entries: [
+        messagesEntry({
+          statuses: [
+            status({
+              id,
+              status: 'sent',
+              recipientId: '5512',
+              bizOpaque: `campaign:${foreign.id}`,
+            }),
+          ],
+        }),
+      ],
+    });
 
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
 
-    const message = await t.db.selectFrom('messages').selectAll().where('wamid', '=', id).executeTakeFirstOrThrow();
+    const message = await t.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('wamid', '=', id)
+      .executeTakeFirstOrThrow();
     expect(message.campaign_id).toBeNull();
     expect(message.biz_opaque_callback_data).toBe(`campaign:${foreign.id}`);
   });

@@ -242,7 +242,11 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
   }
 
-  const events = dedupe(batch.statuses, (e) => `${e.wamid}|${e.status}|${e.occurredAt.getTime()}`, first);
+  const events = dedupe(
+    batch.statuses,
+    (e) => `${e.wamid}|${e.status}|${e.occurredAt.getTime()}`,
+    first,
+  );
   const summaries = summarizeStatuses(events);
   if (events.length > 0) {
     statements += 3;
@@ -321,7 +325,11 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
   }
 
-  const audits = dedupe(batch.webhookEvents, (w) => w.bodySha256, (_a, b) => b);
+  const audits = dedupe(
+    batch.webhookEvents,
+    (w) => w.bodySha256,
+    (_a, b) => b,
+  );
   if (audits.length > 0) {
     statements++;
     await sql`

@@ -93,7 +93,11 @@ export async function listOrganizations(
   db: Executor,
 ): Promise<Array<OrganizationRow & { phoneNumbers: PhoneNumberRow[] }>> {
   const orgs = await db.selectFrom('organizations').selectAll().orderBy('created_at').execute();
-  const phones = await db.selectFrom('phone_numbers').selectAll().orderBy('phone_number_id').execute();
+  const phones = await db
+    .selectFrom('phone_numbers')
+    .selectAll()
+    .orderBy('phone_number_id')
+    .execute();
   return orgs.map((org) => ({
     ...org,
     phoneNumbers: phones.filter((p) => p.organization_id === org.id),

@@ -10,7 +10,11 @@ export interface OrganizationsTable {
   id: Generated<string>;
   name: string;
   slug: string;
-  settings: ColumnType<OrganizationSettings, OrganizationSettings | undefined, OrganizationSettings>;
+  settings: ColumnType<
+    OrganizationSettings,
+    OrganizationSettings | undefined,
+    OrganizationSettings
+  >;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }

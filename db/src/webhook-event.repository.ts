@@ -17,7 +17,9 @@ export function listWebhookEvents(
     .execute();
 }
 
-export function countWebhookEventsByOutcome(db: Executor): Promise<Array<{ outcome: string; count: number }>> {
+export function countWebhookEventsByOutcome(
+  db: Executor,
+): Promise<Array<{ outcome: string; count: number }>> {
   return db
     .selectFrom('webhook_events')
     .select(['outcome', (eb) => eb.fn.countAll<number>().as('count')])

@@ -11,7 +11,11 @@ export interface WebhookEventsTable {
   fields: ColumnType<string[], string[] | undefined, string[]>;
   outcome: WebhookOutcome;
   error: string | null;
-  item_counts: ColumnType<Record<string, number>, Record<string, number> | undefined, Record<string, number>>;
+  item_counts: ColumnType<
+    Record<string, number>,
+    Record<string, number> | undefined,
+    Record<string, number>
+  >;
   /** The body exactly as Meta sent it (its escaped JSON text), so it can be replayed. */
   raw_body: string;
   received_at: ColumnType<Date, Date | string, never>;

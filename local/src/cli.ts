@@ -87,7 +87,8 @@ async function withDb<T>(t: Target, fn: (db: Db) => Promise<T>): Promise<T> {
 function queueOf(t: Target, args: string[]): { url: string; dlqUrl: string; name: string } {
   const name = flag(args, 'queue', 'ingest') as 'ingest' | 'answer';
   const q = t.queues[name];
-  if (!q?.url || !q.dlqUrl) throw new Error(`queue "${name}" unknown: start the local stack or set its URLs`);
+  if (!q?.url || !q.dlqUrl)
+    throw new Error(`queue "${name}" unknown: start the local stack or set its URLs`);
   return { url: q.url, dlqUrl: q.dlqUrl, name };
 }
 
@@ -96,18 +97,34 @@ async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Mess
   const seen = new Map<string, Message>();
   for (let round = 0; round < 5 && seen.size < max; round++) {
     const r = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'], VisibilityTimeout: 5, WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        VisibilityTimeout: 5,
+        WaitTimeSeconds: 0,
+      }),
     );
     if (!r.Messages?.length) break;
     for (const m of r.Messages) seen.set(m.MessageId!, m);
   }
   for (const m of seen.values()) {
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: m.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
   }
   return [...seen.values()].slice(0, max);
 }
 
-export async function runCli(args: string[], out: (line: string) => void = console.log): Promise<void> {
+export async function runCli(
+  args: string[],
+  out: (line: string) => void = console.log,
+): Promise<void> {
   const [group, command] = args;
   const t = target();
   switch (`${group} ${command}`) {
@@ -126,12 +143,17 @@ export async function runCli(args: string[], out: (line: string) => void = conso
           ],
         }),
       );
-      out(`organization ${org.slug} (${org.id}): ${org.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(', ')}`);
+      out(
+        `organization ${org.slug} (${org.id}): ${org.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(', ')}`,
+      );
       return;
     }
     case 'org list': {
       const orgs = await withDb(t, listOrganizations);
-      for (const o of orgs) out(`${o.slug}\t${o.id}\t${o.name}\t${o.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(',')}`);
+      for (const o of orgs)
+        out(
+          `${o.slug}\t${o.id}\t${o.name}\t${o.phoneNumbers.map((p) => `${p.phone_number_id}@${p.waba_id}`).join(',')}`,
+        );
       if (orgs.length === 0) out('no organizations');
       return;
     }
@@ -140,7 +162,9 @@ export async function runCli(args: string[], out: (line: string) => void = conso
       const messages = await peek(t.sqs!, q.dlqUrl, Number(flag(args, 'max', '50')));
       for (const m of messages) {
         const a = (k: string) => m.MessageAttributes?.[k]?.StringValue ?? '-';
-        out(`${m.MessageId}\treceives=${m.Attributes?.ApproximateReceiveCount}\treceived_at=${a('received_at')}\tfields=${a('fields')}\tsha256=${a('body_sha256')}\tbytes=${Buffer.byteLength(m.Body ?? '')}`);
+        out(
+          `${m.MessageId}\treceives=${m.Attributes?.ApproximateReceiveCount}\treceived_at=${a('received_at')}\tfields=${a('fields')}\tsha256=${a('body_sha256')}\tbytes=${Buffer.byteLength(m.Body ?? '')}`,
+        );
       }
       out(`${messages.length} message(s) in the ${q.name} DLQ`);
       return;
@@ -149,12 +173,27 @@ export async function runCli(args: string[], out: (line: string) => void = conso
       const q = queueOf(t, args);
       let moved = 0;
       for (;;) {
-        const r = await t.sqs!.send(new ReceiveMessageCommand({ QueueUrl: q.dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }));
+        const r = await t.sqs!.send(
+          new ReceiveMessageCommand({
+            QueueUrl: q.dlqUrl,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+            WaitTimeSeconds: 0,
+          }),
+        );
         if (!r.Messages?.length) break;
         for (const m of r.Messages) {
           // Send first, then delete: a crash in between duplicates (harmless) rather than loses.
-          await t.sqs!.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: m.Body, MessageAttributes: m.MessageAttributes }));
-          await t.sqs!.send(new DeleteMessageCommand({ QueueUrl: q.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+          await t.sqs!.send(
+            new SendMessageCommand({
+              QueueUrl: q.url,
+              MessageBody: m.Body,
+              MessageAttributes: m.MessageAttributes,
+            }),
+          );
+          await t.sqs!.send(
+            new DeleteMessageCommand({ QueueUrl: q.dlqUrl, ReceiptHandle: m.ReceiptHandle }),
+          );
           moved++;
         }
       }
@@ -169,8 +208,13 @@ export async function runCli(args: string[], out: (line: string) => void = conso
     }
     case 'webhooks list': {
       const outcome = flag(args, 'outcome') as 'processed' | 'unrouted' | 'rejected' | undefined;
-      const rows = await withDb(t, (db) => listWebhookEvents(db, { outcome, limit: Number(flag(args, 'limit', '20')) }));
-      for (const r of rows) out(`${r.id}\t${r.received_at.toISOString()}\t${r.outcome}\t${r.fields.join(',')}\t${(r.error ?? '').split('\n')[0]}`);
+      const rows = await withDb(t, (db) =>
+        listWebhookEvents(db, { outcome, limit: Number(flag(args, 'limit', '20')) }),
+      );
+      for (const r of rows)
+        out(
+          `${r.id}\t${r.received_at.toISOString()}\t${r.outcome}\t${r.fields.join(',')}\t${(r.error ?? '').split('\n')[0]}`,
+        );
       return;
     }
     case 'webhooks replay-unrouted': {
@@ -182,7 +226,9 @@ export async function runCli(args: string[], out: (line: string) => void = conso
           answerDelaySeconds: Number(process.env.ANSWER_DELAY_SECONDS ?? 2),
         }),
       );
-      out(`replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.failed.length} failed`);
+      out(
+        `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.failed.length} failed`,
+      );
       return;
     }
     default:

@@ -22,7 +22,13 @@ export interface StackConfig {
   stateFile: string;
   logLevel: string;
   /** Event source mapping and queue settings of the ingest queue (Lambda's, mirrored). */
-  ingest: { batchSize: number; windowSeconds: number; visibilityTimeoutSeconds: number; maxReceiveCount: number; concurrency: number };
+  ingest: {
+    batchSize: number;
+    windowSeconds: number;
+    visibilityTimeoutSeconds: number;
+    maxReceiveCount: number;
+    concurrency: number;
+  };
 }
 
 export const DEV_DEFAULTS = {
@@ -33,7 +39,10 @@ export const DEV_DEFAULTS = {
   WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
 } as const;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: StackConfig; defaulted: string[] } {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
+  config: StackConfig;
+  defaulted: string[];
+} {
   const defaulted: string[] = [];
   const get = (name: keyof typeof DEV_DEFAULTS): string => {
     const value = env[name];
@@ -45,7 +54,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Stac
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
-    embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR ?? '.data/pg', port: Number(env.EMBEDDED_PG_PORT ?? 54329) },
+    embeddedPg: {
+      dataDir: env.EMBEDDED_PG_DATA_DIR ?? '.data/pg',
+      port: Number(env.EMBEDDED_PG_PORT ?? 54329),
+    },
     sqsPort: Number(env.SQS_EMULATOR_PORT ?? 0),
     appSecret: get('WHATSAPP_APP_SECRET'),
     previousAppSecret: env.WHATSAPP_APP_SECRET_PREVIOUS || undefined,

@@ -106,15 +106,23 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     component: 'event-source-mapping',
     queueUrl: options.queueUrl,
   });
-  const counters: EventSourceMappingStats = { batches: 0, received: 0, deleted: 0, failed: 0, errors: 0 };
+  const counters: EventSourceMappingStats = {
+    batches: 0,
+    received: 0,
+    deleted: 0,
+    failed: 0,
+    errors: 0,
+  };
   const stopController = new AbortController();
   let arn: Promise<{ eventSourceARN: string; awsRegion: string }> | undefined;
 
   const source = () =>
-    (arn ??= resolveSource(options.sqs, options.queueUrl, options.queueArn).catch((error: unknown) => {
-      arn = undefined;
-      throw error;
-    }));
+    (arn ??= resolveSource(options.sqs, options.queueUrl, options.queueArn).catch(
+      (error: unknown) => {
+        arn = undefined;
+        throw error;
+      },
+    ));
 
   async function receive(max: number, waitSeconds: number): Promise<Message[]> {
     const result = await options.sqs.send(
@@ -131,31 +139,47 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
 
   /** One batch: up to batchSize messages, or what arrived within the window. */
   async function gather(): Promise<Message[]> {
-    const messages = await receive(batchSize, waitTimeSeconds);
-    if (messages.length === 0) return messages;
+    const first = await receive(batchSize, waitTimeSeconds);
+    if (first.length === 0) return first;
+    // By id: a window longer than the visibility timeout receives the same message twice,
+    // and only the newest receipt handle can delete it.
+    const byId = new Map(first.map((m) => [m.MessageId, m]));
     const deadline = Date.now() + windowMs;
-    let lastPageFull = messages.length === MAX_PER_RECEIVE;
-    while (messages.length < batchSize && !stopController.signal.aborted) {
+    let lastPageFull = first.length === MAX_PER_RECEIVE;
+    while (byId.size < batchSize && !stopController.signal.aborted) {
       const remainingMs = deadline - Date.now();
       // Without a window, keep reading only while the queue hands out full pages.
       if (windowMs === 0 ? !lastPageFull : remainingMs <= 0) break;
       const wait = windowMs === 0 ? 0 : Math.min(waitTimeSeconds, Math.floor(remainingMs / 1000));
       let more: Message[];
       try {
-        more = await receive(batchSize - messages.length, wait);
+        more = await receive(batchSize - byId.size, wait);
       } catch (error) {
         // Keep what we hold: dropping it would hide it for a visibility timeout.
         logger.warn({ err: error }, 'receive failed while gathering a batch');
         break;
       }
-      messages.push(...more);
+      for (const m of more) {
+        if (byId.has(m.MessageId)) warnWindowTooLong();
+        byId.set(m.MessageId, m);
+      }
       lastPageFull = more.length === MAX_PER_RECEIVE;
       // A short poll under a second of window left: do not spin on an empty queue.
       if (more.length === 0 && wait === 0 && windowMs > 0) {
         await sleep(Math.min(100, Math.max(0, deadline - Date.now())), stopController.signal);
       }
     }
-    return messages;
+    return [...byId.values()];
+  }
+
+  let warnedWindow = false;
+  function warnWindowTooLong() {
+    if (warnedWindow) return;
+    warnedWindow = true;
+    logger.warn(
+      { windowMs },
+      'a message came back while its batch was being gathered: keep the batching window well under the visibility timeout',
+    );
   }
 
   async function deleteMessages(records: SQSRecord[]): Promise<void> {
@@ -165,22 +189,33 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
         const result = await options.sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: options.queueUrl,
-            Entries: chunk.map((r, index) => ({ Id: String(index), ReceiptHandle: r.receiptHandle })),
+            Entries: chunk.map((r, index) => ({
+              Id: String(index),
+              ReceiptHandle: r.receiptHandle,
+            })),
           }),
         );
         counters.deleted += result.Successful?.length ?? 0;
         if (result.Failed?.length) {
           counters.errors += 1;
-          logger.error({ failed: result.Failed }, 'some deletes failed: those messages will be redelivered');
+          logger.error(
+            { failed: result.Failed },
+            'some deletes failed: those messages will be redelivered',
+          );
         }
       } catch (error) {
         counters.errors += 1;
-        logger.error({ err: error, count: chunk.length }, 'delete failed: those messages will be redelivered');
+        logger.error(
+          { err: error, count: chunk.length },
+          'delete failed: those messages will be redelivered',
+        );
       }
     }
   }
 
-  async function invoke(event: SQSEvent): Promise<{ failedIds: Set<string> | 'all'; error?: unknown }> {
+  async function invoke(
+    event: SQSEvent,
+  ): Promise<{ failedIds: Set<string> | 'all'; error?: unknown }> {
     try {
       const result = await withTimeout(options.handler(event), options.handlerTimeoutMs);
       const failedIds = failedRecords(event.Records, result);
@@ -188,7 +223,10 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
       return { failedIds };
     } catch (error) {
       counters.errors += 1;
-      logger.error({ err: error, size: event.Records.length }, 'handler failed: the whole batch will retry');
+      logger.error(
+        { err: error, size: event.Records.length },
+        'handler failed: the whole batch will retry',
+      );
       return { failedIds: 'all', error };
     }
   }
@@ -196,15 +234,22 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   async function processBatch(messages: Message[]): Promise<void> {
     const started = Date.now();
     const { eventSourceARN, awsRegion } = await source();
-    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, eventSourceARN, awsRegion)) };
+    const event: SQSEvent = {
+      Records: messages.map((m) => toRecord(m, eventSourceARN, awsRegion)),
+    };
     counters.batches += 1;
     counters.received += messages.length;
     const { failedIds, error } = await invoke(event);
-    const toDelete = failedIds === 'all' ? [] : event.Records.filter((r) => !failedIds.has(r.messageId));
+    const toDelete =
+      failedIds === 'all' ? [] : event.Records.filter((r) => !failedIds.has(r.messageId));
     const failed = event.Records.length - toDelete.length;
     counters.failed += failed;
     await deleteMessages(toDelete);
-    const info: BatchInfo = { size: event.Records.length, failed, durationMs: Date.now() - started };
+    const info: BatchInfo = {
+      size: event.Records.length,
+      failed,
+      durationMs: Date.now() - started,
+    };
     if (error !== undefined) info.error = error;
     options.onBatch?.(info);
   }
@@ -281,16 +326,21 @@ export function toRecord(message: Message, eventSourceARN: string, awsRegion: st
     eventSourceARN,
     awsRegion,
   };
-  if (message.MD5OfMessageAttributes) record.md5OfMessageAttributes = message.MD5OfMessageAttributes;
+  if (message.MD5OfMessageAttributes)
+    record.md5OfMessageAttributes = message.MD5OfMessageAttributes;
   return record;
 }
 
-function toLambdaAttributes(attributes: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes {
+function toLambdaAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
   const converted: SQSMessageAttributes = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
     converted[name] = {
       ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
-      ...(value.BinaryValue !== undefined && { binaryValue: Buffer.from(value.BinaryValue).toString('base64') }),
+      ...(value.BinaryValue !== undefined && {
+        binaryValue: Buffer.from(value.BinaryValue).toString('base64'),
+      }),
       // Lambda always sends these two (reserved by SQS) as empty lists.
       stringListValues: [],
       binaryListValues: [],
@@ -318,7 +368,10 @@ async function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined
   if (timeoutMs === undefined) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HandlerTimeoutError(`handler timed out after ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new HandlerTimeoutError(`handler timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -26,7 +26,9 @@ export type Route = {
   method: HttpMethod;
   /** e.g. '/webhook', '/webhook/{appId}', '/files/{proxy+}' */
   path: string;
-  handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2 | string | object>;
+  handler: (
+    event: APIGatewayProxyEventV2,
+  ) => Promise<APIGatewayProxyStructuredResultV2 | string | object>;
 };
 
 export interface HttpGatewayOptions {
@@ -53,7 +55,9 @@ const API_ID = 'local';
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const logger = (options.logger ?? createLogger('http-gateway')).child({ component: 'http-gateway' });
+  const logger = (options.logger ?? createLogger('http-gateway')).child({
+    component: 'http-gateway',
+  });
   const routes = options.routes.map(compileRoute);
 
   const server = createServer((req, res) => {
@@ -61,7 +65,8 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     res.setHeader('apigw-requestid', requestId);
     readBody(req, maxBodyBytes)
       .then(async (body) => {
-        if (body === 'too-large') return sendJson(res, 413, { message: 'Request Entity Too Large' });
+        if (body === 'too-large')
+          return sendJson(res, 413, { message: 'Request Entity Too Large' });
         const [rawPath = '/', rawQueryString = ''] = splitOnce(req.url ?? '/', '?');
         const match = matchRoute(routes, req.method ?? 'GET', rawPath);
         if (!match) return sendJson(res, 404, { message: 'Not Found' });
@@ -92,7 +97,14 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const urlHost =
+    host === '0.0.0.0'
+      ? '127.0.0.1'
+      : host === '::'
+        ? '[::1]'
+        : host.includes(':')
+          ? `[${host}]`
+          : host;
   logger.info({ port, host }, 'http gateway listening');
 
   return {
@@ -132,7 +144,11 @@ function compileRoute(route: Route): CompiledRoute {
   };
 }
 
-function matchRoute(routes: CompiledRoute[], method: string, rawPath: string): RouteMatch | undefined {
+function matchRoute(
+  routes: CompiledRoute[],
+  method: string,
+  rawPath: string,
+): RouteMatch | undefined {
   const parts = rawPath.split('/').filter(Boolean);
   const candidates: Array<{ compiled: CompiledRoute; params: Record<string, string> }> = [];
   for (const compiled of routes) {
@@ -144,7 +160,11 @@ function matchRoute(routes: CompiledRoute[], method: string, rawPath: string): R
   const best = candidates[0];
   if (!best) return undefined;
   const hasParams = Object.keys(best.params).length > 0;
-  return { route: best.compiled.route, routeKey: best.compiled.routeKey, pathParameters: hasParams ? best.params : undefined };
+  return {
+    route: best.compiled.route,
+    routeKey: best.compiled.routeKey,
+    pathParameters: hasParams ? best.params : undefined,
+  };
 }
 
 function matchSegments(segments: string[], parts: string[]): Record<string, string> | undefined {
@@ -158,7 +178,8 @@ function matchSegments(segments: string[], parts: string[]): Record<string, stri
     }
     const part = parts[i];
     if (part === undefined) return undefined;
-    if (segment.startsWith('{') && segment.endsWith('}')) params[segment.slice(1, -1)] = safeDecode(part);
+    if (segment.startsWith('{') && segment.endsWith('}'))
+      params[segment.slice(1, -1)] = safeDecode(part);
     else if (segment !== part) return undefined;
   }
   return parts.length === segments.length ? params : undefined;
@@ -179,7 +200,9 @@ function toEvent(req: IncomingMessage, parts: EventParts): APIGatewayProxyEventV
   const now = new Date();
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   const { headers, cookies } = collectHeaders(req.rawHeaders);
-  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
+  headers['x-forwarded-for'] = headers['x-forwarded-for']
+    ? `${headers['x-forwarded-for']}, ${sourceIp}`
+    : sourceIp;
   headers['x-forwarded-port'] ??= String(req.socket.localPort ?? '');
   headers['x-forwarded-proto'] ??= 'http';
   const domainName = (headers.host ?? 'localhost').replace(/:\d+$/, '');
@@ -222,14 +245,22 @@ function toEvent(req: IncomingMessage, parts: EventParts): APIGatewayProxyEventV
 }
 
 /** rawHeaders rather than req.headers: Node drops repeats of some headers, API Gateway joins them. */
-function collectHeaders(rawHeaders: string[]): { headers: Record<string, string>; cookies: string[] } {
+function collectHeaders(rawHeaders: string[]): {
+  headers: Record<string, string>;
+  cookies: string[];
+} {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
     const value = rawHeaders[i + 1]!;
     if (name === 'cookie') {
-      cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
@@ -246,7 +277,8 @@ function parseQuery(rawQueryString: string): Record<string, string> | undefined 
   return Object.keys(query).length > 0 ? query : undefined;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql|yaml|x-yaml)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded|graphql|yaml|x-yaml)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
 
 export function isTextContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && TEXT_TYPES.test(contentType.trim());
@@ -302,7 +334,8 @@ function sendResult(res: ServerResponse, result: unknown, logger: Logger): void 
     return sendJson(res, 500, { message: 'Internal Server Error' });
   }
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
   if (result.cookies?.length) {
     const existing = headers['set-cookie'];
     headers['set-cookie'] = [...(existing ? [existing as string] : []), ...result.cookies];
@@ -319,7 +352,12 @@ function sendJson(res: ServerResponse, statusCode: number, value: unknown): void
   send(res, statusCode, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(value)));
 }
 
-function send(res: ServerResponse, statusCode: number, headers: Record<string, string | string[]>, body: Buffer): void {
+function send(
+  res: ServerResponse,
+  statusCode: number,
+  headers: Record<string, string | string[]>,
+  body: Buffer,
+): void {
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('content-length', body.length);
   res.writeHead(statusCode);

@@ -6,5 +6,8 @@ import { REDACT_PATHS, type Logger } from '@waba/whatsapp';
 export function localLogger(level: string, pretty_ = Boolean(process.stdout.isTTY)): Logger {
   const options = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined };
   if (!pretty_) return pino(options, pino.destination({ sync: true }));
-  return pino(options, pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }));
+  return pino(
+    options,
+    pretty({ colorize: true, sync: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+  );
 }

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const { config, defaulted } = loadConfig();
   const logger = localLogger(config.logLevel);
   if (defaulted.length) {
-    logger.warn(`dev defaults in use (set these variables to override):\n  ${defaulted.join('\n  ')}`);
+    logger.warn(
+      `dev defaults in use (set these variables to override):\n  ${defaulted.join('\n  ')}`,
+    );
   }
   const stack = await startStack(config, logger);
   logger.info(

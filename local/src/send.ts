@@ -39,23 +39,57 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-function samplePayload(kind: string, rest: string[], from: string, phoneNumberId: string, wabaId: string): string {
-  const entry = (o: Parameters<typeof messagesEntry>[0]) => messagesEntry({ phoneNumberId, wabaId, ...o });
+function samplePayload(
+  kind: string,
+  rest: string[],
+  from: string,
+  phoneNumberId: string,
+  wabaId: string,
+): string {
+  const entry = (o: Parameters<typeof messagesEntry>[0]) =>
+    messagesEntry({ phoneNumberId, wabaId, ...o });
   let payload: object;
   switch (kind) {
     case 'text':
-      payload = webhookPayload({ entries: [entry({ messages: [textMessage({ from, body: rest.join(' ') || 'hello' })] })] });
+      payload = webhookPayload({
+        entries: [entry({ messages: [textMessage({ from, body: rest.join(' ') || 'hello' })] })],
+      });
       break;
     case 'all-types':
-      payload = webhookPayload({ entries: [entry({ messages: ALL_MESSAGE_TYPES.map((f) => ({ ...f.message, from, id: wamid(from) })) })] });
+      payload = webhookPayload({
+        entries: [
+          entry({
+            messages: ALL_MESSAGE_TYPES.map((f) => ({ ...f.message, from, id: wamid(from) })),
+          }),
+        ],
+      });
       break;
     case 'status':
       payload = webhookPayload({
-        entries: [entry({ statuses: [status({ id: rest[0] ?? wamid(from), status: rest[1] ?? 'delivered', recipientId: from })] })],
+        entries: [
+          entry({
+            statuses: [
+              status({
+                id: rest[0] ?? wamid(from),
+                status: rest[1] ?? 'delivered',
+                recipientId: from,
+              }),
+            ],
+          }),
+        ],
       });
       break;
     case 'template-status':
-      payload = webhookPayload({ entries: [templateStatusEntry({ wabaId, event: 'APPROVED', templateId: '1234', templateName: 'order_update' })] });
+      payload = webhookPayload({
+        entries: [
+          templateStatusEntry({
+            wabaId,
+            event: 'APPROVED',
+            templateId: '1234',
+            templateName: 'order_update',
+          }),
+        ],
+      });
       break;
     case 'quality':
       payload = webhookPayload({ entries: [qualityUpdateEntry({ wabaId })] });
@@ -77,21 +111,31 @@ async function main(): Promise<void> {
   const { config } = loadConfig();
   const from = option(args, '--from') ?? '16505551234';
   const appId = option(args, '--app');
-  const unsigned = args.includes('--unsigned') ? args.splice(args.indexOf('--unsigned'), 1).length > 0 : false;
-  const base = option(args, '--url') ?? readStackState(config.stateFile)?.url ?? `http://127.0.0.1:${config.port}`;
+  const unsigned = args.includes('--unsigned')
+    ? args.splice(args.indexOf('--unsigned'), 1).length > 0
+    : false;
+  const base =
+    option(args, '--url') ??
+    readStackState(config.stateFile)?.url ??
+    `http://127.0.0.1:${config.port}`;
   const [kind = 'text', ...rest] = args;
 
   const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId);
   let secret = config.appSecret;
   if (appId) {
-    const apps = JSON.parse(config.extraApps ?? '{}') as Record<string, { secrets?: string[]; secret?: string }>;
+    const apps = JSON.parse(config.extraApps ?? '{}') as Record<
+      string,
+      { secrets?: string[]; secret?: string }
+    >;
     secret = apps[appId]?.secrets?.[0] ?? apps[appId]?.secret ?? secret;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (!unsigned) headers['x-hub-signature-256'] = signPayload(raw, secret);
   const url = `${base}/webhook${appId ? `/${appId}` : ''}`;
   const response = await fetch(url, { method: 'POST', headers, body: raw });
-  console.log(`POST ${url} (${Buffer.byteLength(raw)} bytes) → ${response.status} ${await response.text()}`);
+  console.log(
+    `POST ${url} (${Buffer.byteLength(raw)} bytes) → ${response.status} ${await response.text()}`,
+  );
   if (!response.ok) process.exitCode = 1;
 }
 

@@ -1,14 +1,31 @@
 import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import { createDb, migrateToLatest, upsertOrganization, type Db } from '@waba/db';
-import { processSqsEvent, s3PayloadReader, sqsAnswerQueue, type SqsProcessorDeps } from '@waba/db-processor';
-import { appsFromEnv, handleWebhookRequest, s3PayloadStore, sqsIngestQueue, type ReceiverDeps } from '@waba/webhook-receiver';
+import {
+  processSqsEvent,
+  s3PayloadReader,
+  sqsAnswerQueue,
+  type SqsProcessorDeps,
+} from '@waba/db-processor';
+import {
+  appsFromEnv,
+  handleWebhookRequest,
+  s3PayloadStore,
+  sqsIngestQueue,
+  type ReceiverDeps,
+} from '@waba/webhook-receiver';
 import type { Logger } from '@waba/whatsapp';
 import type { StackConfig } from './config';
 import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
 import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
-import { createBucket, createQueueWithDlq, s3Client, sqsClient, type QueuePair } from './services/queues';
+import {
+  createBucket,
+  createQueueWithDlq,
+  s3Client,
+  sqsClient,
+  type QueuePair,
+} from './services/queues';
 import { startSqsEmulator, type SqsEmulatorHandle } from './services/sqs-emulator';
 import { writeStackState, type StackState } from './stack-state';
 
@@ -49,15 +66,22 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
 export async function startStack(config: StackConfig, logger: Logger): Promise<Stack> {
   const cleanup: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const fn of cleanup.reverse()) await fn().catch((error) => logger.error({ err: error }, 'stop step failed'));
+    for (const fn of cleanup.reverse())
+      await fn().catch((error) => logger.error({ err: error }, 'stop step failed'));
     cleanup.length = 0;
   };
   try {
     let postgres: PostgresHandle | null = null;
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      logger.info({ dataDir: config.embeddedPg.dataDir, port: config.embeddedPg.port }, 'starting embedded Postgres');
-      postgres = await startEmbeddedPostgres({ dataDir: config.embeddedPg.dataDir, port: config.embeddedPg.port });
+      logger.info(
+        { dataDir: config.embeddedPg.dataDir, port: config.embeddedPg.port },
+        'starting embedded Postgres',
+      );
+      postgres = await startEmbeddedPostgres({
+        dataDir: config.embeddedPg.dataDir,
+        port: config.embeddedPg.port,
+      });
       cleanup.push(() => postgres!.stop());
       databaseUrl = await ensureDatabase(postgres.adminUrl, 'waba');
     }
@@ -70,10 +94,22 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       name: 'Default organization',
       slug: 'default',
       phoneNumbers: [
-        { phoneNumberId: config.phoneNumberId, wabaId: config.businessAccountId, displayPhoneNumber: config.displayPhoneNumber, appId: 'default' },
+        {
+          phoneNumberId: config.phoneNumberId,
+          wabaId: config.businessAccountId,
+          displayPhoneNumber: config.displayPhoneNumber,
+          appId: 'default',
+        },
       ],
     });
-    logger.info({ organization: org.slug, phoneNumberId: config.phoneNumberId, wabaId: config.businessAccountId }, 'default organization registered');
+    logger.info(
+      {
+        organization: org.slug,
+        phoneNumberId: config.phoneNumberId,
+        wabaId: config.businessAccountId,
+      },
+      'default organization registered',
+    );
 
     const sqsEmulator = await startSqsEmulator(config.sqsPort);
     cleanup.push(() => sqsEmulator.stop());
@@ -81,7 +117,10 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const sqs = sqsClient(aws);
     const s3 = s3Client(aws);
     const ingest = await createQueueWithDlq(sqs, 'waba-ingest', config.ingest);
-    const answer = await createQueueWithDlq(sqs, 'waba-answer', { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 });
+    const answer = await createQueueWithDlq(sqs, 'waba-answer', {
+      visibilityTimeoutSeconds: 60,
+      maxReceiveCount: 5,
+    });
     const bucket = 'waba-payloads';
     await createBucket(s3, bucket);
 
@@ -116,7 +155,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     cleanup.push(() => processor.stop());
 
-    const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) => handleWebhookRequest(event, receiverDeps);
+    const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) =>
+      handleWebhookRequest(event, receiverDeps);
     const gateway: HttpGateway = await startHttpGateway({
       port: config.port,
       host: config.host,
@@ -126,7 +166,11 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
         { method: 'POST', path: '/webhook', handler: webhook },
         { method: 'GET', path: '/webhook/{appId}', handler: webhook },
         { method: 'POST', path: '/webhook/{appId}', handler: webhook },
-        { method: 'GET', path: '/health', handler: async () => ({ status: 'ok', processor: processor.stats() }) },
+        {
+          method: 'GET',
+          path: '/health',
+          handler: async () => ({ status: 'ok', processor: processor.stats() }),
+        },
       ],
     });
     cleanup.push(() => gateway.close());

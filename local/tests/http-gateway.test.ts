@@ -6,10 +6,12 @@ import { startHttpGateway, type HttpGateway, type Route } from '../src/http-gate
 describe('startHttpGateway()', () => {
   let gateway: HttpGateway;
   const events: APIGatewayProxyEventV2[] = [];
-  const record = (result: unknown = { statusCode: 204 }) => async (event: APIGatewayProxyEventV2) => {
-    events.push(event);
-    return result as object;
-  };
+  const record =
+    (result: unknown = { statusCode: 204 }) =>
+    async (event: APIGatewayProxyEventV2) => {
+      events.push(event);
+      return result as object;
+    };
   const routes: Route[] = [
     { method: 'GET', path: '/health', handler: record('ok') },
     { method: 'POST', path: '/webhook', handler: record() },
@@ -37,7 +39,12 @@ describe('startHttpGateway()', () => {
   ];
 
   beforeAll(async () => {
-    gateway = await startHttpGateway({ port: 0, routes, logger: pino({ level: 'silent' }), maxBodyBytes: 1024 });
+    gateway = await startHttpGateway({
+      port: 0,
+      routes,
+      logger: pino({ level: 'silent' }),
+      maxBodyBytes: 1024,
+    });
   });
   afterAll(() => gateway.close());
   beforeEach(() => {
@@ -55,7 +62,11 @@ describe('startHttpGateway()', () => {
     const headers = { Cookie: 'a=1; b=2', 'Content-Type': 'application/json', 'X-Trace': 'one' };
 
     // Act
-    const res = await fetch(`${gateway.url}/webhook/app%201?x=1&x=2&y=%C3%A9`, { method: 'POST', headers, body: '{"a":1}' });
+    const res = await fetch(`${gateway.url}/webhook/app%201?x=1&x=2&y=%C3%A9`, {
+      method: 'POST',
+      headers,
+      body: '{"a":1}',
+    });
 
     // Assert
     expect(res.status).toBe(204);
@@ -74,7 +85,12 @@ describe('startHttpGateway()', () => {
         accountId: expect.any(String),
         apiId: expect.any(String),
         domainName: '127.0.0.1',
-        http: { method: 'POST', path: '/webhook/app%201', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
+        http: {
+          method: 'POST',
+          path: '/webhook/app%201',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+        },
         requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         routeKey: 'POST /webhook/{appId}',
         stage: '$default',
@@ -135,7 +151,11 @@ describe('startHttpGateway()', () => {
     ['image/png', true],
   ])('passes a %s body with isBase64Encoded %s', async (contentType, base64) => {
     // Act
-    await fetch(`${gateway.url}/webhook`, { method: 'POST', headers: { 'content-type': contentType }, body: 'héllo' });
+    await fetch(`${gateway.url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: 'héllo',
+    });
 
     // Assert
     const event = lastEvent();
@@ -153,10 +173,17 @@ describe('startHttpGateway()', () => {
 
   it('keeps the exact bytes of a JSON body with \\u00e9 escapes and raw UTF-8', async () => {
     // Arrange: Meta signs the escaped form; re-serializing would break the signature.
-    const raw = Buffer.from('{"name":"Ren\\u00e9","city":"Montréal","emoji":"\\ud83d\\ude00"}', 'utf8');
+    const raw = Buffer.from(
+      '{"name":"Ren\\u00e9","city":"Montréal","emoji":"\\ud83d\\ude00"}',
+      'utf8',
+    );
 
     // Act
-    await fetch(`${gateway.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    await fetch(`${gateway.url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
 
     // Assert
     const event = lastEvent();
@@ -166,10 +193,18 @@ describe('startHttpGateway()', () => {
 
   it('passes a "text" body that is not valid UTF-8 as base64 so no byte is lost', async () => {
     // Arrange
-    const raw = Buffer.concat([Buffer.from('{"name":"Ren'), Buffer.from([0xe9, 0xff, 0xc3]), Buffer.from('"}')]);
+    const raw = Buffer.concat([
+      Buffer.from('{"name":"Ren'),
+      Buffer.from([0xe9, 0xff, 0xc3]),
+      Buffer.from('"}'),
+    ]);
 
     // Act
-    await fetch(`${gateway.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    await fetch(`${gateway.url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
 
     // Assert
     const event = lastEvent();
@@ -217,7 +252,10 @@ describe('startHttpGateway()', () => {
 
   it('answers 413 to a body over maxBodyBytes without calling the handler', async () => {
     // Act
-    const res = await fetch(`${gateway.url}/webhook`, { method: 'POST', body: Buffer.alloc(2048, 1) });
+    const res = await fetch(`${gateway.url}/webhook`, {
+      method: 'POST',
+      body: Buffer.alloc(2048, 1),
+    });
 
     // Assert
     expect(res.status).toBe(413);
@@ -235,7 +273,11 @@ describe('startHttpGateway()', () => {
     });
 
     // Act
-    const res = await fetch(`${gateway.url}/webhook`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${gateway.url}/webhook`, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+    } as RequestInit);
 
     // Assert
     expect(res.status).toBe(413);

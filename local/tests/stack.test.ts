@@ -10,7 +10,10 @@ import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';
 
-async function until<T>(probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -49,15 +52,29 @@ describe('local stack (npm start) end to end over HTTP', () => {
   const post = (raw: string, signature?: string) =>
     fetch(`${stack.url}/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(signature ? { 'x-hub-signature-256': signature } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(signature ? { 'x-hub-signature-256': signature } : {}),
+      },
       body: raw,
     });
-  const wire = (body: string) => metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from: '5511987654321', body })] })] })));
+  const wire = (body: string) =>
+    metaEscape(
+      JSON.stringify(
+        webhookPayload({
+          entries: [messagesEntry({ messages: [textMessage({ from: '5511987654321', body })] })],
+        }),
+      ),
+    );
 
-  it('answers Meta\'s verification challenge', async () => {
-    const ok = await fetch(`${stack.url}/webhook?hub.mode=subscribe&hub.verify_token=e2e-token&hub.challenge=31337`);
+  it("answers Meta's verification challenge", async () => {
+    const ok = await fetch(
+      `${stack.url}/webhook?hub.mode=subscribe&hub.verify_token=e2e-token&hub.challenge=31337`,
+    );
     expect([ok.status, await ok.text()]).toEqual([200, '31337']);
-    const bad = await fetch(`${stack.url}/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+    const bad = await fetch(
+      `${stack.url}/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`,
+    );
     expect(bad.status).toBe(403);
   });
 
@@ -68,7 +85,11 @@ describe('local stack (npm start) end to end over HTTP', () => {
 
     expect(response.status).toBe(200);
     const row = await until(async () =>
-      t.db.selectFrom('messages').select(['body', 'type', 'direction']).where('body', '=', 'Olá, tudo bem? 😀').executeTakeFirst(),
+      t.db
+        .selectFrom('messages')
+        .select(['body', 'type', 'direction'])
+        .where('body', '=', 'Olá, tudo bem? 😀')
+        .executeTakeFirst(),
     );
     expect(row).toEqual({ body: 'Olá, tudo bem? 😀', type: 'text', direction: 'inbound' });
   });
@@ -80,7 +101,9 @@ describe('local stack (npm start) end to end over HTTP', () => {
     expect((await post(raw, signPayload(raw, 'wrong'))).status).toBe(401);
 
     await new Promise((r) => setTimeout(r, 500));
-    expect(await t.db.selectFrom('messages').select('id').where('body', '=', 'unsigned').execute()).toEqual([]);
+    expect(
+      await t.db.selectFrom('messages').select('id').where('body', '=', 'unsigned').execute(),
+    ).toEqual([]);
   });
 
   it('stores a payload over 1 MiB through the S3 claim check', async () => {
@@ -90,7 +113,11 @@ describe('local stack (npm start) end to end over HTTP', () => {
     expect((await post(raw, signPayload(raw, secret))).status).toBe(200);
 
     const row = await until(async () =>
-      t.db.selectFrom('messages').select(sql<number>`length(body)`.as('n')).where(sql<boolean>`length(body) > 1000000`).executeTakeFirst(),
+      t.db
+        .selectFrom('messages')
+        .select(sql<number>`length(body)`.as('n'))
+        .where(sql<boolean>`length(body) > 1000000`)
+        .executeTakeFirst(),
     );
     expect(row.n).toBe(big.length);
   });
@@ -113,26 +140,64 @@ describe('local stack (npm start) end to end over HTTP', () => {
     }, 20_000);
     // maxReceiveCount is 2; each `dlq list` peek adds a receive of its own.
     expect(Number(/receives=(\d+)/.exec(lines[0]!)?.[1])).toBeGreaterThanOrEqual(2);
-    expect(await t.db.selectFrom('messages').select('id').where('body', '=', 'POISON').execute()).toEqual([]);
+    expect(
+      await t.db.selectFrom('messages').select('id').where('body', '=', 'POISON').execute(),
+    ).toEqual([]);
 
     await sql`drop trigger refuse_poison on messages; drop function refuse_poison();`.execute(t.db);
     const out: string[] = [];
     await runCli(['dlq', 'redrive'], (l) => out.push(l));
 
     expect(out).toEqual(['moved 1 message(s) from the ingest DLQ back to its queue']);
-    await until(async () => t.db.selectFrom('messages').select('id').where('body', '=', 'POISON').executeTakeFirst());
+    await until(async () =>
+      t.db.selectFrom('messages').select('id').where('body', '=', 'POISON').executeTakeFirst(),
+    );
   });
 
   it('registers an organization and replays its unrouted webhooks from the CLI', async () => {
-    const raw = metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry({ phoneNumberId: '777', wabaId: '888', messages: [textMessage({ from: '1', body: 'early bird' })] })] })));
+    const raw = metaEscape(
+      JSON.stringify(
+        webhookPayload({
+          entries: [
+            messagesEntry({
+              phoneNumberId: '777',
+              wabaId: '888',
+              messages: [textMessage({ from: '1', body: 'early bird' })],
+            }),
+          ],
+        }),
+      ),
+    );
     expect((await post(raw, signPayload(raw, secret))).status).toBe(200);
-    await until(async () => t.db.selectFrom('webhook_events').select('id').where('outcome', '=', 'unrouted').executeTakeFirst());
+    await until(async () =>
+      t.db
+        .selectFrom('webhook_events')
+        .select('id')
+        .where('outcome', '=', 'unrouted')
+        .executeTakeFirst(),
+    );
 
     const out: string[] = [];
-    await runCli(['org', 'add', '--name', 'Late Co', '--slug', 'late', '--phone-number-id', '777', '--waba-id', '888'], (l) => out.push(l));
+    await runCli(
+      [
+        'org',
+        'add',
+        '--name',
+        'Late Co',
+        '--slug',
+        'late',
+        '--phone-number-id',
+        '777',
+        '--waba-id',
+        '888',
+      ],
+      (l) => out.push(l),
+    );
     await runCli(['webhooks', 'replay-unrouted'], (l) => out.push(l));
 
     expect(out[1]).toBe('replayed 1: 1 now processed, 0 still unrouted, 0 failed');
-    expect(await t.db.selectFrom('messages').select('body').where('body', '=', 'early bird').execute()).toHaveLength(1);
+    expect(
+      await t.db.selectFrom('messages').select('body').where('body', '=', 'early bird').execute(),
+    ).toHaveLength(1);
   });
 });

@@ -16,7 +16,12 @@ export interface AppRegistry {
 export const DEFAULT_APP_ID = 'default';
 
 interface AppsDocument {
-  [appId: string]: { secrets?: string[]; secret?: string; previousSecret?: string; verifyToken?: string };
+  [appId: string]: {
+    secrets?: string[];
+    secret?: string;
+    previousSecret?: string;
+    verifyToken?: string;
+  };
 }
 
 /** Parses `{ "<appId>": { "secrets": [...], "verifyToken": "..." } }` into app configs. */
@@ -33,7 +38,8 @@ export function parseAppsDocument(json: string, source: string): Map<string, App
       (s): s is string => typeof s === 'string' && s.trim() !== '',
     );
     if (secrets.length === 0) throw new ConfigurationError(`${source}: app ${appId} has no secret`);
-    if (!entry.verifyToken) throw new ConfigurationError(`${source}: app ${appId} has no verifyToken`);
+    if (!entry.verifyToken)
+      throw new ConfigurationError(`${source}: app ${appId} has no verifyToken`);
     apps.set(appId, { appId, secrets, verifyToken: entry.verifyToken });
   }
   return apps;
@@ -50,13 +56,20 @@ function mapRegistry(apps: Map<string, AppConfig>): AppRegistry {
  * a receiver without secrets would have to accept unsigned bodies.
  */
 export function appsFromEnv(env: NodeJS.ProcessEnv): AppRegistry {
-  const apps = env.WHATSAPP_APPS ? parseAppsDocument(env.WHATSAPP_APPS, 'WHATSAPP_APPS') : new Map();
+  const apps = env.WHATSAPP_APPS
+    ? parseAppsDocument(env.WHATSAPP_APPS, 'WHATSAPP_APPS')
+    : new Map();
   const secrets = [env.WHATSAPP_APP_SECRET, env.WHATSAPP_APP_SECRET_PREVIOUS].filter(
     (s): s is string => typeof s === 'string' && s.trim() !== '',
   );
   if (secrets.length > 0) {
-    if (!env.WHATSAPP_VERIFY_TOKEN) throw new ConfigurationError('WHATSAPP_VERIFY_TOKEN is not set');
-    apps.set(DEFAULT_APP_ID, { appId: DEFAULT_APP_ID, secrets, verifyToken: env.WHATSAPP_VERIFY_TOKEN });
+    if (!env.WHATSAPP_VERIFY_TOKEN)
+      throw new ConfigurationError('WHATSAPP_VERIFY_TOKEN is not set');
+    apps.set(DEFAULT_APP_ID, {
+      appId: DEFAULT_APP_ID,
+      secrets,
+      verifyToken: env.WHATSAPP_VERIFY_TOKEN,
+    });
   }
   if (apps.size === 0) {
     throw new ConfigurationError('no app secret configured (WHATSAPP_APP_SECRET or WHATSAPP_APPS)');
@@ -74,10 +87,16 @@ export interface SecretSource {
  * WHATSAPP_APPS. Cached for `ttlMs` across invocations of a warm Lambda, so
  * a rotated secret is picked up within the TTL without a redeploy.
  */
-export function appsFromSecret(source: SecretSource, secretId: string, ttlMs = 300_000): AppRegistry {
+export function appsFromSecret(
+  source: SecretSource,
+  secretId: string,
+  ttlMs = 300_000,
+): AppRegistry {
   let cached: { at: number; apps: Promise<Map<string, AppConfig>> } | undefined;
   const load = (now: number) => {
-    const apps = source.read(secretId).then((json) => parseAppsDocument(json, `secret ${secretId}`));
+    const apps = source
+      .read(secretId)
+      .then((json) => parseAppsDocument(json, `secret ${secretId}`));
     cached = { at: now, apps };
     // A failed read must not be cached: the next request tries again.
     apps.catch(() => {

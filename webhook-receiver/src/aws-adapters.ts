@@ -6,8 +6,11 @@ export function sqsIngestQueue(sqs: SQSClient, queueUrl: string): IngestQueue {
   return {
     async send(body, attributes) {
       const MessageAttributes: Record<string, { DataType: string; StringValue: string }> = {};
-      for (const [k, v] of Object.entries(attributes)) MessageAttributes[k] = { DataType: 'String', StringValue: v };
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes }));
+      for (const [k, v] of Object.entries(attributes))
+        MessageAttributes[k] = { DataType: 'String', StringValue: v };
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageAttributes }),
+      );
     },
   };
 }

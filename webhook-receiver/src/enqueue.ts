@@ -29,7 +29,8 @@ export interface EnqueueResult {
 /** SQS counts a message attribute as its name, its type ('String') and its value. */
 function attributesBytes(attributes: Record<string, string>): number {
   let n = 0;
-  for (const [k, v] of Object.entries(attributes)) n += Buffer.byteLength(k) + 6 + Buffer.byteLength(v);
+  for (const [k, v] of Object.entries(attributes))
+    n += Buffer.byteLength(k) + 6 + Buffer.byteLength(v);
   return n;
 }
 

@@ -13,7 +13,9 @@ let deps: ReceiverDeps | undefined;
 function init(): ReceiverDeps {
   const env = process.env;
   return {
-    apps: env.WHATSAPP_APPS_SECRET_ARN ? appsFromSecret(secretsManagerSource(), env.WHATSAPP_APPS_SECRET_ARN) : appsFromEnv(env),
+    apps: env.WHATSAPP_APPS_SECRET_ARN
+      ? appsFromSecret(secretsManagerSource(), env.WHATSAPP_APPS_SECRET_ARN)
+      : appsFromEnv(env),
     queue: sqsIngestQueue(new SQSClient({}), env.INGEST_QUEUE_URL ?? ''),
     payloads: s3PayloadStore(new S3Client({}), env.PAYLOAD_BUCKET ?? ''),
     maxMessageBytes: Number(env.SQS_MAX_MESSAGE_BYTES ?? 262_144),
@@ -22,7 +24,9 @@ function init(): ReceiverDeps {
   };
 }
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+export async function handler(
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
   deps ??= init();
   return handleWebhookRequest(event, deps);
 }

@@ -49,10 +49,17 @@ function answerChallenge(event: APIGatewayProxyEventV2, app: AppConfig): Result 
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  return event.headers?.[name] ?? Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+  return (
+    event.headers?.[name] ??
+    Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
+  );
 }
 
-async function receive(event: APIGatewayProxyEventV2, app: AppConfig, deps: ReceiverDeps): Promise<Result> {
+async function receive(
+  event: APIGatewayProxyEventV2,
+  app: AppConfig,
+  deps: ReceiverDeps,
+): Promise<Result> {
   const raw = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   if (!verifySignature(raw, header(event, 'x-hub-signature-256'), app.secrets)) {
     throw new SignatureError('missing or invalid X-Hub-Signature-256');
@@ -65,7 +72,11 @@ async function receive(event: APIGatewayProxyEventV2, app: AppConfig, deps: Rece
   } catch {
     throw new BadRequestError('body is not UTF-8 JSON');
   }
-  if (typeof payload !== 'object' || payload === null || (payload as { object?: unknown }).object !== 'whatsapp_business_account') {
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    (payload as { object?: unknown }).object !== 'whatsapp_business_account'
+  ) {
     throw new BadRequestError('body is not a whatsapp_business_account webhook');
   }
   const routing = extractRoutingAttributes(payload as Record<string, unknown>);
@@ -79,7 +90,13 @@ async function receive(event: APIGatewayProxyEventV2, app: AppConfig, deps: Rece
     throw new EnqueueError('could not enqueue the webhook', { cause });
   }
   deps.logger.info(
-    { appId: app.appId, sha256: result.sha256, bytes: result.bytes, claimChecked: result.claimChecked, fields: routing.fields },
+    {
+      appId: app.appId,
+      sha256: result.sha256,
+      bytes: result.bytes,
+      claimChecked: result.claimChecked,
+      fields: routing.fields,
+    },
     'webhook enqueued',
   );
   return text(200, 'EVENT_RECEIVED');
@@ -92,7 +109,10 @@ async function receive(event: APIGatewayProxyEventV2, app: AppConfig, deps: Rece
  * not a webhook, 403 verify token, 404 unknown app, 5xx when the payload was
  * not enqueued, so Meta retries.
  */
-export async function handleWebhookRequest(event: APIGatewayProxyEventV2, deps: ReceiverDeps): Promise<Result> {
+export async function handleWebhookRequest(
+  event: APIGatewayProxyEventV2,
+  deps: ReceiverDeps,
+): Promise<Result> {
   const method = event.requestContext?.http?.method ?? 'GET';
   const appId = event.pathParameters?.appId;
   try {
@@ -105,8 +125,15 @@ export async function handleWebhookRequest(event: APIGatewayProxyEventV2, deps: 
     const statusCode = statusCodeOf(error);
     const log = { err: error, method, appId, statusCode };
     if (statusCode >= 500) deps.logger.error(log, 'webhook not accepted');
-    else deps.logger.warn({ ...log, err: undefined, reason: (error as Error).message }, 'webhook rejected');
-    const message = error instanceof ReceiverError && statusCode < 500 ? error.message : 'temporarily unavailable, retry';
+    else
+      deps.logger.warn(
+        { ...log, err: undefined, reason: (error as Error).message },
+        'webhook rejected',
+      );
+    const message =
+      error instanceof ReceiverError && statusCode < 500
+        ? error.message
+        : 'temporarily unavailable, retry';
     return text(statusCode, message);
   }
 }

@@ -2,7 +2,13 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import pino from 'pino';
 import { INGEST_ATTRIBUTES as A, metaEscape, type ClaimCheckPointer } from '@waba/whatsapp';
-import { messagesEntry, status, templateStatusEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import {
+  messagesEntry,
+  status,
+  templateStatusEntry,
+  textMessage,
+  webhookPayload,
+} from '@waba/whatsapp/testing';
 import { createTestQueues, type TestQueues } from '@waba/local/testing';
 import {
   appsFromEnv,
@@ -31,7 +37,9 @@ describe('handleWebhookRequest()', () => {
         WHATSAPP_APP_SECRET: SECRET,
         WHATSAPP_APP_SECRET_PREVIOUS: PREVIOUS,
         WHATSAPP_VERIFY_TOKEN: 'verify-me',
-        WHATSAPP_APPS: JSON.stringify({ '987': { secrets: [OTHER_APP_SECRET], verifyToken: 'other-token' } }),
+        WHATSAPP_APPS: JSON.stringify({
+          '987': { secrets: [OTHER_APP_SECRET], verifyToken: 'other-token' },
+        }),
       }),
       queue: sqsIngestQueue(q.sqs, q.ingest.url),
       payloads: s3PayloadStore(q.s3, q.bucket),
@@ -67,7 +75,12 @@ describe('handleWebhookRequest()', () => {
         messages: [textMessage({ from: '5511999990000', body: 'Olá, café? 😀 a/b' })],
         statuses: [status({ id: 'wamid.out1', status: 'read', recipientId: '5511999990000' })],
       }),
-      templateStatusEntry({ wabaId: '555', event: 'APPROVED', templateId: '1', templateName: 'promo' }),
+      templateStatusEntry({
+        wabaId: '555',
+        event: 'APPROVED',
+        templateId: '1',
+        templateName: 'promo',
+      }),
     ],
   });
   // Meta's own wire form: \u00e9, surrogate pairs, \/ — not what JSON.stringify produces.
@@ -75,9 +88,24 @@ describe('handleWebhookRequest()', () => {
 
   describe('GET verification challenge', () => {
     it.each([
-      ['matching token', { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' }, 200, '1158201444'],
-      ['wrong token', { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' }, 403, undefined],
-      ['wrong mode', { 'hub.mode': 'unsubscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1' }, 403, undefined],
+      [
+        'matching token',
+        { 'hub.mode': 'subscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1158201444' },
+        200,
+        '1158201444',
+      ],
+      [
+        'wrong token',
+        { 'hub.mode': 'subscribe', 'hub.verify_token': 'nope', 'hub.challenge': '1' },
+        403,
+        undefined,
+      ],
+      [
+        'wrong mode',
+        { 'hub.mode': 'unsubscribe', 'hub.verify_token': 'verify-me', 'hub.challenge': '1' },
+        403,
+        undefined,
+      ],
       ['no token', { 'hub.mode': 'subscribe', 'hub.challenge': '1' }, 403, undefined],
     ])('%s → %i', async (_name, query, statusCode, body) => {
       const result = await handleWebhookRequest(apiEvent('GET', { query }), deps);
@@ -89,8 +117,14 @@ describe('handleWebhookRequest()', () => {
     });
 
     it('uses the verify token of the app named in the path', async () => {
-      const query = { 'hub.mode': 'subscribe', 'hub.verify_token': 'other-token', 'hub.challenge': 'c' };
-      expect((await handleWebhookRequest(apiEvent('GET', { query, appId: '987' }), deps)).statusCode).toBe(200);
+      const query = {
+        'hub.mode': 'subscribe',
+        'hub.verify_token': 'other-token',
+        'hub.challenge': 'c',
+      };
+      expect(
+        (await handleWebhookRequest(apiEvent('GET', { query, appId: '987' }), deps)).statusCode,
+      ).toBe(200);
       expect((await handleWebhookRequest(apiEvent('GET', { query }), deps)).statusCode).toBe(403);
     });
   });
@@ -127,17 +161,31 @@ describe('handleWebhookRequest()', () => {
     });
 
     it('checks the secret of the app named in the path', async () => {
-      expect((await handleWebhookRequest(signedRequest(raw, OTHER_APP_SECRET, { appId: '987' }), deps)).statusCode).toBe(200);
-      expect((await handleWebhookRequest(signedRequest(raw, SECRET, { appId: '987' }), deps)).statusCode).toBe(401);
-      expect((await handleWebhookRequest(signedRequest(raw, SECRET, { appId: 'nope' }), deps)).statusCode).toBe(404);
+      expect(
+        (await handleWebhookRequest(signedRequest(raw, OTHER_APP_SECRET, { appId: '987' }), deps))
+          .statusCode,
+      ).toBe(200);
+      expect(
+        (await handleWebhookRequest(signedRequest(raw, SECRET, { appId: '987' }), deps)).statusCode,
+      ).toBe(401);
+      expect(
+        (await handleWebhookRequest(signedRequest(raw, SECRET, { appId: 'nope' }), deps))
+          .statusCode,
+      ).toBe(404);
       expect(await drain()).toHaveLength(1);
     });
 
     it.each([
       ['no signature header', apiEvent('POST', { body: raw })],
       ['signature of another secret', signedRequest(raw, 'wrong-secret')],
-      ['signature of the re-serialized JSON', { ...signedRequest(JSON.stringify(payload), SECRET), body: raw }],
-      ['truncated signature', apiEvent('POST', { body: raw, headers: { 'x-hub-signature-256': 'sha256=abc' } })],
+      [
+        'signature of the re-serialized JSON',
+        { ...signedRequest(JSON.stringify(payload), SECRET), body: raw },
+      ],
+      [
+        'truncated signature',
+        apiEvent('POST', { body: raw, headers: { 'x-hub-signature-256': 'sha256=abc' } }),
+      ],
     ])('%s → 401 and nothing enqueued', async (_name, event) => {
       const result = await handleWebhookRequest(event, deps);
       expect(result.statusCode).toBe(401);
@@ -150,7 +198,10 @@ describe('handleWebhookRequest()', () => {
       ['a JSON array', '[1,2]'],
       ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])],
     ])('signed but %s → 400 and nothing enqueued', async (_name, body) => {
-      const result = await handleWebhookRequest(signedRequest(body, SECRET, { base64: true }), deps);
+      const result = await handleWebhookRequest(
+        signedRequest(body, SECRET, { base64: true }),
+        deps,
+      );
       expect(result.statusCode).toBe(400);
       expect(await drain()).toHaveLength(0);
     });
@@ -181,7 +232,9 @@ describe('handleWebhookRequest()', () => {
       expect(message!.MessageAttributes?.[A.claimCheck]?.StringValue).toBe('s3');
       const pointer = JSON.parse(message!.Body!) as ClaimCheckPointer;
       expect(pointer.bytes).toBe(Buffer.byteLength(bigRaw));
-      const object = await q.s3.send(new GetObjectCommand({ Bucket: pointer.s3.bucket, Key: pointer.s3.key }));
+      const object = await q.s3.send(
+        new GetObjectCommand({ Bucket: pointer.s3.bucket, Key: pointer.s3.key }),
+      );
       expect(await object.Body!.transformToString()).toBe(bigRaw);
     });
 
@@ -200,7 +253,9 @@ describe('handleWebhookRequest()', () => {
 describe('appsFromEnv()', () => {
   it('refuses to start without any app secret', () => {
     expect(() => appsFromEnv({ WHATSAPP_VERIFY_TOKEN: 'x' })).toThrow(/no app secret/);
-    expect(() => appsFromEnv({ WHATSAPP_APP_SECRET: '   ', WHATSAPP_VERIFY_TOKEN: 'x' })).toThrow(/no app secret/);
+    expect(() => appsFromEnv({ WHATSAPP_APP_SECRET: '   ', WHATSAPP_VERIFY_TOKEN: 'x' })).toThrow(
+      /no app secret/,
+    );
   });
 
   it('refuses an app without a verify token', () => {

@@ -24,6 +24,7 @@ export interface ClaimCheckPointer {
 }
 
 /** SQS accepts only these characters in a message body (XML 1.0 characters). */
+// eslint-disable-next-line no-control-regex -- the control characters are the point
 const SQS_FORBIDDEN = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 export function isSqsSafe(text: string): boolean {

@@ -7,11 +7,23 @@ import { DEFAULT_PHONE_NUMBER_ID, DEFAULT_WABA_ID } from '@waba/whatsapp/testing
 import type { AnswerQueue, ScheduledAnswerJob, SqsProcessorDeps } from '@waba/db-processor';
 
 /** An ingest-queue record as Lambda delivers it, carrying `payload` in Meta's wire form. */
-export function sqsRecord(payload: object | string, attributes: Record<string, string> = {}): SQSRecord {
+export function sqsRecord(
+  payload: object | string,
+  attributes: Record<string, string> = {},
+): SQSRecord {
   const body = typeof payload === 'string' ? payload : metaEscape(JSON.stringify(payload));
   const messageAttributes: SQSRecord['messageAttributes'] = {};
-  for (const [k, v] of Object.entries({ [A.receivedAt]: '2026-11-22T10:00:00.000Z', [A.appId]: 'default', ...attributes })) {
-    messageAttributes[k] = { stringValue: v, dataType: 'String', stringListValues: [], binaryListValues: [] };
+  for (const [k, v] of Object.entries({
+    [A.receivedAt]: '2026-11-22T10:00:00.000Z',
+    [A.appId]: 'default',
+    ...attributes,
+  })) {
+    messageAttributes[k] = {
+      stringValue: v,
+      dataType: 'String',
+      stringListValues: [],
+      binaryListValues: [],
+    };
   }
   return {
     messageId: randomUUID(),

@@ -26,8 +26,12 @@ const TABLES: Record<string, string> = {
 export async function snapshotTables(db: Db): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const [table, order] of Object.entries(TABLES)) {
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by ${sql.raw(order)}`.execute(db);
-    out[table] = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !VOLATILE.has(k))));
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select * from ${sql.table(table)} order by ${sql.raw(order)}`.execute(db);
+    out[table] = rows.map((row) =>
+      Object.fromEntries(Object.entries(row).filter(([k]) => !VOLATILE.has(k))),
+    );
   }
   return out;
 }

@@ -15,7 +15,8 @@ export interface TestDatabase {
 
 function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through jest (jest/global-setup.ts)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the tests through jest (jest/global-setup.ts)`);
   return value;
 }
 

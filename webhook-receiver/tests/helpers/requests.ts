@@ -27,14 +27,25 @@ export function apiEvent(
       apiId: 'api',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'facebookexternalua' },
+      http: {
+        method,
+        path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'facebookexternalua',
+      },
       requestId: 'req',
       routeKey: `${method} /webhook`,
       stage: '$default',
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
     },
-    body: raw === undefined ? undefined : options.base64 ? raw.toString('base64') : raw.toString('utf8'),
+    body:
+      raw === undefined
+        ? undefined
+        : options.base64
+          ? raw.toString('base64')
+          : raw.toString('utf8'),
     isBase64Encoded: options.base64 ?? false,
   };
 }
