@@ -1,6 +1,7 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { startChildService, type ChildService } from './child-service';
 import { freePort } from './free-port';
 
@@ -26,7 +27,7 @@ export async function startEmbeddedPostgres(
 ): Promise<PostgresHandle> {
   const port = options.port ?? (await freePort());
   const persistent = options.dataDir !== undefined;
-  const dataDir = options.dataDir ?? join(tempDir(), 'data');
+  const dataDir = options.dataDir ? serverReachable(options.dataDir) : join(tempDir(), 'data');
   const service = await startChildService('postgres-server.mts', {
     PG_DATA_DIR: dataDir,
     PG_PORT: String(port),
@@ -48,6 +49,27 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'waba-pg-'));
   chmodSync(dir, 0o755);
   return dir;
+}
+
+/**
+ * As root, the server runs as the 'postgres' user, which cannot enter a data
+ * directory below a private folder (a checkout in /root, say). Such a data
+ * directory moves to a stable place under the system temp folder instead.
+ */
+function serverReachable(dataDir: string): string {
+  const absolute = resolve(dataDir);
+  mkdirSync(dirname(absolute), { recursive: true });
+  if (process.getuid?.() !== 0) return absolute;
+  for (let dir = dirname(absolute); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      const hash = createHash('sha256').update(absolute).digest('hex').slice(0, 12);
+      const fallback = join(tmpdir(), `waba-pg-${hash}`);
+      mkdirSync(fallback, { recursive: true });
+      chmodSync(fallback, 0o755);
+      return join(fallback, 'data');
+    }
+    if (dir === dirname(dir)) return absolute;
+  }
 }
 
 /** Replaces the database name of a connection string. */
