@@ -7,53 +7,23 @@ import {
   parseStatus,
   type WebhookPayload,
 } from '@waba/whatsapp';
+import type {
+  AccountEventInput,
+  ContactInput,
+  InboundMessageInput,
+  StatusEventInput,
+} from '@waba/db';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
-interface Routed {
-  phoneNumberId: string | null;
+type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
+  phoneNumberId: PhoneId;
   wabaId: string;
-}
+};
 
-export interface PendingContact extends Routed {
-  waId: string;
-  profileName: string | null;
-  userId: string | null;
-  seenAt: Date;
-}
-
-export interface PendingInbound extends Routed {
-  phoneNumberId: string;
-  wamid: string;
-  contactWaId: string;
-  type: string;
-  body: string | null;
-  payload: unknown;
-  contextWamid: string | null;
-  occurredAt: Date;
-}
-
-export interface PendingStatus extends Routed {
-  phoneNumberId: string;
-  wamid: string;
-  status: string;
-  occurredAt: Date;
-  recipientId: string;
-  errorCode: number | null;
-  errorTitle: string | null;
-  bizOpaqueCallbackData: string | null;
-  campaignId: string | null;
-  conversationId: string | null;
-  pricingCategory: string | null;
-  payload: unknown;
-}
-
-export interface PendingAccountEvent extends Routed {
-  field: string;
-  eventKey: string;
-  event: string | null;
-  value: unknown;
-  occurredAt: Date;
-}
+export type PendingContact = Pending<ContactInput, string | null>;
+export type PendingInbound = Pending<InboundMessageInput>;
+export type PendingStatus = Pending<StatusEventInput>;
+export type PendingAccountEvent = Pending<AccountEventInput, string | null>;
 
 export interface NormalizedWebhook {
   fields: string[];
@@ -88,15 +58,12 @@ const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }
  * status, contact and account event. A malformed item is skipped and
  * reported; its neighbours are kept.
  */
+export function emptyNormalizedWebhook(): NormalizedWebhook {
+  return { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+}
+
 export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): NormalizedWebhook {
-  const out: NormalizedWebhook = {
-    fields: [],
-    contacts: [],
-    inbound: [],
-    statuses: [],
-    accountEvents: [],
-    invalid: [],
-  };
+  const out = emptyNormalizedWebhook();
   const fields = new Set<string>();
 
   payload.entry.forEach((entry, e) => {

@@ -13,7 +13,7 @@ import {
 import { decodeWebhookPayload, InvalidWebhookPayloadError, type Logger } from '@waba/whatsapp';
 import type { AnswerQueue } from './answer-queue';
 import { TransientBatchError } from './errors';
-import { normalizeWebhook } from './normalize';
+import { emptyNormalizedWebhook, normalizeWebhook } from './normalize';
 import type { RawWebhook } from './read-record';
 import { routeWebhook, routingKeys, type ParsedInput } from './route';
 
@@ -35,15 +35,6 @@ export interface ProcessResult {
 
 type Prepared = ParsedInput & { id: string; rejected?: string };
 
-const NOTHING = {
-  fields: [],
-  contacts: [],
-  inbound: [],
-  statuses: [],
-  accountEvents: [],
-  invalid: [],
-};
-
 function prepare(w: RawWebhook): Prepared {
   const audit = {
     bodySha256: createHash('sha256').update(w.raw).digest('hex'),
@@ -63,7 +54,7 @@ function prepare(w: RawWebhook): Prepared {
     return {
       id: w.id,
       audit,
-      normalized: NOTHING,
+      normalized: emptyNormalizedWebhook(),
       rejected: [error.message, ...error.issues.slice(0, 20)].join('\n'),
     };
   }
