@@ -31,11 +31,20 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < count; i++) {
       const body = `latency probe ${i} ${Date.now()}`;
-      const raw = metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from: '5511900000000', body })] })] })));
+      const raw = metaEscape(
+        JSON.stringify(
+          webhookPayload({
+            entries: [messagesEntry({ messages: [textMessage({ from: '5511900000000', body })] })],
+          }),
+        ),
+      );
       const start = performance.now();
       const response = await fetch(`${stack.url}/webhook`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(raw, config.appSecret) },
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': signPayload(raw, config.appSecret),
+        },
         body: raw,
       });
       if (response.status !== 200) throw new Error(`POST answered ${response.status}`);
@@ -50,9 +59,14 @@ async function main(): Promise<void> {
     await stack.stop();
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
-  console.log(`POST → row visible in messages, ${count} webhooks one at a time (batching window ${config.ingest.windowSeconds * 1000} ms):`);
-  console.log(`  p50 ${pct(50)} ms   p90 ${pct(90)} ms   p99 ${pct(99)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
+  console.log(
+    `POST → row visible in messages, ${count} webhooks one at a time (batching window ${config.ingest.windowSeconds * 1000} ms):`,
+  );
+  console.log(
+    `  p50 ${pct(50)} ms   p90 ${pct(90)} ms   p99 ${pct(99)} ms   max ${latencies.at(-1)!.toFixed(1)} ms`,
+  );
 }
 
 main().catch((error: unknown) => {
