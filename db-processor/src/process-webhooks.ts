@@ -88,13 +88,11 @@ async function scheduleAnswers(
   if (conversations.length === 0) return;
   const orgIds = [...new Set(conversations.map((c) => c.organizationId))];
   const rows = await deps.db
-    .selectFrom('organizations')
-    .select(['id', sql<string | null>`settings->>'answerDebounceSeconds'`.as('debounce')])
-    .where('id', 'in', orgIds)
+    .selectFrom('agent_configs')
+    .select(['organization_id as id', 'debounce_seconds as debounce'])
+    .where('organization_id', 'in', orgIds)
     .execute();
-  const delay = new Map(
-    rows.map((r) => [r.id, r.debounce === null ? deps.answerDelaySeconds : Number(r.debounce)]),
-  );
+  const delay = new Map(rows.map((r) => [r.id, r.debounce]));
   const enqueuedAt = new Date().toISOString();
   await deps.answers.enqueue(
     conversations.map((c) => ({

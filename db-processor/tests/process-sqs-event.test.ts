@@ -422,11 +422,7 @@ describe('processSqsEvent()', () => {
   });
 
   it('schedules one answer job per conversation with customer messages, with the debounce delay', async () => {
-    await t.db
-      .updateTable('organizations')
-      .set({ settings: { answerDebounceSeconds: 5 } })
-      .where('id', '=', orgId)
-      .execute();
+    await t.db.insertInto('agent_configs').values({ organization_id: orgId, debounce_seconds: 5, allowed_numbers: null, vector_store_id: null }).execute();
     const answers = recordingAnswerQueue();
     const payload = webhookPayload({
       entries: [

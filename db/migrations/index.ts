@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-22T000000_initial';
+import * as answerWorker from './2026-11-22T010000_answer_worker';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -8,4 +9,5 @@ import * as initial from './2026-11-22T000000_initial';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-22T000000_initial': initial,
+  '2026-11-22T010000_answer_worker': answerWorker,
 };

@@ -1,3 +1,9 @@
+import type {
+  AgentConfigsTable,
+  AnswerAttemptsTable,
+  ConversationsTable,
+  KnowledgeEntriesTable,
+} from './agent.table';
 import type { ContactsTable } from './contact.table';
 import type { CampaignAudienceTable, CampaignsTable } from './campaign.table';
 import type { MessageStatusEventsTable, MessagesTable } from './message.table';
@@ -14,4 +20,8 @@ export interface Database {
   campaign_audience: CampaignAudienceTable;
   account_events: AccountEventsTable;
   webhook_events: WebhookEventsTable;
+  agent_configs: AgentConfigsTable;
+  knowledge_entries: KnowledgeEntriesTable;
+  conversations: ConversationsTable;
+  answer_attempts: AnswerAttemptsTable;
 }

@@ -4,6 +4,7 @@ export * from './errors';
 export * from './migrate';
 export * from './pg-safe';
 export * from './status-rank';
+export type * from './agent.table';
 export type * from './contact.table';
 export type * from './campaign.table';
 export type * from './message.table';

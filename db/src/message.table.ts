@@ -25,6 +25,10 @@ export interface MessagesTable {
   error_title: string | null;
   biz_opaque_callback_data: string | null;
   campaign_id: string | null;
+  /** Inbound: the answer attempt that claimed it (null = not answered yet). */
+  answer_attempt_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Outbound replies: the customer messages this one answers. */
+  in_reply_to: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }

@@ -1,8 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface OrganizationSettings {
-  /** Seconds the answer job waits so a burst of customer messages gets one answer. */
-  answerDebounceSeconds?: number;
   [key: string]: unknown;
 }
 

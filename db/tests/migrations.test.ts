@@ -19,9 +19,13 @@ describe('migrations', () => {
   it('creates every table of the schema', async () => {
     expect(await tables()).toEqual([
       'account_events',
+      'agent_configs',
+      'answer_attempts',
       'campaign_audience',
       'campaigns',
       'contacts',
+      'conversations',
+      'knowledge_entries',
       'message_status_events',
       'messages',
       'organizations',
@@ -32,8 +36,12 @@ describe('migrations', () => {
 
   it('goes down and up again, and re-running up is a no-op', async () => {
     await migrateDown(t.db);
+    await migrateDown(t.db);
     expect(await tables()).toEqual([]);
-    expect(await migrateToLatest(t.db)).toEqual(['Up 2026-11-22T000000_initial']);
+    expect(await migrateToLatest(t.db)).toEqual([
+      'Up 2026-11-22T000000_initial',
+      'Up 2026-11-22T010000_answer_worker',
+    ]);
     expect(await migrateToLatest(t.db)).toEqual([]);
   });
 });

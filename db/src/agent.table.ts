@@ -1,0 +1,78 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A keyword / button-id routing rule of the built-in rules agent. */
+export interface AgentRule {
+  /** Matches when the customer's text contains any of these words (case- and accent-insensitive). */
+  keywords?: string[];
+  /** Matches when the customer pressed a reply button with one of these ids. */
+  buttonIds?: string[];
+  reply: string;
+  buttons?: Array<{ id: string; title: string }>;
+}
+
+export interface AgentConfigsTable {
+  organization_id: string;
+  kind: ColumnType<'rules' | 'openai', 'rules' | 'openai' | undefined, 'rules' | 'openai'>;
+  instructions: Generated<string>;
+  model: Generated<string>;
+  temperature: Generated<number>;
+  fallback_text: Generated<string>;
+  debounce_seconds: Generated<number>;
+  history_turns: Generated<number>;
+  allowed_numbers: string[] | null;
+  rate_limit_count: Generated<number>;
+  rate_limit_window_seconds: Generated<number>;
+  rate_limit_notice: Generated<string>;
+  pii_redaction: Generated<boolean>;
+  handoff_keywords: Generated<string[]>;
+  handoff_notice: Generated<string>;
+  rules: ColumnType<AgentRule[], AgentRule[] | string | undefined, AgentRule[] | string>;
+  default_reply: Generated<string>;
+  vector_store_id: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type AgentConfigRow = Selectable<AgentConfigsTable>;
+export type NewAgentConfig = Insertable<AgentConfigsTable>;
+export type AgentConfigUpdate = Updateable<AgentConfigsTable>;
+
+export interface KnowledgeEntriesTable {
+  id: Generated<number>;
+  organization_id: string;
+  source: Generated<string>;
+  title: string;
+  body: string;
+  search: ColumnType<string, never, never>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+export type KnowledgeEntryRow = Selectable<KnowledgeEntriesTable>;
+
+export interface ConversationsTable {
+  organization_id: string;
+  phone_number_id: string;
+  contact_wa_id: string;
+  bot_paused: Generated<boolean>;
+  paused_reason: string | null;
+  rate_window_started_at: Date | null;
+  rate_window_count: Generated<number>;
+  rate_notice_sent: Generated<boolean>;
+  last_answered_at: Date | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export type ConversationRow = Selectable<ConversationsTable>;
+
+export type AnswerAttemptState = 'sending' | 'sent' | 'failed' | 'skipped';
+
+export interface AnswerAttemptsTable {
+  id: Generated<string>;
+  organization_id: string;
+  phone_number_id: string;
+  contact_wa_id: string;
+  state: AnswerAttemptState;
+  answers_wamids: string[];
+  reply_wamids: ColumnType<string[], string[] | undefined, string[]>;
+  agent: string | null;
+  error: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  finished_at: Date | null;
+}
+export type AnswerAttemptRow = Selectable<AnswerAttemptsTable>;
