@@ -7,7 +7,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     -- One agent per organization; absent row = the built-in rules agent with defaults.
     create table agent_configs (
       organization_id uuid primary key references organizations(id) on delete cascade,
-      kind text not null default 'rules' check (kind in ('rules', 'openai')),
+      -- auto: OpenAI when the deployment has an API key, else the built-in rules agent.
+      kind text not null default 'auto' check (kind in ('auto', 'rules', 'openai')),
       instructions text not null default 'You are a helpful, concise customer support assistant.',
       model text not null default 'gpt-4o-mini',
       temperature real not null default 0.3,

@@ -10,9 +10,11 @@ export interface AgentRule {
   buttons?: Array<{ id: string; title: string }>;
 }
 
+export type AgentKind = 'auto' | 'rules' | 'openai';
+
 export interface AgentConfigsTable {
   organization_id: string;
-  kind: ColumnType<'rules' | 'openai', 'rules' | 'openai' | undefined, 'rules' | 'openai'>;
+  kind: ColumnType<AgentKind, AgentKind | undefined, AgentKind>;
   instructions: Generated<string>;
   model: Generated<string>;
   temperature: Generated<number>;

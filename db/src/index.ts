@@ -13,3 +13,4 @@ export type * from './webhook-event.table';
 export * from './organization.repository';
 export * from './ingest.repository';
 export * from './webhook-event.repository';
+export * from './agent.repository';

@@ -18,6 +18,10 @@ export interface StackConfig {
   extraApps: string | undefined;
   answerDelaySeconds: number;
   sqsMaxMessageBytes: number;
+  /** Where replies go; unset: the Meta sandbox started by the stack. */
+  graphUrl: string | undefined;
+  sandboxPort: number;
+  openai: { apiKey?: string; baseURL?: string; model?: string };
   /** Where the stack writes its endpoints for `npm run cli` and `npm run send`. */
   stateFile: string;
   logLevel: string;
@@ -70,6 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
     answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
     sqsMaxMessageBytes: Number(env.SQS_MAX_MESSAGE_BYTES ?? 262_144),
     stateFile: env.STACK_STATE_FILE ?? '.data/stack.json',
+    graphUrl: env.WHATSAPP_GRAPH_URL || undefined,
+    sandboxPort: Number(env.SANDBOX_PORT ?? 0),
+    openai: {
+      apiKey: env.OPENAI_API_KEY || undefined,
+      baseURL: env.OPENAI_BASE_URL || undefined,
+      model: env.OPENAI_MODEL || undefined,
+    },
     logLevel: env.LOG_LEVEL ?? 'info',
     ingest: {
       batchSize: Number(env.INGEST_BATCH_SIZE ?? 100),

@@ -12,6 +12,8 @@ export interface StackState {
   answerQueueUrl: string;
   answerDlqUrl: string;
   bucket: string;
+  /** The Meta sandbox (GET {sandboxUrl}/sandbox/messages lists what the bot sent). */
+  sandboxUrl: string | null;
   pid: number;
 }
 

@@ -14,7 +14,10 @@ import {
   sqsIngestQueue,
   type ReceiverDeps,
 } from '@waba/webhook-receiver';
-import type { Logger } from '@waba/whatsapp';
+import { agentFactory, processAnswerJobs, type AnswerJobsDeps } from '@waba/answer-worker';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import { createGraphClient, type Logger } from '@waba/whatsapp';
+import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
 import type { StackConfig } from './config';
 import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
@@ -37,6 +40,10 @@ export interface Stack {
   sqsEmulator: SqsEmulatorHandle;
   queues: { ingest: QueuePair; answer: QueuePair; bucket: string };
   processor: EventSourceMapping;
+  answerWorker: EventSourceMapping;
+  /** The Meta sandbox, when WHATSAPP_GRAPH_URL is unset. */
+  sandbox: MetaSandbox | null;
+  answerDeps: AnswerJobsDeps;
   receiverDeps: ReceiverDeps;
   processorDeps: SqsProcessorDeps;
   state: StackState;
@@ -155,6 +162,41 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     cleanup.push(() => processor.stop());
 
+    // The Meta sandbox posts its signed status webhooks back to our own receiver.
+    let gatewayUrl: string | undefined;
+    const sandbox = config.graphUrl
+      ? null
+      : await startMetaSandbox({
+          port: config.sandboxPort,
+          webhookUrl: () => (gatewayUrl ? `${gatewayUrl}/webhook` : undefined),
+          appSecret: config.appSecret,
+          wabaId: config.businessAccountId,
+          displayPhoneNumber: config.displayPhoneNumber,
+          accessToken: config.accessToken,
+          logger: logger.child({ fn: 'meta-sandbox' }),
+        });
+    if (sandbox) cleanup.push(() => sandbox.close());
+    const answerDeps: AnswerJobsDeps = {
+      db,
+      graph: createGraphClient({ accessToken: config.accessToken, baseUrl: config.graphUrl ?? sandbox!.url }),
+      agentFor: agentFactory(config.openai),
+      logger: logger.child({ fn: 'answer-worker' }),
+      clock: () => new Date(),
+      agentTimeoutMs: 15_000,
+      delayRetry: async (record, seconds) => {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: answer.url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+      },
+    };
+    const answerWorker = startEventSourceMapping({
+      sqs,
+      queueUrl: answer.url,
+      handler: (event) => processAnswerJobs(event, answerDeps),
+      batchSize: 10,
+      concurrency: 2,
+      logger: logger.child({ fn: 'answer-worker' }),
+    });
+    cleanup.push(() => answerWorker.stop());
+
     const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) =>
       handleWebhookRequest(event, receiverDeps);
     const gateway: HttpGateway = await startHttpGateway({
@@ -174,6 +216,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       ],
     });
     cleanup.push(() => gateway.close());
+    gatewayUrl = gateway.url;
 
     const state: StackState = {
       url: gateway.url,
@@ -185,6 +228,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       answerQueueUrl: answer.url,
       answerDlqUrl: answer.dlqUrl,
       bucket,
+      sandboxUrl: sandbox?.url ?? null,
       pid: process.pid,
     };
     writeStackState(config.stateFile, state);
@@ -198,6 +242,9 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       sqsEmulator,
       queues: { ingest, answer, bucket },
       processor,
+      answerWorker,
+      sandbox,
+      answerDeps,
       receiverDeps,
       processorDeps,
       state,

@@ -42,3 +42,14 @@ export class GraphApiError extends WhatsAppError {
     this.fbtraceId = args.fbtraceId;
   }
 }
+
+/**
+ * A send was refused before any network call because it breaks a Graph limit
+ * the caller must handle itself (e.g. split an interactive body that is too long).
+ */
+export class GraphRequestError extends WhatsAppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'GraphRequestError';
+  }
+}

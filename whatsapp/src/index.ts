@@ -10,3 +10,22 @@ export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
 export type * from './answer-job';
+export { GraphRequestError } from './errors';
+export {
+  createGraphClient,
+  splitText,
+  clampButtons,
+  clampList,
+  TEXT_BODY_LIMIT,
+  INTERACTIVE_BODY_LIMIT,
+} from './graph-client';
+export type {
+  GraphClient,
+  GraphClientOptions,
+  SendResult,
+  ReplyButton,
+  ListMessage,
+  ListSection,
+  ListRow,
+  TemplateMessage,
+} from './graph-client';

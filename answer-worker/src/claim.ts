@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import type { AgentConfigRow, Db, MessageRow } from '@waba/db';
+import type { AnswerJob } from '@waba/whatsapp';
+import { fold } from './agent/rules-agent';
+
+export type ClaimDecision =
+  | { kind: 'nothing' } // no unanswered messages, or a newer message's job will answer them
+  | { kind: 'skip'; reason: string; attemptId: string }
+  | { kind: 'notice'; text: string; attemptId: string; messages: MessageRow[]; reason: string }
+  | { kind: 'answer'; attemptId: string; messages: MessageRow[] };
+
+/**
+ * Decides, under a per-conversation row lock, what this job does, and claims
+ * the unanswered customer messages for one answer attempt before anything is
+ * sent. Concurrent or duplicate jobs wait on the lock and then find nothing
+ * left to answer; a crash after the claim can never lead to a second answer.
+ */
+export async function claimConversation(
+  db: Db,
+  job: AnswerJob,
+  config: AgentConfigRow,
+  now: Date,
+): Promise<ClaimDecision> {
+  return db.transaction().execute(async (trx) => {
+    const key = { organization_id: job.organizationId, phone_number_id: job.phoneNumberId, contact_wa_id: job.contactWaId };
+    await trx.insertInto('conversations').values(key).onConflict((oc) => oc.doNothing()).execute();
+    const conversation = await trx
+      .selectFrom('conversations')
+      .selectAll()
+      .where('organization_id', '=', key.organization_id)
+      .where('phone_number_id', '=', key.phone_number_id)
+      .where('contact_wa_id', '=', key.contact_wa_id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+
+    const messages = await trx
+      .selectFrom('messages')
+      .selectAll()
+      .where('organization_id', '=', job.organizationId)
+      .where('phone_number_id', '=', job.phoneNumberId)
+      .where('contact_wa_id', '=', job.contactWaId)
+      .where('direction', '=', 'inbound')
+      .where('answer_attempt_id', 'is', null)
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .execute();
+    if (messages.length === 0) return { kind: 'nothing' };
+
+    // Debounce: a message younger than the window has a job of its own still to come.
+    const newest = Math.max(...messages.map((m) => m.created_at.getTime()));
+    if (now.getTime() - newest < config.debounce_seconds * 1000 - 250) return { kind: 'nothing' };
+
+    const claim = async (state: 'sending' | 'skipped', agent: string, error: string | null = null) => {
+      const attempt = await trx
+        .insertInto('answer_attempts')
+        .values({ ...key, state, answers_wamids: messages.map((m) => m.wamid), agent, error, finished_at: state === 'skipped' ? now : null })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('messages')
+        .set({ answer_attempt_id: attempt.id })
+        .where('id', 'in', messages.map((m) => m.id))
+        .execute();
+      return attempt.id;
+    };
+
+    if (config.allowed_numbers && !config.allowed_numbers.includes(job.contactWaId)) {
+      return { kind: 'skip', reason: 'not an allowed number', attemptId: await claim('skipped', 'guard:allowed-numbers') };
+    }
+    if (conversation.bot_paused) {
+      return { kind: 'skip', reason: 'handed off to a person', attemptId: await claim('skipped', 'guard:handoff') };
+    }
+    const wantsHuman = messages.some((m) =>
+      config.handoff_keywords.some((k) => new RegExp(`(^|\\W)${fold(k)}($|\\W)`, 'u').test(fold(m.body ?? ''))),
+    );
+    if (wantsHuman) {
+      await trx
+        .updateTable('conversations')
+        .set({ bot_paused: true, paused_reason: 'customer asked for a person', updated_at: now })
+        .where('organization_id', '=', key.organization_id)
+        .where('phone_number_id', '=', key.phone_number_id)
+        .where('contact_wa_id', '=', key.contact_wa_id)
+        .execute();
+      const attemptId = await claim('sending', 'guard:handoff');
+      return { kind: 'notice', text: config.handoff_notice, attemptId, messages, reason: 'handoff' };
+    }
+
+    // Per-contact rate limit: answers per window; one polite notice, then silence.
+    const windowMs = config.rate_limit_window_seconds * 1000;
+    const fresh = !conversation.rate_window_started_at || now.getTime() - conversation.rate_window_started_at.getTime() >= windowMs;
+    const count = fresh ? 0 : conversation.rate_window_count;
+    if (count >= config.rate_limit_count) {
+      if (conversation.rate_notice_sent) {
+        return { kind: 'skip', reason: 'rate limited', attemptId: await claim('skipped', 'guard:rate-limit') };
+      }
+      await trx
+        .updateTable('conversations')
+        .set({ rate_notice_sent: true, updated_at: now })
+        .where('organization_id', '=', key.organization_id)
+        .where('phone_number_id', '=', key.phone_number_id)
+        .where('contact_wa_id', '=', key.contact_wa_id)
+        .execute();
+      const attemptId = await claim('sending', 'guard:rate-limit');
+      return { kind: 'notice', text: config.rate_limit_notice, attemptId, messages, reason: 'rate limited' };
+    }
+    await trx
+      .updateTable('conversations')
+      .set({
+        rate_window_started_at: fresh ? now : conversation.rate_window_started_at,
+        rate_window_count: count + 1,
+        rate_notice_sent: fresh ? false : conversation.rate_notice_sent,
+        updated_at: now,
+      })
+      .where('organization_id', '=', key.organization_id)
+      .where('phone_number_id', '=', key.phone_number_id)
+      .where('contact_wa_id', '=', key.contact_wa_id)
+      .execute();
+    return { kind: 'answer', attemptId: await claim('sending', 'pending'), messages };
+  });
+}
+
+/** Nothing was sent: give the messages back so a later job answers them. */
+export async function releaseClaim(db: Db, attemptId: string, error: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('messages').set({ answer_attempt_id: null }).where('answer_attempt_id', '=', attemptId).execute();
+    await trx
+      .updateTable('answer_attempts')
+      .set({ state: 'failed', error, finished_at: new Date() })
+      .where('id', '=', attemptId)
+      .execute();
+    // The released answer must not count against the customer's rate limit.
+    await sql`
+      update conversations c set rate_window_count = greatest(c.rate_window_count - 1, 0)
+      from answer_attempts a
+      where a.id = ${attemptId} and c.organization_id = a.organization_id
+        and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(trx);
+  });
+}

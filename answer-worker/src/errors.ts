@@ -1,0 +1,9 @@
+/** Base error of the answer worker. */
+export class AnswerWorkerError extends Error {
+  override name = 'AnswerWorkerError';
+}
+
+/** Nothing was sent and the cause may pass (Graph 5xx, 130429, 131056, network): retry the job later. */
+export class RetryLaterError extends AnswerWorkerError {
+  override name = 'RetryLaterError';
+}

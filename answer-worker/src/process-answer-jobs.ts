@@ -1,0 +1,43 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { answerConversation, type AnswerDeps } from './answer-conversation';
+import { answerJobSchema } from './answer-job.schema';
+import { RetryLaterError } from './errors';
+
+export interface AnswerJobsDeps extends AnswerDeps {
+  /** Delays a failed record's next attempt (SQS ChangeMessageVisibility). */
+  delayRetry?: (record: SQSRecord, seconds: number) => Promise<void>;
+}
+
+/** Growing delay for a job the Graph API asked to retry: 10 s, 20 s, 40 s … up to 15 min. */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
+
+/**
+ * Answer queue batch → partial batch response. Jobs for different
+ * conversations run in parallel; a job that must be retried is reported by
+ * messageId, with a growing visibility delay.
+ */
+export async function processAnswerJobs(event: SQSEvent, deps: AnswerJobsDeps): Promise<SQSBatchResponse> {
+  const results = await Promise.all(
+    event.Records.map(async (record) => {
+      const log = deps.logger.child({ messageId: record.messageId });
+      try {
+        const job = answerJobSchema.parse(JSON.parse(record.body));
+        const outcome = await answerConversation(job, { ...deps, logger: log });
+        log.debug({ outcome: outcome.kind }, 'answer job done');
+        return null;
+      } catch (error) {
+        if (error instanceof RetryLaterError) {
+          const seconds = retryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount ?? 1));
+          await deps.delayRetry?.(record, seconds).catch(() => undefined);
+          log.warn({ err: error, retryInSeconds: seconds }, 'answer job will be retried');
+        } else {
+          log.error({ err: error }, 'answer job failed');
+        }
+        return record.messageId;
+      }
+    }),
+  );
+  return { batchItemFailures: results.filter((id): id is string => id !== null).map((itemIdentifier) => ({ itemIdentifier })) };
+}

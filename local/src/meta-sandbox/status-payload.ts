@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { messagesEntry, status, webhookPayload } from '@waba/whatsapp/testing';
+import type { RawWebhookPayload } from '@waba/whatsapp/testing';
+
+export type StatusStep = 'sent' | 'delivered' | 'read';
+
+export interface SentMessage {
+  wamid: string;
+  phoneNumberId: string;
+  /** The recipient's wa_id. */
+  waId: string;
+  type: string;
+  bizOpaque?: string;
+}
+
+const CONVERSATION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Builds one-status webhook payloads. Meta opens a 24-hour conversation per
+ * recipient and category and repeats its id on every billed status inside it,
+ * so conversation ids are kept here rather than made up per status.
+ */
+export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?: string }) {
+  const conversations = new Map<string, { id: string; expiresAt: number }>();
+
+  function conversation(message: SentMessage, category: string) {
+    const key = `${message.phoneNumberId}:${message.waId}:${category}`;
+    const now = Date.now();
+    let open = conversations.get(key);
+    if (!open || open.expiresAt <= now) {
+      open = { id: randomBytes(16).toString('hex'), expiresAt: now + CONVERSATION_MS };
+      conversations.set(key, open);
+    }
+    return {
+      id: open.id,
+      expiration_timestamp: String(Math.floor(open.expiresAt / 1000)),
+      origin: { type: category },
+    };
+  }
+
+  return function statusPayload(message: SentMessage, step: StatusStep): RawWebhookPayload {
+    // Free-form replies only go out inside the customer service window, which
+    // is free; templates are billed (the sandbox cannot know their category).
+    const isTemplate = message.type === 'template';
+    const category = isTemplate ? 'marketing' : 'service';
+    const billed = step !== 'read';
+    const item = status({
+      id: message.wamid,
+      status: step,
+      recipientId: message.waId,
+      ...(message.bizOpaque === undefined ? {} : { bizOpaque: message.bizOpaque }),
+      conversation: billed ? conversation(message, category) : null,
+      pricing: billed
+        ? {
+            billable: isTemplate,
+            pricing_model: 'PMP',
+            category,
+            type: isTemplate ? 'regular' : 'free_customer_service',
+          }
+        : null,
+    });
+    const entry = messagesEntry({
+      wabaId: meta.wabaId,
+      phoneNumberId: message.phoneNumberId,
+      ...(meta.displayPhoneNumber === undefined
+        ? {}
+        : { displayPhoneNumber: meta.displayPhoneNumber }),
+      statuses: [item],
+    });
+    return webhookPayload({ entries: [entry] });
+  };
+}
