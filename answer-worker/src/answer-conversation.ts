@@ -1,5 +1,17 @@
-import { searchKnowledge, getAgentConfig, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
-import { GraphApiError, splitText, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
+import {
+  searchKnowledge,
+  getAgentConfig,
+  type AgentConfigRow,
+  type Db,
+  type MessageRow,
+} from '@waba/db';
+import {
+  GraphApiError,
+  splitText,
+  type AnswerJob,
+  type GraphClient,
+  type Logger,
+} from '@waba/whatsapp';
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
 import { claimConversation, releaseClaim } from './claim';
@@ -27,11 +39,19 @@ export type AnswerOutcome =
 const INTERACTIVE_BODY_MAX = 1024;
 
 function buttonIdOf(m: MessageRow): string | null {
-  const p = m.payload as { interactive?: { button_reply?: { id?: string } }; button?: { payload?: string } } | null;
+  const p = m.payload as {
+    interactive?: { button_reply?: { id?: string } };
+    button?: { payload?: string };
+  } | null;
   return p?.interactive?.button_reply?.id ?? p?.button?.payload ?? null;
 }
 
-async function think(job: AnswerJob, messages: MessageRow[], config: AgentConfigRow, deps: AnswerDeps) {
+async function think(
+  job: AnswerJob,
+  messages: MessageRow[],
+  config: AgentConfigRow,
+  deps: AnswerDeps,
+) {
   const agent = deps.agentFor(config);
   const redact = config.pii_redaction ? redactPii : (s: string) => s;
   const texts = messages.map((m) => m.body ?? `[${m.type ?? 'message'}]`);
@@ -47,15 +67,29 @@ async function think(job: AnswerJob, messages: MessageRow[], config: AgentConfig
     contactName: null,
   };
   try {
-    const reply = agentReplySchema.parse(await agent.answer(input, AbortSignal.timeout(deps.agentTimeoutMs)));
+    const reply = agentReplySchema.parse(
+      await agent.answer(input, AbortSignal.timeout(deps.agentTimeoutMs)),
+    );
     return { agent: agent.name, reply: { ...reply, messages: reply.messages.map(redact) } };
   } catch (error) {
-    deps.logger.warn({ err: error, agent: agent.name, organizationId: job.organizationId }, 'agent failed, sending the fallback');
-    return { agent: `${agent.name}:fallback`, reply: { messages: [config.fallback_text] } as AgentReply };
+    deps.logger.warn(
+      { err: error, agent: agent.name, organizationId: job.organizationId },
+      'agent failed, sending the fallback',
+    );
+    return {
+      agent: `${agent.name}:fallback`,
+      reply: { messages: [config.fallback_text] } as AgentReply,
+    };
   }
 }
 
-async function send(job: AnswerJob, reply: AgentReply, attemptId: string, replyTo: string, graph: GraphClient) {
+async function send(
+  job: AnswerJob,
+  reply: AgentReply,
+  attemptId: string,
+  replyTo: string,
+  graph: GraphClient,
+) {
   const opts = { bizOpaque: `reply:${attemptId}` };
   const parts = reply.messages.flatMap((m) => splitText(m));
   const sent: Array<{ wamid: string; type: string; body: string }> = [];
@@ -63,12 +97,21 @@ async function send(job: AnswerJob, reply: AgentReply, attemptId: string, replyT
   const buttonBody = buttons && parts.at(-1)!.length <= INTERACTIVE_BODY_MAX ? parts.pop()! : null;
   try {
     for (const [i, part] of parts.entries()) {
-      const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part, { ...opts, ...(i === 0 ? { replyTo } : {}) });
+      const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part, {
+        ...opts,
+        ...(i === 0 ? { replyTo } : {}),
+      });
       sent.push({ wamid: result!.wamid, type: 'text', body: part });
     }
     if (buttons) {
       const body = buttonBody ?? '👇';
-      const result = await graph.sendButtons(job.phoneNumberId, job.contactWaId, body, buttons, opts);
+      const result = await graph.sendButtons(
+        job.phoneNumberId,
+        job.contactWaId,
+        body,
+        buttons,
+        opts,
+      );
       sent.push({ wamid: result.wamid, type: 'interactive', body });
     }
     return { sent, error: null };
@@ -77,7 +120,19 @@ async function send(job: AnswerJob, reply: AgentReply, attemptId: string, replyT
   }
 }
 
-async function record(db: Db, job: AnswerJob, attemptId: string, agent: string, claimed: MessageRow[], sent: Array<{ wamid: string; type: string; body: string }>, error: string | null, now: Date) {
+async function record(
+  db: Db,
+  job: AnswerJob,
+  attemptId: string,
+  agent: string,
+  claimed: MessageRow[],
+  sent: Array<{ wamid: string; type: string; body: string }>,
+  error: string | null,
+  now: Date,
+) {
+  // A reply sorts after what it answers in the thread, whatever the clocks of Meta and of this worker say.
+  const latest = Math.max(...claimed.map((m) => m.occurred_at.getTime()));
+  const replyAt = new Date(Math.max(now.getTime(), latest + 1));
   await db.transaction().execute(async (trx) => {
     if (sent.length) {
       await trx
@@ -94,7 +149,7 @@ async function record(db: Db, job: AnswerJob, attemptId: string, agent: string, 
             payload: JSON.stringify({ agent, attemptId }),
             context_wamid: null,
             status: 'accepted',
-            occurred_at: now,
+            occurred_at: replyAt,
             error_code: null,
             error_title: null,
             biz_opaque_callback_data: `reply:${attemptId}`,
@@ -116,7 +171,13 @@ async function record(db: Db, job: AnswerJob, attemptId: string, agent: string, 
     }
     await trx
       .updateTable('answer_attempts')
-      .set({ state: sent.length ? 'sent' : 'failed', reply_wamids: sent.map((s) => s.wamid), agent, error, finished_at: now })
+      .set({
+        state: sent.length ? 'sent' : 'failed',
+        reply_wamids: sent.map((s) => s.wamid),
+        agent,
+        error,
+        finished_at: now,
+      })
       .where('id', '=', attemptId)
       .execute();
     await trx
@@ -143,13 +204,22 @@ export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Prom
   const decision = await claimConversation(deps.db, job, config, deps.clock());
   if (decision.kind === 'nothing') return { kind: 'nothing' };
   if (decision.kind === 'skip') {
-    deps.logger.info({ organizationId: job.organizationId, attemptId: decision.attemptId, reason: decision.reason }, 'not answering');
+    deps.logger.info(
+      {
+        organizationId: job.organizationId,
+        attemptId: decision.attemptId,
+        reason: decision.reason,
+      },
+      'not answering',
+    );
     return { kind: 'skipped', reason: decision.reason };
   }
   const last = decision.messages.at(-1)!;
   await deps.graph
     .markReadWithTyping(job.phoneNumberId, last.wamid)
-    .catch((error: unknown) => deps.logger.warn({ err: error, attemptId: decision.attemptId }, 'mark read / typing failed'));
+    .catch((error: unknown) =>
+      deps.logger.warn({ err: error, attemptId: decision.attemptId }, 'mark read / typing failed'),
+    );
 
   const { agent, reply } =
     decision.kind === 'notice'
@@ -162,9 +232,21 @@ export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Prom
     await releaseClaim(deps.db, decision.attemptId, reason!);
     throw new RetryLaterError(`Graph API asked to retry: ${reason}`, { cause: error });
   }
-  await record(deps.db, job, decision.attemptId, agent, decision.messages, sent, reason, deps.clock());
+  await record(
+    deps.db,
+    job,
+    decision.attemptId,
+    agent,
+    decision.messages,
+    sent,
+    reason,
+    deps.clock(),
+  );
   if (sent.length === 0) {
-    deps.logger.warn({ attemptId: decision.attemptId, reason }, 'answer not sent (permanent error)');
+    deps.logger.warn(
+      { attemptId: decision.attemptId, reason },
+      'answer not sent (permanent error)',
+    );
     return { kind: 'failed', reason: reason ?? 'unknown' };
   }
   deps.logger.info({ attemptId: decision.attemptId, agent, replies: sent.length }, 'answered');

@@ -22,8 +22,16 @@ export async function claimConversation(
   now: Date,
 ): Promise<ClaimDecision> {
   return db.transaction().execute(async (trx) => {
-    const key = { organization_id: job.organizationId, phone_number_id: job.phoneNumberId, contact_wa_id: job.contactWaId };
-    await trx.insertInto('conversations').values(key).onConflict((oc) => oc.doNothing()).execute();
+    const key = {
+      organization_id: job.organizationId,
+      phone_number_id: job.phoneNumberId,
+      contact_wa_id: job.contactWaId,
+    };
+    await trx
+      .insertInto('conversations')
+      .values(key)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     const conversation = await trx
       .selectFrom('conversations')
       .selectAll()
@@ -50,28 +58,53 @@ export async function claimConversation(
     const newest = Math.max(...messages.map((m) => m.created_at.getTime()));
     if (now.getTime() - newest < config.debounce_seconds * 1000 - 250) return { kind: 'nothing' };
 
-    const claim = async (state: 'sending' | 'skipped', agent: string, error: string | null = null) => {
+    const claim = async (
+      state: 'sending' | 'skipped',
+      agent: string,
+      error: string | null = null,
+    ) => {
       const attempt = await trx
         .insertInto('answer_attempts')
-        .values({ ...key, state, answers_wamids: messages.map((m) => m.wamid), agent, error, finished_at: state === 'skipped' ? now : null })
+        .values({
+          ...key,
+          state,
+          answers_wamids: messages.map((m) => m.wamid),
+          agent,
+          error,
+          finished_at: state === 'skipped' ? now : null,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       await trx
         .updateTable('messages')
         .set({ answer_attempt_id: attempt.id })
-        .where('id', 'in', messages.map((m) => m.id))
+        .where(
+          'id',
+          'in',
+          messages.map((m) => m.id),
+        )
         .execute();
       return attempt.id;
     };
 
     if (config.allowed_numbers && !config.allowed_numbers.includes(job.contactWaId)) {
-      return { kind: 'skip', reason: 'not an allowed number', attemptId: await claim('skipped', 'guard:allowed-numbers') };
+      return {
+        kind: 'skip',
+        reason: 'not an allowed number',
+        attemptId: await claim('skipped', 'guard:allowed-numbers'),
+      };
     }
     if (conversation.bot_paused) {
-      return { kind: 'skip', reason: 'handed off to a person', attemptId: await claim('skipped', 'guard:handoff') };
+      return {
+        kind: 'skip',
+        reason: 'handed off to a person',
+        attemptId: await claim('skipped', 'guard:handoff'),
+      };
     }
     const wantsHuman = messages.some((m) =>
-      config.handoff_keywords.some((k) => new RegExp(`(^|\\W)${fold(k)}($|\\W)`, 'u').test(fold(m.body ?? ''))),
+      config.handoff_keywords.some((k) =>
+        new RegExp(`(^|\\W)${fold(k)}($|\\W)`, 'u').test(fold(m.body ?? '')),
+      ),
     );
     if (wantsHuman) {
       await trx
@@ -82,16 +115,28 @@ export async function claimConversation(
         .where('contact_wa_id', '=', key.contact_wa_id)
         .execute();
       const attemptId = await claim('sending', 'guard:handoff');
-      return { kind: 'notice', text: config.handoff_notice, attemptId, messages, reason: 'handoff' };
+      return {
+        kind: 'notice',
+        text: config.handoff_notice,
+        attemptId,
+        messages,
+        reason: 'handoff',
+      };
     }
 
     // Per-contact rate limit: answers per window; one polite notice, then silence.
     const windowMs = config.rate_limit_window_seconds * 1000;
-    const fresh = !conversation.rate_window_started_at || now.getTime() - conversation.rate_window_started_at.getTime() >= windowMs;
+    const fresh =
+      !conversation.rate_window_started_at ||
+      now.getTime() - conversation.rate_window_started_at.getTime() >= windowMs;
     const count = fresh ? 0 : conversation.rate_window_count;
     if (count >= config.rate_limit_count) {
       if (conversation.rate_notice_sent) {
-        return { kind: 'skip', reason: 'rate limited', attemptId: await claim('skipped', 'guard:rate-limit') };
+        return {
+          kind: 'skip',
+          reason: 'rate limited',
+          attemptId: await claim('skipped', 'guard:rate-limit'),
+        };
       }
       await trx
         .updateTable('conversations')
@@ -101,7 +146,13 @@ export async function claimConversation(
         .where('contact_wa_id', '=', key.contact_wa_id)
         .execute();
       const attemptId = await claim('sending', 'guard:rate-limit');
-      return { kind: 'notice', text: config.rate_limit_notice, attemptId, messages, reason: 'rate limited' };
+      return {
+        kind: 'notice',
+        text: config.rate_limit_notice,
+        attemptId,
+        messages,
+        reason: 'rate limited',
+      };
     }
     await trx
       .updateTable('conversations')
@@ -122,7 +173,11 @@ export async function claimConversation(
 /** Nothing was sent: give the messages back so a later job answers them. */
 export async function releaseClaim(db: Db, attemptId: string, error: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('messages').set({ answer_attempt_id: null }).where('answer_attempt_id', '=', attemptId).execute();
+    await trx
+      .updateTable('messages')
+      .set({ answer_attempt_id: null })
+      .where('answer_attempt_id', '=', attemptId)
+      .execute();
     await trx
       .updateTable('answer_attempts')
       .set({ state: 'failed', error, finished_at: new Date() })
@@ -133,6 +188,8 @@ export async function releaseClaim(db: Db, attemptId: string, error: string): Pr
       update conversations c set rate_window_count = greatest(c.rate_window_count - 1, 0)
       from answer_attempts a
       where a.id = ${attemptId} and c.organization_id = a.organization_id
-        and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(trx);
+        and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(
+      trx,
+    );
   });
 }

@@ -15,14 +15,25 @@ function init(): AnswerJobsDeps {
   const sqs = new SQSClient({});
   return {
     db: createDb({ connectionString: env.DATABASE_URL, max: Number(env.DB_POOL_MAX ?? 2) }),
-    graph: createGraphClient({ accessToken: env.WHATSAPP_ACCESS_TOKEN, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
-    agentFor: agentFactory({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, model: env.OPENAI_MODEL }),
+    graph: createGraphClient({
+      accessToken: env.WHATSAPP_ACCESS_TOKEN,
+      baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
+    }),
+    agentFor: agentFactory({
+      apiKey: env.OPENAI_API_KEY,
+      baseURL: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+    }),
     logger,
     clock: () => new Date(),
     agentTimeoutMs: Number(env.AGENT_TIMEOUT_MS ?? 15_000),
     delayRetry: async (record, seconds) => {
       await sqs.send(
-        new ChangeMessageVisibilityCommand({ QueueUrl: env.ANSWER_QUEUE_URL, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }),
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: env.ANSWER_QUEUE_URL,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
       );
     },
   };

@@ -19,5 +19,7 @@ export async function loadHistory(db: Db, first: MessageRow, turns: number): Pro
     .orderBy('id', 'desc')
     .limit(turns)
     .execute();
-  return rows.reverse().map((r) => ({ role: r.direction === 'inbound' ? 'customer' : 'assistant', text: r.body! }));
+  return rows
+    .reverse()
+    .map((r) => ({ role: r.direction === 'inbound' ? 'customer' : 'assistant', text: r.body! }));
 }

@@ -18,7 +18,10 @@ export function retryDelaySeconds(receiveCount: number): number {
  * conversations run in parallel; a job that must be retried is reported by
  * messageId, with a growing visibility delay.
  */
-export async function processAnswerJobs(event: SQSEvent, deps: AnswerJobsDeps): Promise<SQSBatchResponse> {
+export async function processAnswerJobs(
+  event: SQSEvent,
+  deps: AnswerJobsDeps,
+): Promise<SQSBatchResponse> {
   const results = await Promise.all(
     event.Records.map(async (record) => {
       const log = deps.logger.child({ messageId: record.messageId });
@@ -29,7 +32,9 @@ export async function processAnswerJobs(event: SQSEvent, deps: AnswerJobsDeps): 
         return null;
       } catch (error) {
         if (error instanceof RetryLaterError) {
-          const seconds = retryDelaySeconds(Number(record.attributes?.ApproximateReceiveCount ?? 1));
+          const seconds = retryDelaySeconds(
+            Number(record.attributes?.ApproximateReceiveCount ?? 1),
+          );
           await deps.delayRetry?.(record, seconds).catch(() => undefined);
           log.warn({ err: error, retryInSeconds: seconds }, 'answer job will be retried');
         } else {
@@ -39,5 +44,9 @@ export async function processAnswerJobs(event: SQSEvent, deps: AnswerJobsDeps): 
       }
     }),
   );
-  return { batchItemFailures: results.filter((id): id is string => id !== null).map((itemIdentifier) => ({ itemIdentifier })) };
+  return {
+    batchItemFailures: results
+      .filter((id): id is string => id !== null)
+      .map((itemIdentifier) => ({ itemIdentifier })),
+  };
 }

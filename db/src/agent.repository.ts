@@ -5,7 +5,10 @@ import type { Database } from './database';
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /** The organization's agent configuration; created with the defaults on first use. */
-export async function getAgentConfig(db: Executor, organizationId: string): Promise<AgentConfigRow> {
+export async function getAgentConfig(
+  db: Executor,
+  organizationId: string,
+): Promise<AgentConfigRow> {
   await db
     .insertInto('agent_configs')
     .values({ organization_id: organizationId, allowed_numbers: null, vector_store_id: null })
@@ -49,9 +52,18 @@ export async function upsertKnowledge(
   if (entries.length === 0) return 0;
   const rows = await db
     .insertInto('knowledge_entries')
-    .values(entries.map((e) => ({ organization_id: organizationId, source, title: e.title, body: e.body })))
+    .values(
+      entries.map((e) => ({
+        organization_id: organizationId,
+        source,
+        title: e.title,
+        body: e.body,
+      })),
+    )
     .onConflict((oc) =>
-      oc.columns(['organization_id', 'source', 'title']).doUpdateSet((eb) => ({ body: eb.ref('excluded.body') })),
+      oc
+        .columns(['organization_id', 'source', 'title'])
+        .doUpdateSet((eb) => ({ body: eb.ref('excluded.body') })),
     )
     .returning('id')
     .execute();
@@ -79,5 +91,37 @@ export async function searchKnowledge(
     .orderBy(sql`ts_rank(search, to_tsquery('simple', ${query}))`, 'desc')
     .orderBy('id')
     .limit(limit)
+    .execute();
+}
+
+export interface ConversationKey {
+  organizationId: string;
+  phoneNumberId: string;
+  contactWaId: string;
+}
+
+/** Human handoff: pause (or resume) the bot for one conversation. */
+export async function setBotPaused(
+  db: Executor,
+  key: ConversationKey,
+  paused: boolean,
+  reason: string | null = null,
+): Promise<void> {
+  await db
+    .insertInto('conversations')
+    .values({
+      organization_id: key.organizationId,
+      phone_number_id: key.phoneNumberId,
+      contact_wa_id: key.contactWaId,
+      bot_paused: paused,
+      paused_reason: paused ? reason : null,
+    })
+    .onConflict((oc) =>
+      oc.columns(['organization_id', 'phone_number_id', 'contact_wa_id']).doUpdateSet({
+        bot_paused: paused,
+        paused_reason: paused ? reason : null,
+        updated_at: new Date(),
+      }),
+    )
     .execute();
 }

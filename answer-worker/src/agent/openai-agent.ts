@@ -25,7 +25,9 @@ export function buildMessages(input: AgentInput): OpenAI.Chat.ChatCompletionMess
   return [
     { role: 'system', content: `${input.instructions}\n\n${OUTPUT_RULES}\n\n${facts}` },
     ...input.history.map((t): OpenAI.Chat.ChatCompletionMessageParam =>
-      t.role === 'customer' ? { role: 'user', content: t.text } : { role: 'assistant', content: t.text },
+      t.role === 'customer'
+        ? { role: 'user', content: t.text }
+        : { role: 'assistant', content: t.text },
     ),
     { role: 'user', content: input.messages.map((m) => m.text).join('\n') },
   ];
@@ -52,7 +54,10 @@ export function openAiAgent(options: OpenAiAgentOptions): Agent {
           model: options.model,
           temperature: options.temperature,
           messages: buildMessages(input),
-          response_format: { type: 'json_schema', json_schema: { name: 'reply', schema, strict: false } },
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: 'reply', schema, strict: false },
+          },
         },
         { signal },
       );

@@ -11,7 +11,9 @@ function matches(rule: AgentRule, input: AgentInput): boolean {
   return input.messages.some(
     (m) =>
       (m.buttonId !== null && (rule.buttonIds ?? []).includes(m.buttonId)) ||
-      (rule.keywords ?? []).some((k) => new RegExp(`(^|\\W)${escape(fold(k))}($|\\W)`, 'u').test(fold(m.text))),
+      (rule.keywords ?? []).some((k) =>
+        new RegExp(`(^|\\W)${escape(fold(k))}($|\\W)`, 'u').test(fold(m.text)),
+      ),
   );
 }
 
@@ -27,7 +29,11 @@ export function rulesAgent(rules: AgentRule[], defaultReply: string): Agent {
     name: 'rules',
     async answer(input): Promise<AgentReply> {
       const rule = rules.find((r) => matches(r, input));
-      if (rule) return { messages: [rule.reply], ...(rule.buttons?.length ? { buttons: rule.buttons } : {}) };
+      if (rule)
+        return {
+          messages: [rule.reply],
+          ...(rule.buttons?.length ? { buttons: rule.buttons } : {}),
+        };
       const best = input.knowledge[0];
       if (best) return { messages: [`${best.title}\n\n${best.body}`] };
       return { messages: [defaultReply] };

@@ -1,0 +1,388 @@
+import { sql } from 'kysely';
+import pino from 'pino';
+import { processSqsEvent } from '@waba/db-processor';
+import {
+  setBotPaused,
+  updateAgentConfig,
+  upsertKnowledge,
+  upsertOrganization,
+  type Db,
+} from '@waba/db';
+import { createGraphClient, type AnswerJob } from '@waba/whatsapp';
+import {
+  buttonReplyMessage,
+  messagesEntry,
+  textMessage,
+  webhookPayload,
+} from '@waba/whatsapp/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+import {
+  agentFactory,
+  answerConversation,
+  RetryLaterError,
+  type AnswerDeps,
+} from '@waba/answer-worker';
+import {
+  sqsEvent,
+  sqsRecord,
+  recordingAnswerQueue,
+} from '../../db-processor/tests/helpers/factories';
+import { startFakeOpenAi, type FakeOpenAi } from './helpers/fake-openai';
+
+const PHONE = '106540352242922';
+const WABA = '102290129340398';
+const CUSTOMER = '5511987650000';
+
+describe('answerConversation()', () => {
+  let t: TestDatabase;
+  let sandbox: MetaSandbox;
+  let llm: FakeOpenAi;
+  let orgId: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sandbox = await startMetaSandbox({
+      port: 0,
+      appSecret: 's',
+      wabaId: WABA,
+      accessToken: 'token',
+      statusDelaysMs: false,
+    });
+    llm = await startFakeOpenAi();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await llm.close();
+    await t.destroy();
+  });
+  beforeEach(async () => {
+    await t.reset();
+    sandbox.clearFaults();
+    llm.requests.length = 0;
+    llm.behave({ reply: { messages: ['Hello from the model'] } });
+    orgId = (
+      await upsertOrganization(t.db, {
+        name: 'Acme',
+        slug: 'acme',
+        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: WABA }],
+      })
+    ).id;
+    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+  });
+
+  const job = (contactWaId = CUSTOMER): AnswerJob => ({
+    organizationId: orgId,
+    phoneNumberId: PHONE,
+    contactWaId,
+    enqueuedAt: new Date().toISOString(),
+  });
+  const deps = (openai = false): AnswerDeps => ({
+    db: t.db,
+    graph: createGraphClient({ accessToken: 'token', baseUrl: sandbox.url }),
+    agentFor: agentFactory(openai ? { apiKey: 'test-key', baseURL: llm.baseURL } : {}),
+    logger: pino({ level: 'silent' }),
+    clock: () => new Date(),
+    agentTimeoutMs: 3_000,
+  });
+  let second = Math.floor(Date.now() / 1000);
+  /** Customer messages stored the way the pipeline stores them, each a second after the last. */
+  async function customerSays(db: Db, ...texts: string[]) {
+    const messages = texts.map((body) =>
+      textMessage({ from: CUSTOMER, body, timestamp: String(++second) }),
+    );
+    const payload = webhookPayload({
+      entries: [messagesEntry({ phoneNumberId: PHONE, wabaId: WABA, messages })],
+    });
+    await processSqsEvent(sqsEvent([sqsRecord(payload)]), {
+      db,
+      answers: recordingAnswerQueue(),
+      payloads: { get: () => Promise.reject(new Error('no S3')) },
+      logger: pino({ level: 'silent' }),
+      answerDelaySeconds: 0,
+    });
+    return messages.map((m) => m.id);
+  }
+  const sentCount = (before: number) => sandbox.messages().length - before;
+
+  it('answers three messages of a burst in one turn that saw all three, marked read with typing', async () => {
+    const before = sandbox.messages().length;
+    const reads = sandbox.reads().length;
+    const wamids = await customerSays(t.db, 'hi', 'my order 42', 'is late');
+
+    const outcome = await answerConversation(job(), deps(true));
+
+    expect(outcome.kind).toBe('answered');
+    expect(sentCount(before)).toBe(1);
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.requests[0]!.messages.at(-1)!.content).toBe('hi\nmy order 42\nis late');
+    expect(sandbox.reads().slice(reads)).toEqual([
+      expect.objectContaining({ messageId: wamids[2], typing: true }),
+    ]);
+    const reply = await t.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('direction', '=', 'outbound')
+      .executeTakeFirstOrThrow();
+    expect(reply).toMatchObject({
+      body: 'Hello from the model',
+      in_reply_to: wamids,
+      contact_wa_id: CUSTOMER,
+    });
+  });
+
+  it('answers once under a duplicate job and two workers at once', async () => {
+    const before = sandbox.messages().length;
+    await customerSays(t.db, 'hello?');
+
+    const outcomes = await Promise.all([
+      answerConversation(job(), deps()),
+      answerConversation(job(), deps()),
+    ]);
+    const again = await answerConversation(job(), deps());
+
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['answered', 'nothing']);
+    expect(again.kind).toBe('nothing');
+    expect(sentCount(before)).toBe(1);
+  });
+
+  it('never answers again messages claimed by an attempt that crashed between send and record', async () => {
+    await customerSays(t.db, 'crash test');
+    await sql`insert into answer_attempts (id, organization_id, phone_number_id, contact_wa_id, state, answers_wamids)
+      select gen_random_uuid(), ${orgId}, ${PHONE}, ${CUSTOMER}, 'sending', array_agg(wamid) from messages`.execute(
+      t.db,
+    );
+    await sql`update messages set answer_attempt_id = (select id from answer_attempts limit 1)`.execute(
+      t.db,
+    );
+    const before = sandbox.messages().length;
+
+    expect((await answerConversation(job(), deps())).kind).toBe('nothing');
+    expect(sentCount(before)).toBe(0);
+  });
+
+  it('sends the fallback text once when the model fails', async () => {
+    llm.behave({ status: 500 });
+    await updateAgentConfig(t.db, orgId, { fallback_text: 'Sorry, try again later.' });
+    await customerSays(t.db, 'help');
+    const before = sandbox.messages().length;
+
+    const outcome = await answerConversation(job(), deps(true));
+    await answerConversation(job(), deps(true));
+
+    expect(outcome).toMatchObject({ kind: 'answered', agent: expect.stringMatching(/fallback$/) });
+    expect(
+      sandbox
+        .messages()
+        .slice(before)
+        .map((m) => (m.body as { text: { body: string } }).text.body),
+    ).toEqual(['Sorry, try again later.']);
+  });
+
+  it('records a permanent Graph error without retrying', async () => {
+    sandbox.fault({ code: 131047, httpStatus: 400 });
+    await customerSays(t.db, 'late reply');
+
+    const outcome = await answerConversation(job(), deps());
+
+    expect(outcome).toMatchObject({ kind: 'failed' });
+    expect((await answerConversation(job(), deps())).kind).toBe('nothing');
+    const attempt = await t.db.selectFrom('answer_attempts').selectAll().executeTakeFirstOrThrow();
+    expect(attempt.state).toBe('failed');
+    expect(attempt.error).toMatch(/131047|24|re-engage/i);
+  });
+
+  it.each([
+    ['throughput 130429', { code: 130429, httpStatus: 400 }],
+    ['pair rate 131056', { code: 131056, httpStatus: 400 }],
+    ['HTTP 500', { code: 1, httpStatus: 500 }],
+  ])(
+    'retries after a retryable Graph error (%s) and then answers exactly once',
+    async (_name, fault) => {
+      sandbox.fault(fault);
+      await customerSays(t.db, 'retry me');
+      const before = sandbox.messages().length;
+
+      await expect(answerConversation(job(), deps())).rejects.toBeInstanceOf(RetryLaterError);
+      const second = await answerConversation(job(), deps());
+      const third = await answerConversation(job(), deps());
+
+      expect([second.kind, third.kind]).toEqual(['answered', 'nothing']);
+      expect(sentCount(before)).toBe(1);
+    },
+  );
+
+  it('stays silent for numbers outside the allowed list', async () => {
+    await updateAgentConfig(t.db, orgId, { allowed_numbers: ['5500000000000'] });
+    await customerSays(t.db, 'hi');
+    const before = sandbox.messages().length;
+
+    expect(await answerConversation(job(), deps())).toEqual({
+      kind: 'skipped',
+      reason: 'not an allowed number',
+    });
+    expect(sentCount(before)).toBe(0);
+  });
+
+  it('rate-limits a contact: one polite notice, then silence', async () => {
+    await updateAgentConfig(t.db, orgId, {
+      rate_limit_count: 1,
+      rate_limit_window_seconds: 3600,
+      rate_limit_notice: 'Please wait a moment.',
+    });
+    const before = sandbox.messages().length;
+
+    await customerSays(t.db, 'one');
+    const first = await answerConversation(job(), deps());
+    await customerSays(t.db, 'two');
+    const second = await answerConversation(job(), deps());
+    await customerSays(t.db, 'three');
+    const third = await answerConversation(job(), deps());
+
+    expect([first.kind, second.kind, third]).toEqual([
+      'answered',
+      'answered',
+      { kind: 'skipped', reason: 'rate limited' },
+    ]);
+    const texts = sandbox
+      .messages()
+      .slice(before)
+      .map((m) => (m.body as { text: { body: string } }).text.body);
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toBe('Please wait a moment.');
+  });
+
+  it('hands off to a person on a keyword, stays quiet, and answers again after resume', async () => {
+    const before = sandbox.messages().length;
+    await customerSays(t.db, 'I want to talk to a human');
+    const handoff = await answerConversation(job(), deps());
+    await customerSays(t.db, 'hello?');
+    const paused = await answerConversation(job(), deps());
+    await setBotPaused(
+      t.db,
+      { organizationId: orgId, phoneNumberId: PHONE, contactWaId: CUSTOMER },
+      false,
+    );
+    await customerSays(t.db, 'back again');
+    const resumed = await answerConversation(job(), deps());
+
+    expect([handoff.kind, paused, resumed.kind]).toEqual([
+      'answered',
+      { kind: 'skipped', reason: 'handed off to a person' },
+      'answered',
+    ]);
+    expect(sentCount(before)).toBe(2);
+  });
+
+  it('splits a long reply and clamps reply buttons to WhatsApp limits', async () => {
+    const long = `${'word '.repeat(900)}\n\n${'more '.repeat(300)}`;
+    const buttons = [1, 2, 3, 4].map((i) => ({
+      id: `b${i}`,
+      title: `A very long button title number ${i}`,
+    }));
+    await updateAgentConfig(t.db, orgId, {
+      rules: [{ keywords: ['catalog'], reply: long, buttons }],
+    });
+    await customerSays(t.db, 'show me the catalog');
+    const before = sandbox.messages().length;
+
+    await answerConversation(job(), deps());
+
+    const sent = sandbox.messages().slice(before);
+    // 4,500 + 1,500 characters: two texts; the buttons go alone, as the last part is over
+    // the 1,024 characters an interactive body may hold.
+    expect(sent.map((m) => m.type)).toEqual(['text', 'text', 'interactive']);
+    for (const m of sent.slice(0, 2))
+      expect((m.body as { text: { body: string } }).text.body.length).toBeLessThanOrEqual(4096);
+    const interactive = (
+      sent[2]!.body as { interactive: { action: { buttons: Array<{ reply: { title: string } }> } } }
+    ).interactive;
+    expect(interactive.action.buttons).toHaveLength(3);
+    for (const b of interactive.action.buttons)
+      expect([...b.reply.title].length).toBeLessThanOrEqual(20);
+  });
+
+  it('routes a reply-button press by its id in the rules agent', async () => {
+    await updateAgentConfig(t.db, orgId, {
+      rules: [{ buttonIds: ['track'], reply: 'Your order is on its way.' }],
+    });
+    const payload = webhookPayload({
+      entries: [
+        messagesEntry({
+          phoneNumberId: PHONE,
+          wabaId: WABA,
+          messages: [buttonReplyMessage({ from: CUSTOMER, buttonId: 'track', title: 'Track' })],
+        }),
+      ],
+    });
+    await processSqsEvent(sqsEvent([sqsRecord(payload)]), {
+      db: t.db,
+      answers: recordingAnswerQueue(),
+      payloads: { get: () => Promise.reject(new Error()) },
+      logger: pino({ level: 'silent' }),
+      answerDelaySeconds: 0,
+    });
+    const before = sandbox.messages().length;
+
+    await answerConversation(job(), deps());
+
+    expect((sandbox.messages()[before]!.body as { text: { body: string } }).text.body).toBe(
+      'Your order is on its way.',
+    );
+  });
+
+  it('gives the model exactly the configured number of history turns', async () => {
+    await updateAgentConfig(t.db, orgId, { history_turns: 2 });
+    for (const text of ['first', 'second', 'third']) {
+      await customerSays(t.db, text);
+      await answerConversation(job(), deps(true));
+    }
+    llm.requests.length = 0;
+    await customerSays(t.db, 'fourth');
+
+    await answerConversation(job(), deps(true));
+
+    const messages = llm.requests[0]!.messages;
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(messages.slice(1).map((m) => m.content)).toEqual([
+      'third',
+      'Hello from the model',
+      'fourth',
+    ]);
+  });
+
+  it('retrieves matching knowledge for the rules agent and for the model', async () => {
+    await upsertKnowledge(t.db, orgId, 'faq.md', [
+      { title: 'Opening hours', body: 'We open Monday to Friday, 9:00 to 18:00.' },
+      { title: 'Returns', body: 'Returns are free within 30 days.' },
+    ]);
+    await customerSays(t.db, 'what are your opening hours?');
+    const before = sandbox.messages().length;
+
+    await answerConversation(job(), deps());
+    expect((sandbox.messages()[before]!.body as { text: { body: string } }).text.body).toContain(
+      'Monday to Friday',
+    );
+
+    await customerSays(t.db, 'and returns?');
+    await answerConversation(job(), deps(true));
+    expect(llm.requests.at(-1)!.messages[0]!.content).toContain('Returns are free within 30 days.');
+  });
+
+  it('redacts personal data before the model sees it', async () => {
+    await updateAgentConfig(t.db, orgId, { pii_redaction: true });
+    await customerSays(
+      t.db,
+      'I am ana@example.com, card 4111 1111 1111 1111, CPF 123.456.789-09, phone +55 11 98765-4321',
+    );
+
+    await answerConversation(job(), deps(true));
+
+    const prompt = JSON.stringify(llm.requests[0]!.messages);
+    for (const secret of ['ana@example.com', '4111 1111 1111 1111', '123.456.789-09', '98765-4321'])
+      expect(prompt).not.toContain(secret);
+    expect(llm.requests[0]!.messages.at(-1)!.content).toBe(
+      'I am [email], card [card], CPF [document], phone [phone]',
+    );
+  });
+});
