@@ -422,7 +422,15 @@ describe('processSqsEvent()', () => {
   });
 
   it('schedules one answer job per conversation with customer messages, with the debounce delay', async () => {
-    await t.db.insertInto('agent_configs').values({ organization_id: orgId, debounce_seconds: 5, allowed_numbers: null, vector_store_id: null }).execute();
+    await t.db
+      .insertInto('agent_configs')
+      .values({
+        organization_id: orgId,
+        debounce_seconds: 5,
+        allowed_numbers: null,
+        vector_store_id: null,
+      })
+      .execute();
     const answers = recordingAnswerQueue();
     const payload = webhookPayload({
       entries: [

@@ -10,9 +10,17 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import pino from 'pino';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import {
   countWebhookEventsByOutcome,
   createDb,
+  findOrganizationBySlug,
+  getAgentConfig,
+  setBotPaused,
+  updateAgentConfig,
+  upsertKnowledge,
+  type AgentConfigUpdate,
   listOrganizations,
   listWebhookEvents,
   upsertOrganization,
@@ -21,6 +29,7 @@ import {
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
 import { loadConfig } from './config';
 import { sqsClient } from './services/queues';
+import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { readStackState } from './stack-state';
 
 const USAGE = `usage: npm run cli -- <command>
@@ -31,6 +40,13 @@ const USAGE = `usage: npm run cli -- <command>
   webhooks stats                          audit rows by outcome
   webhooks list [--outcome processed|unrouted|rejected] [--limit 20]
   webhooks replay-unrouted                reprocess unrouted payloads (after registering their organization)
+  agent show --org <slug>
+  agent set --org <slug> [--kind auto|rules|openai] [--instructions <text>] [--model <m>] [--temperature <t>]
+            [--fallback <text>] [--debounce <s>] [--history <turns>] [--allowed <n1,n2|all>]
+            [--rate-limit <count>/<seconds>] [--pii on|off] [--handoff-keywords <k1,k2>] [--default-reply <text>]
+            [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
+  knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
+  handoff pause|resume --org <slug> --contact <wa_id> [--phone-number-id <id>]
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL (e.g. in AWS).`;
 
@@ -119,6 +135,55 @@ async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Mess
     );
   }
   return [...seen.values()].slice(0, max);
+}
+
+async function orgOf(db: Db, args: string[]) {
+  const slug = required(args, 'org');
+  const org = await findOrganizationBySlug(db, slug);
+  if (!org) throw new Error(`no organization with slug ${slug}`);
+  return org;
+}
+
+function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> {
+  const u: Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> = {};
+  const kind = flag(args, 'kind');
+  if (kind) {
+    if (!['auto', 'rules', 'openai'].includes(kind))
+      throw new Error('--kind is auto, rules or openai');
+    u.kind = kind as 'auto' | 'rules' | 'openai';
+  }
+  const text = (name: string) => flag(args, name);
+  const num = (name: string) =>
+    flag(args, name) === undefined ? undefined : Number(flag(args, name));
+  if (text('instructions') !== undefined) u.instructions = text('instructions');
+  if (text('model') !== undefined) u.model = text('model');
+  if (num('temperature') !== undefined) u.temperature = num('temperature');
+  if (text('fallback') !== undefined) u.fallback_text = text('fallback');
+  if (num('debounce') !== undefined) u.debounce_seconds = num('debounce');
+  if (num('history') !== undefined) u.history_turns = num('history');
+  if (text('default-reply') !== undefined) u.default_reply = text('default-reply');
+  const allowed = text('allowed');
+  if (allowed !== undefined)
+    u.allowed_numbers = allowed === 'all' ? null : allowed.split(',').map((n) => n.trim());
+  const rate = text('rate-limit');
+  if (rate !== undefined) {
+    const [count, seconds] = rate.split('/').map(Number);
+    if (!Number.isInteger(count) || !Number.isInteger(seconds))
+      throw new Error('--rate-limit is <count>/<seconds>, e.g. 10/60');
+    u.rate_limit_count = count;
+    u.rate_limit_window_seconds = seconds;
+  }
+  const pii = text('pii');
+  if (pii !== undefined) u.pii_redaction = pii === 'on';
+  const keywords = text('handoff-keywords');
+  if (keywords !== undefined)
+    u.handoff_keywords = keywords
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+  const rules = text('rules');
+  if (rules !== undefined) u.rules = JSON.parse(readFileSync(rules, 'utf8'));
+  return u;
 }
 
 export async function runCli(
@@ -229,6 +294,61 @@ export async function runCli(
       out(
         `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.failed.length} failed`,
       );
+      return;
+    }
+    case 'agent show': {
+      const config = await withDb(t, async (db) => getAgentConfig(db, (await orgOf(db, args)).id));
+      out(JSON.stringify(config, null, 2));
+      return;
+    }
+    case 'agent set': {
+      const update = agentUpdate(args);
+      const config = await withDb(t, async (db) =>
+        updateAgentConfig(db, (await orgOf(db, args)).id, update),
+      );
+      out(
+        `agent of ${flag(args, 'org')} updated: ${Object.keys(update).join(', ') || 'nothing'} (kind ${config.kind})`,
+      );
+      return;
+    }
+    case 'knowledge import': {
+      const file = args
+        .filter((a, i) => i > 1 && !a.startsWith('--') && !args[i - 1]!.startsWith('--'))
+        .at(-1);
+      if (!file) throw new Error(`a file to import is required\n${USAGE}`);
+      const text = readFileSync(file, 'utf8');
+      const entries =
+        extname(file).toLowerCase() === '.csv'
+          ? parseCsvKnowledge(text)
+          : parseMarkdownKnowledge(text);
+      const n = await withDb(t, async (db) =>
+        upsertKnowledge(db, (await orgOf(db, args)).id, file.split('/').at(-1)!, entries),
+      );
+      out(`imported ${n} knowledge entr${n === 1 ? 'y' : 'ies'} from ${file}`);
+      return;
+    }
+    case 'handoff pause':
+    case 'handoff resume': {
+      const paused = command === 'pause';
+      await withDb(t, async (db) => {
+        const org = await orgOf(db, args);
+        const phone =
+          flag(args, 'phone-number-id') ??
+          (
+            await db
+              .selectFrom('phone_numbers')
+              .select('phone_number_id')
+              .where('organization_id', '=', org.id)
+              .executeTakeFirstOrThrow()
+          ).phone_number_id;
+        await setBotPaused(
+          db,
+          { organizationId: org.id, phoneNumberId: phone, contactWaId: required(args, 'contact') },
+          paused,
+          paused ? 'operator' : null,
+        );
+      });
+      out(`bot ${paused ? 'paused' : 'resumed'} for ${flag(args, 'contact')}`);
       return;
     }
     default:

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     `ready: ${stack.url}/webhook  (verify token: ${config.verifyToken})\n` +
       `  health:   ${stack.url}/health\n` +
       `  database: ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n` +
-      (stack.sandbox ? `  Meta sandbox: ${stack.sandbox.url}/sandbox/messages (replies the bot sent)\n` : '') +
+      (stack.sandbox
+        ? `  Meta sandbox: ${stack.sandbox.url}/sandbox/messages (replies the bot sent)\n`
+        : '') +
       `  agent: ${config.openai.apiKey ? `OpenAI-compatible (${config.openai.baseURL ?? 'api.openai.com'})` : 'built-in rules (no OPENAI_API_KEY)'}\n` +
       `  send a signed customer message:  npm run send -- text "hello"`,
   );

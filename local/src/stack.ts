@@ -163,12 +163,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     cleanup.push(() => processor.stop());
 
     // The Meta sandbox posts its signed status webhooks back to our own receiver.
-    let gatewayUrl: string | undefined;
+    const receiverAddress: { url?: string } = {};
     const sandbox = config.graphUrl
       ? null
       : await startMetaSandbox({
           port: config.sandboxPort,
-          webhookUrl: () => (gatewayUrl ? `${gatewayUrl}/webhook` : undefined),
+          webhookUrl: () => (receiverAddress.url ? `${receiverAddress.url}/webhook` : undefined),
           appSecret: config.appSecret,
           wabaId: config.businessAccountId,
           displayPhoneNumber: config.displayPhoneNumber,
@@ -178,13 +178,22 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     if (sandbox) cleanup.push(() => sandbox.close());
     const answerDeps: AnswerJobsDeps = {
       db,
-      graph: createGraphClient({ accessToken: config.accessToken, baseUrl: config.graphUrl ?? sandbox!.url }),
+      graph: createGraphClient({
+        accessToken: config.accessToken,
+        baseUrl: config.graphUrl ?? sandbox!.url,
+      }),
       agentFor: agentFactory(config.openai),
       logger: logger.child({ fn: 'answer-worker' }),
       clock: () => new Date(),
       agentTimeoutMs: 15_000,
       delayRetry: async (record, seconds) => {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: answer.url, ReceiptHandle: record.receiptHandle, VisibilityTimeout: seconds }));
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: answer.url,
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: seconds,
+          }),
+        );
       },
     };
     const answerWorker = startEventSourceMapping({
@@ -211,12 +220,16 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
         {
           method: 'GET',
           path: '/health',
-          handler: async () => ({ status: 'ok', processor: processor.stats() }),
+          handler: async () => ({
+            status: 'ok',
+            processor: processor.stats(),
+            answerWorker: answerWorker.stats(),
+          }),
         },
       ],
     });
     cleanup.push(() => gateway.close());
-    gatewayUrl = gateway.url;
+    receiverAddress.url = gateway.url;
 
     const state: StackState = {
       url: gateway.url,

@@ -1,0 +1,177 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { metaEscape, signPayload } from '@waba/whatsapp';
+import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
+import { runCli } from '../src/cli';
+import { loadConfig } from '../src/config';
+import { startStack, type Stack } from '../src/stack';
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const SECRET = 'loop-secret';
+const CUSTOMER = '5511912345678';
+
+async function startLoopStack(t: TestDatabase, env: Record<string, string> = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'waba-loop-'));
+  process.env.STACK_STATE_FILE = join(dir, 'stack.json');
+  const { config } = loadConfig({
+    PORT: '0',
+    DATABASE_URL: t.url,
+    WHATSAPP_APP_SECRET: SECRET,
+    WHATSAPP_VERIFY_TOKEN: 't',
+    STACK_STATE_FILE: process.env.STACK_STATE_FILE,
+    INGEST_BATCHING_WINDOW_SECONDS: '0',
+    ...env,
+  });
+  const stack = await startStack(config, pino({ level: 'silent' }));
+  await runCli(['agent', 'set', '--org', 'default', '--debounce', '0'], () => undefined);
+  return stack;
+}
+
+async function customerSays(stack: Stack, body: string): Promise<number> {
+  const raw = metaEscape(
+    JSON.stringify(
+      webhookPayload({
+        entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body })] })],
+      }),
+    ),
+  );
+  const started = performance.now();
+  const response = await fetch(`${stack.url}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signPayload(raw, SECRET),
+    },
+    body: raw,
+  });
+  expect(response.status).toBe(200);
+  return started;
+}
+
+const textOf = (m: { body: unknown }) => (m.body as { text?: { body: string } }).text?.body;
+
+describe('the bot loop on the local stack', () => {
+  describe('with the built-in rules agent (no OpenAI key)', () => {
+    let t: TestDatabase;
+    let stack: Stack;
+    beforeAll(async () => {
+      t = await createTestDatabase();
+      stack = await startLoopStack(t);
+    });
+    afterAll(async () => {
+      await stack?.stop();
+      await t?.destroy();
+    });
+
+    it('customer message → stored → answered in the sandbox → reply stored → its statuses stored', async () => {
+      await customerSays(stack, 'hello there');
+
+      const [reply] = await until(
+        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+      );
+      expect(reply).toMatchObject({ to: CUSTOMER, type: 'text' });
+      const row = await until(() =>
+        stack.db
+          .selectFrom('messages')
+          .selectAll()
+          .where('wamid', '=', reply!.wamid)
+          .where('status', '=', 'read')
+          .executeTakeFirst(),
+      );
+      expect(row).toMatchObject({
+        direction: 'outbound',
+        body: textOf(reply!),
+        read_at: expect.any(Date),
+        delivered_at: expect.any(Date),
+      });
+      expect(row.in_reply_to).toHaveLength(1);
+    });
+
+    it('answers from knowledge imported with the CLI, and stays quiet while an operator has paused the bot', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'kb-')), 'faq.md');
+      writeFileSync(
+        file,
+        '# Delivery times\nOrders arrive in 2 to 4 business days.\n\n# Payment\nWe accept cards and Pix.\n',
+      );
+      const out: string[] = [];
+      await runCli(['knowledge', 'import', '--org', 'default', file], (l) => out.push(l));
+      expect(out).toEqual([`imported 2 knowledge entries from ${file}`]);
+      const before = stack.sandbox!.messages().length;
+
+      await customerSays(stack, 'how long is delivery?');
+      const answered = await until(
+        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+      );
+      expect(textOf(answered)).toContain('2 to 4 business days');
+
+      await runCli(
+        ['handoff', 'pause', '--org', 'default', '--contact', CUSTOMER],
+        () => undefined,
+      );
+      await customerSays(stack, 'anyone?');
+      await until(() =>
+        stack.db
+          .selectFrom('answer_attempts')
+          .select('id')
+          .where('agent', '=', 'guard:handoff')
+          .where('state', '=', 'skipped')
+          .executeTakeFirst(),
+      );
+      expect(stack.sandbox!.messages()).toHaveLength(before + 1);
+    });
+  });
+
+  describe('with OPENAI_BASE_URL pointing at an OpenAI-compatible server', () => {
+    let t: TestDatabase;
+    let stack: Stack;
+    let llm: FakeOpenAi;
+    beforeAll(async () => {
+      llm = await startFakeOpenAi();
+      llm.behave({
+        reply: {
+          messages: ['Answer from the model'],
+          buttons: [{ id: 'more', title: 'Tell me more' }],
+        },
+      });
+      t = await createTestDatabase();
+      stack = await startLoopStack(t, {
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_BASE_URL: llm.baseURL,
+        OPENAI_MODEL: 'local-model',
+      });
+    });
+    afterAll(async () => {
+      await stack?.stop();
+      await t?.destroy();
+      await llm?.close();
+    });
+
+    it('uses the model for the same loop', async () => {
+      await customerSays(stack, 'what do you sell?');
+
+      const [reply] = await until(
+        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+      );
+      expect(reply!.type).toBe('interactive');
+      expect(JSON.stringify(reply!.body)).toContain('Answer from the model');
+      expect(llm.requests[0]!.model).toBe('local-model');
+      expect(llm.requests[0]!.messages.at(-1)!.content).toBe('what do you sell?');
+    });
+  });
+});
