@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       `  health:   ${stack.url}/health\n` +
       `  database: ${stack.databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n` +
       (stack.sandbox
-        ? `  Meta sandbox: ${stack.sandbox.url}/sandbox/messages (replies the bot sent)\n`
+        ? `  Meta sandbox: ${stack.url}/sandbox/messages (replies the bot sent)\n`
         : '') +
       `  agent: ${config.openai.apiKey ? `OpenAI-compatible (${config.openai.baseURL ?? 'api.openai.com'})` : 'built-in rules (no OPENAI_API_KEY)'}\n` +
       `  send a signed customer message:  npm run send -- text "hello"`,

@@ -27,7 +27,7 @@ samples:
   account                an account update
   <file.json>            a payload of your own (sent as is, signed)
 options:
-  --from <wa_id>         the customer (default 16505551234)
+  --from <wa_id>         the customer (default 16505551234; all-types: 16505550199)
   --app <appId>          post to /webhook/<appId> (signs with WHATSAPP_APPS' secret for it)
   --unsigned             send without a signature (expect 401)
   --url <base url>       the stack (default: the running stack, else http://127.0.0.1:$PORT)`;
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
   const { config } = loadConfig();
-  const from = option(args, '--from') ?? '16505551234';
+  // all-types includes "Falar com atendente", a handoff keyword: keep it away from the text samples' customer.
+  const from = option(args, '--from') ?? (args[0] === 'all-types' ? '16505550199' : '16505551234');
   const appId = option(args, '--app');
   const unsigned = args.includes('--unsigned')
     ? args.splice(args.indexOf('--unsigned'), 1).length > 0

@@ -217,6 +217,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
         { method: 'POST', path: '/webhook', handler: webhook },
         { method: 'GET', path: '/webhook/{appId}', handler: webhook },
         { method: 'POST', path: '/webhook/{appId}', handler: webhook },
+        // What the bot sent through the Meta sandbox, on the stack's own port.
+        {
+          method: 'GET',
+          path: '/sandbox/messages',
+          handler: async () => sandbox?.messages() ?? [],
+        },
         {
           method: 'GET',
           path: '/health',
