@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSRecord } from 'aws-lambda';
+import pino from 'pino';
+import { updateAgentConfig, upsertOrganization } from '@waba/db';
+import { createGraphClient } from '@waba/whatsapp';
+import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+import {
+  agentFactory,
+  processAnswerJobs,
+  retryDelaySeconds,
+  type AnswerJobsDeps,
+} from '@waba/answer-worker';
+
+const PHONE = '106540352242922';
+
+function record(body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: `rh-${randomUUID()}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:answer',
+    awsRegion: 'us-east-1',
+  };
+}
+
+describe('processAnswerJobs()', () => {
+  let t: TestDatabase;
+  let sandbox: MetaSandbox;
+  let orgId: string;
+  const delays: Array<[string, number]> = [];
+  let deps: AnswerJobsDeps;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sandbox = await startMetaSandbox({
+      port: 0,
+      appSecret: 's',
+      wabaId: 'w',
+      statusDelaysMs: false,
+    });
+    orgId = (
+      await upsertOrganization(t.db, {
+        name: 'A',
+        slug: 'a',
+        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: 'w' }],
+      })
+    ).id;
+    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+    deps = {
+      db: t.db,
+      graph: createGraphClient({ accessToken: 'x', baseUrl: sandbox.url }),
+      agentFor: agentFactory({}),
+      logger: pino({ level: 'silent' }),
+      clock: () => new Date(),
+      agentTimeoutMs: 1000,
+      delayRetry: async (r, seconds) => void delays.push([r.receiptHandle, seconds]),
+    };
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await t.destroy();
+  });
+
+  async function inbound(contact: string) {
+    await t.db
+      .insertInto('messages')
+      .values({
+        organization_id: orgId,
+        wamid: `wamid.${randomUUID()}`,
+        direction: 'inbound',
+        phone_number_id: PHONE,
+        contact_wa_id: contact,
+        type: 'text',
+        body: 'hi',
+        payload: null,
+        context_wamid: null,
+        status: 'received',
+        occurred_at: new Date(),
+        error_code: null,
+        error_title: null,
+        biz_opaque_callback_data: null,
+        campaign_id: null,
+      })
+      .execute();
+    return JSON.stringify({
+      organizationId: orgId,
+      phoneNumberId: PHONE,
+      contactWaId: contact,
+      enqueuedAt: new Date().toISOString(),
+    });
+  }
+
+  it('reports only the job the Graph API asked to retry, and delays it by its receive count', async () => {
+    const ok = record(await inbound('551100000001'));
+    const limited = record(await inbound('551100000002'), 3);
+    sandbox.fault({ code: 131056, httpStatus: 400, to: '551100000002' });
+
+    const result = await processAnswerJobs({ Records: [ok, limited] }, deps);
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: limited.messageId }]);
+    expect(delays).toEqual([[limited.receiptHandle, retryDelaySeconds(3)]]);
+    expect(sandbox.messages().map((m) => m.to)).toEqual(['551100000001']);
+  });
+
+  it('reports a malformed job so it reaches the DLQ', async () => {
+    const bad = record('{"organizationId":"nope"}');
+    expect((await processAnswerJobs({ Records: [bad] }, deps)).batchItemFailures).toEqual([
+      { itemIdentifier: bad.messageId },
+    ]);
+  });
+
+  it.each([
+    [1, 10],
+    [2, 20],
+    [4, 80],
+    [20, 900],
+  ])('retryDelaySeconds(%i) = %i', (count, seconds) => {
+    expect(retryDelaySeconds(count)).toBe(seconds);
+  });
+});
