@@ -4,24 +4,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
 import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const SECRET = 'loop-secret';
 const CUSTOMER = '5511912345678';

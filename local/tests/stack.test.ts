@@ -5,23 +5,10 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('local stack (npm start) end to end over HTTP', () => {
   let t: TestDatabase;
