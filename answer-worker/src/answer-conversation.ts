@@ -1,12 +1,14 @@
 import {
   searchKnowledge,
   getAgentConfig,
+  updateConversation,
   type AgentConfigRow,
   type Db,
   type MessageRow,
 } from '@waba/db';
 import {
   GraphApiError,
+  INTERACTIVE_BODY_LIMIT,
   splitText,
   type AnswerJob,
   type GraphClient,
@@ -35,8 +37,6 @@ export type AnswerOutcome =
   | { kind: 'skipped'; reason: string }
   | { kind: 'answered'; replyWamids: string[]; agent: string }
   | { kind: 'failed'; reason: string };
-
-const INTERACTIVE_BODY_MAX = 1024;
 
 function buttonIdOf(m: MessageRow): string | null {
   const p = m.payload as {
@@ -94,7 +94,8 @@ async function send(
   const parts = reply.messages.flatMap((m) => splitText(m));
   const sent: Array<{ wamid: string; type: string; body: string }> = [];
   const buttons = reply.buttons?.length ? reply.buttons : null;
-  const buttonBody = buttons && parts.at(-1)!.length <= INTERACTIVE_BODY_MAX ? parts.pop()! : null;
+  const buttonBody =
+    buttons && parts.at(-1)!.length <= INTERACTIVE_BODY_LIMIT ? parts.pop()! : null;
   try {
     for (const [i, part] of parts.entries()) {
       const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part, {
@@ -180,13 +181,7 @@ async function record(
       })
       .where('id', '=', attemptId)
       .execute();
-    await trx
-      .updateTable('conversations')
-      .set({ last_answered_at: now, updated_at: now })
-      .where('organization_id', '=', job.organizationId)
-      .where('phone_number_id', '=', job.phoneNumberId)
-      .where('contact_wa_id', '=', job.contactWaId)
-      .execute();
+    await updateConversation(trx, job, { last_answered_at: now });
   });
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { AgentConfigRow, Db, MessageRow } from '@waba/db';
+import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
 import type { AnswerJob } from '@waba/whatsapp';
 import { fold } from './agent/rules-agent';
 
@@ -107,13 +107,10 @@ export async function claimConversation(
       ),
     );
     if (wantsHuman) {
-      await trx
-        .updateTable('conversations')
-        .set({ bot_paused: true, paused_reason: 'customer asked for a person', updated_at: now })
-        .where('organization_id', '=', key.organization_id)
-        .where('phone_number_id', '=', key.phone_number_id)
-        .where('contact_wa_id', '=', key.contact_wa_id)
-        .execute();
+      await updateConversation(trx, job, {
+        bot_paused: true,
+        paused_reason: 'customer asked for a person',
+      });
       const attemptId = await claim('sending', 'guard:handoff');
       return {
         kind: 'notice',
@@ -138,13 +135,7 @@ export async function claimConversation(
           attemptId: await claim('skipped', 'guard:rate-limit'),
         };
       }
-      await trx
-        .updateTable('conversations')
-        .set({ rate_notice_sent: true, updated_at: now })
-        .where('organization_id', '=', key.organization_id)
-        .where('phone_number_id', '=', key.phone_number_id)
-        .where('contact_wa_id', '=', key.contact_wa_id)
-        .execute();
+      await updateConversation(trx, job, { rate_notice_sent: true });
       const attemptId = await claim('sending', 'guard:rate-limit');
       return {
         kind: 'notice',
@@ -154,18 +145,11 @@ export async function claimConversation(
         reason: 'rate limited',
       };
     }
-    await trx
-      .updateTable('conversations')
-      .set({
-        rate_window_started_at: fresh ? now : conversation.rate_window_started_at,
-        rate_window_count: count + 1,
-        rate_notice_sent: fresh ? false : conversation.rate_notice_sent,
-        updated_at: now,
-      })
-      .where('organization_id', '=', key.organization_id)
-      .where('phone_number_id', '=', key.phone_number_id)
-      .where('contact_wa_id', '=', key.contact_wa_id)
-      .execute();
+    await updateConversation(trx, job, {
+      rate_window_started_at: fresh ? now : conversation.rate_window_started_at,
+      rate_window_count: count + 1,
+      rate_notice_sent: fresh ? false : conversation.rate_notice_sent,
+    });
     return { kind: 'answer', attemptId: await claim('sending', 'pending'), messages };
   });
 }
@@ -183,9 +167,15 @@ export async function releaseClaim(db: Db, attemptId: string, error: string): Pr
       .set({ state: 'failed', error, finished_at: new Date() })
       .where('id', '=', attemptId)
       .execute();
-    // The released answer must not count against the customer's rate limit.
+    // Undo what the claim did to the conversation, so the retried job decides
+    // again: an answer gives its rate-limit slot back; a notice is owed again.
     await sql`
-      update conversations c set rate_window_count = greatest(c.rate_window_count - 1, 0)
+      update conversations c set
+        rate_window_count = case when a.agent = 'pending'
+          then greatest(c.rate_window_count - 1, 0) else c.rate_window_count end,
+        rate_notice_sent = case when a.agent = 'guard:rate-limit' then false else c.rate_notice_sent end,
+        bot_paused = case when a.agent = 'guard:handoff' then false else c.bot_paused end,
+        paused_reason = case when a.agent = 'guard:handoff' then null else c.paused_reason end
       from answer_attempts a
       where a.id = ${attemptId} and c.organization_id = a.organization_id
         and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(

@@ -1,10 +1,11 @@
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDb } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
 import { logger } from './logger';
 import { processAnswerJobs, type AnswerJobsDeps } from './process-answer-jobs';
+import { sqsRetryDelay } from './sqs-retry-delay';
 
 let deps: AnswerJobsDeps | undefined;
 
@@ -27,15 +28,7 @@ function init(): AnswerJobsDeps {
     logger,
     clock: () => new Date(),
     agentTimeoutMs: Number(env.AGENT_TIMEOUT_MS ?? 15_000),
-    delayRetry: async (record, seconds) => {
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: env.ANSWER_QUEUE_URL,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: seconds,
-        }),
-      );
-    },
+    delayRetry: sqsRetryDelay(sqs, env.ANSWER_QUEUE_URL ?? ''),
   };
 }
 

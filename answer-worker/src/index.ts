@@ -9,3 +9,4 @@ export * from './errors';
 export * from './history';
 export * from './pii';
 export * from './process-answer-jobs';
+export * from './sqs-retry-delay';

@@ -23,11 +23,7 @@ import {
   RetryLaterError,
   type AnswerDeps,
 } from '@waba/answer-worker';
-import {
-  sqsEvent,
-  sqsRecord,
-  recordingAnswerQueue,
-} from '../../db-processor/tests/helpers/factories';
+import { sqsEvent, sqsRecord, processorDeps } from '../../db-processor/tests/helpers/factories';
 import { startFakeOpenAi, type FakeOpenAi } from './helpers/fake-openai';
 
 const PHONE = '106540352242922';
@@ -94,13 +90,7 @@ describe('answerConversation()', () => {
     const payload = webhookPayload({
       entries: [messagesEntry({ phoneNumberId: PHONE, wabaId: WABA, messages })],
     });
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), {
-      db,
-      answers: recordingAnswerQueue(),
-      payloads: { get: () => Promise.reject(new Error('no S3')) },
-      logger: pino({ level: 'silent' }),
-      answerDelaySeconds: 0,
-    });
+    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(db));
     return messages.map((m) => m.id);
   }
   const sentCount = (before: number) => sandbox.messages().length - before;
@@ -252,6 +242,38 @@ describe('answerConversation()', () => {
     expect(texts[1]).toBe('Please wait a moment.');
   });
 
+  it.each([
+    ['a rate-limit notice', { rate_limit_count: 1 }, ['one', 'two'], 'Please wait a moment.'],
+    ['a handoff notice', {}, ['I want a human'], 'A person will reply.'],
+  ])(
+    'sends %s exactly once when its first send must be retried',
+    async (_name, config, texts, notice) => {
+      await updateAgentConfig(t.db, orgId, {
+        ...config,
+        rate_limit_notice: 'Please wait a moment.',
+        handoff_notice: 'A person will reply.',
+      });
+      for (const text of texts.slice(0, -1)) {
+        await customerSays(t.db, text);
+        await answerConversation(job(), deps());
+      }
+      await customerSays(t.db, texts.at(-1)!);
+      sandbox.fault({ code: 130429, httpStatus: 400 });
+      const before = sandbox.messages().length;
+
+      await expect(answerConversation(job(), deps())).rejects.toBeInstanceOf(RetryLaterError);
+      await answerConversation(job(), deps());
+      await answerConversation(job(), deps());
+
+      expect(
+        sandbox
+          .messages()
+          .slice(before)
+          .map((m) => (m.body as { text: { body: string } }).text.body),
+      ).toEqual([notice]);
+    },
+  );
+
   it('hands off to a person on a keyword, stays quiet, and answers again after resume', async () => {
     const before = sandbox.messages().length;
     await customerSays(t.db, 'I want to talk to a human');
@@ -315,13 +337,7 @@ describe('answerConversation()', () => {
         }),
       ],
     });
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), {
-      db: t.db,
-      answers: recordingAnswerQueue(),
-      payloads: { get: () => Promise.reject(new Error()) },
-      logger: pino({ level: 'silent' }),
-      answerDelaySeconds: 0,
-    });
+    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
     const before = sandbox.messages().length;
 
     await answerConversation(job(), deps());

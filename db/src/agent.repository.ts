@@ -1,5 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { AgentConfigRow, AgentConfigUpdate, KnowledgeEntryRow } from './agent.table';
+import type {
+  AgentConfigRow,
+  AgentConfigUpdate,
+  ConversationUpdate,
+  KnowledgeEntryRow,
+} from './agent.table';
 import type { Database } from './database';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -9,6 +14,13 @@ export async function getAgentConfig(
   db: Executor,
   organizationId: string,
 ): Promise<AgentConfigRow> {
+  // One read on the worker's hot path; the insert happens only the first time.
+  const existing = await db
+    .selectFrom('agent_configs')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  if (existing) return existing;
   await db
     .insertInto('agent_configs')
     .values({ organization_id: organizationId, allowed_numbers: null, vector_store_id: null })
@@ -123,5 +135,23 @@ export async function setBotPaused(
         updated_at: new Date(),
       }),
     )
+    .execute();
+}
+
+/** Updates one conversation's bot state (updated_at is set here). */
+export async function updateConversation(
+  db: Executor,
+  key: ConversationKey,
+  set: Omit<
+    ConversationUpdate,
+    'organization_id' | 'phone_number_id' | 'contact_wa_id' | 'updated_at'
+  >,
+): Promise<void> {
+  await db
+    .updateTable('conversations')
+    .set({ ...set, updated_at: new Date() })
+    .where('organization_id', '=', key.organizationId)
+    .where('phone_number_id', '=', key.phoneNumberId)
+    .where('contact_wa_id', '=', key.contactWaId)
     .execute();
 }

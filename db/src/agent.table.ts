@@ -61,6 +61,7 @@ export interface ConversationsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 export type ConversationRow = Selectable<ConversationsTable>;
+export type ConversationUpdate = Updateable<ConversationsTable>;
 
 export type AnswerAttemptState = 'sending' | 'sent' | 'failed' | 'skipped';
 

@@ -3,10 +3,6 @@ export class DbError extends Error {
   override name = 'DbError';
 }
 
-export class NotFoundError extends DbError {
-  override name = 'NotFoundError';
-}
-
 export class ConflictError extends DbError {
   override name = 'ConflictError';
 }

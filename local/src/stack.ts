@@ -14,8 +14,12 @@ import {
   sqsIngestQueue,
   type ReceiverDeps,
 } from '@waba/webhook-receiver';
-import { agentFactory, processAnswerJobs, type AnswerJobsDeps } from '@waba/answer-worker';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import {
+  agentFactory,
+  processAnswerJobs,
+  sqsRetryDelay,
+  type AnswerJobsDeps,
+} from '@waba/answer-worker';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
 import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
 import type { StackConfig } from './config';
@@ -43,9 +47,6 @@ export interface Stack {
   answerWorker: EventSourceMapping;
   /** The Meta sandbox, when WHATSAPP_GRAPH_URL is unset. */
   sandbox: MetaSandbox | null;
-  answerDeps: AnswerJobsDeps;
-  receiverDeps: ReceiverDeps;
-  processorDeps: SqsProcessorDeps;
   state: StackState;
   stop(): Promise<void>;
 }
@@ -186,15 +187,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       logger: logger.child({ fn: 'answer-worker' }),
       clock: () => new Date(),
       agentTimeoutMs: 15_000,
-      delayRetry: async (record, seconds) => {
-        await sqs.send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: answer.url,
-            ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: seconds,
-          }),
-        );
-      },
+      delayRetry: sqsRetryDelay(sqs, answer.url),
     };
     const answerWorker = startEventSourceMapping({
       sqs,
@@ -263,9 +256,6 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       processor,
       answerWorker,
       sandbox,
-      answerDeps,
-      receiverDeps,
-      processorDeps,
       state,
       stop,
     };

@@ -24,11 +24,6 @@ export class UnknownAppError extends ReceiverError {
   override readonly statusCode = 404;
 }
 
-export class PayloadTooLargeError extends ReceiverError {
-  override name = 'PayloadTooLargeError';
-  override readonly statusCode = 413;
-}
-
 /** The payload could not be enqueued: Meta must retry, so never 2xx. */
 export class EnqueueError extends ReceiverError {
   override name = 'EnqueueError';
