@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-22T000000_initial';
 import * as answerWorker from './2026-11-22T010000_answer_worker';
+import * as campaignSending from './2026-11-22T020000_campaign_sending';
+import * as monthlyPartitions from './2026-11-22T030000_monthly_partitions';
+import * as analystAccess from './2026-11-22T040000_analyst_access';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -10,4 +13,7 @@ import * as answerWorker from './2026-11-22T010000_answer_worker';
 export const migrations: Record<string, Migration> = {
   '2026-11-22T000000_initial': initial,
   '2026-11-22T010000_answer_worker': answerWorker,
+  '2026-11-22T020000_campaign_sending': campaignSending,
+  '2026-11-22T030000_monthly_partitions': monthlyPartitions,
+  '2026-11-22T040000_analyst_access': analystAccess,
 };

@@ -2,6 +2,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
+export type CampaignStatus = 'draft' | 'sending' | 'paused' | 'cancelled' | 'completed';
+
 export interface CampaignsTable {
   id: Generated<string>;
   organization_id: string;
@@ -9,7 +11,16 @@ export interface CampaignsTable {
   phone_number_id: string | null;
   template_name: string | null;
   template_language: string | null;
-  status: Generated<string>;
+  /** Template components with {{column}} placeholders filled per recipient. */
+  template_components: ColumnType<unknown, unknown | undefined, unknown>;
+  /** Send rate for this campaign; null: the sender's default. */
+  rate_per_second: number | null;
+  status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  started_at: Timestamp;
+  paused_at: Timestamp;
+  completed_at: Timestamp;
+  cancelled_at: Timestamp;
+  last_error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -22,7 +33,19 @@ export interface CampaignAudienceTable {
   wa_id: string;
   parameters: ColumnType<unknown, unknown | undefined, unknown>;
   wamid: string | null;
+  /**
+   * pending → sending (claimed) → accepted (Graph returned a wamid) → sent,
+   * delivered, read, failed from statuses; unknown when the outcome of a
+   * claimed send was lost. Never sent twice: only pending rows are claimed.
+   */
   status: Generated<string>;
+  line_number: number | null;
+  source: ColumnType<'import' | 'external', 'import' | 'external' | undefined, never>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  claimed_at: Timestamp;
+  accepted_at: Timestamp;
+  last_error: string | null;
   sent_at: Timestamp;
   delivered_at: Timestamp;
   read_at: Timestamp;
@@ -34,3 +57,54 @@ export interface CampaignAudienceTable {
 }
 export type CampaignAudienceRow = Selectable<CampaignAudienceTable>;
 export type NewCampaignAudience = Insertable<CampaignAudienceTable>;
+
+export interface SendRateSlotsTable {
+  phone_number_id: string;
+  next_slot_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AnalystBindingsTable {
+  role_name: string;
+  organization_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+/** The campaign_stats view: one row per campaign. Counts are bigint, read as numbers. */
+export interface CampaignStatsView {
+  campaign_id: string;
+  organization_id: string;
+  name: string;
+  template_name: string | null;
+  template_language: string | null;
+  campaign_status: CampaignStatus;
+  started_at: Date | null;
+  completed_at: Date | null;
+  targeted: number;
+  pending: number;
+  accepted: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  unknown: number;
+}
+
+/** The campaign_daily_stats view: per campaign and UTC day of each status. */
+export interface CampaignDailyStatsView {
+  campaign_id: string;
+  organization_id: string;
+  day: Date;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+}
+
+/** The campaign_failure_reasons view: failed recipients per error code. */
+export interface CampaignFailureReasonsView {
+  campaign_id: string;
+  organization_id: string;
+  error_code: number | null;
+  error_title: string | null;
+  recipients: number;
+}

@@ -5,7 +5,15 @@ import type {
   KnowledgeEntriesTable,
 } from './agent.table';
 import type { ContactsTable } from './contact.table';
-import type { CampaignAudienceTable, CampaignsTable } from './campaign.table';
+import type {
+  AnalystBindingsTable,
+  CampaignAudienceTable,
+  CampaignDailyStatsView,
+  CampaignFailureReasonsView,
+  CampaignStatsView,
+  CampaignsTable,
+  SendRateSlotsTable,
+} from './campaign.table';
 import type { MessageStatusEventsTable, MessagesTable } from './message.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
 import type { AccountEventsTable, WebhookEventsTable } from './webhook-event.table';
@@ -24,4 +32,9 @@ export interface Database {
   knowledge_entries: KnowledgeEntriesTable;
   conversations: ConversationsTable;
   answer_attempts: AnswerAttemptsTable;
+  send_rate_slots: SendRateSlotsTable;
+  analyst_bindings: AnalystBindingsTable;
+  campaign_stats: CampaignStatsView;
+  campaign_daily_stats: CampaignDailyStatsView;
+  campaign_failure_reasons: CampaignFailureReasonsView;
 }

@@ -334,15 +334,16 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     statements++;
     await sql`
       insert into webhook_events (body_sha256, organization_id, app_id, sqs_message_id, fields, outcome,
-        error, item_counts, raw_body, received_at)
-      select h, o, a, m, string_to_array(f, ','), oc, e, ic::jsonb, rb, ts from unnest(
+        error, item_counts, raw_body, received_at, received_month)
+      select h, o, a, m, string_to_array(f, ','), oc, e, ic::jsonb, rb, ts,
+        date_trunc('month', ts at time zone 'UTC')::date from unnest(
         ${audits.map((w) => w.bodySha256)}::text[], ${audits.map((w) => w.organizationId)}::uuid[],
         ${audits.map((w) => pgText(w.appId))}::text[], ${audits.map((w) => w.sqsMessageId)}::text[],
         ${audits.map((w) => pgText(w.fields.join(',')))}::text[], ${audits.map((w) => w.outcome)}::text[],
         ${audits.map((w) => pgText(w.error))}::text[], ${audits.map((w) => JSON.stringify(w.itemCounts))}::text[],
         ${audits.map((w) => pgText(w.rawBody))}::text[], ${audits.map((w) => w.receivedAt)}::timestamptz[]
       ) as t(h, o, a, m, f, oc, e, ic, rb, ts)
-      on conflict (body_sha256) do update set
+      on conflict (body_sha256, received_month) do update set
         outcome = excluded.outcome,
         error = excluded.error,
         organization_id = coalesce(excluded.organization_id, webhook_events.organization_id),

@@ -22,6 +22,8 @@ export interface WebhookEventsTable {
   first_processed_at: ColumnType<Date, Date | string | undefined, never>;
   last_processed_at: ColumnType<Date, Date | string | undefined, Date | string>;
   delivery_count: ColumnType<number, number | undefined, number>;
+  /** UTC month of received_at: the partition key, and part of the dedupe key. */
+  received_month: ColumnType<Date, Date | string, never>;
 }
 export type WebhookEventRow = Selectable<WebhookEventsTable>;
 export type NewWebhookEvent = Insertable<WebhookEventsTable>;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { migrateDown, migrateToLatest } from '@waba/db';
+import { migrations } from '../migrations';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
 
 describe('migrations', () => {
@@ -9,19 +10,27 @@ describe('migrations', () => {
   });
   afterAll(() => t.destroy());
 
-  const tables = async () =>
+  /** Tables and views, without partitions and the migrator's own tables. */
+  const relations = async () =>
     (
-      await sql<{ table_name: string }>`
-        select table_name from information_schema.tables
-        where table_schema = 'public' and table_name not like 'kysely_%' order by 1`.execute(t.db)
-    ).rows.map((r) => r.table_name);
+      await sql<{ relname: string }>`
+        select relname from pg_class
+        where relnamespace = 'public'::regnamespace and relkind in ('r', 'p', 'v')
+          and not relispartition and relname not like 'kysely_%' order by 1`.execute(t.db)
+    ).rows.map((r) => r.relname);
 
-  it('creates every table of the schema', async () => {
-    expect(await tables()).toEqual([
+  const names = Object.keys(migrations);
+
+  it('creates every table and view of the schema', async () => {
+    expect(await relations()).toEqual([
       'account_events',
       'agent_configs',
+      'analyst_bindings',
       'answer_attempts',
       'campaign_audience',
+      'campaign_daily_stats',
+      'campaign_failure_reasons',
+      'campaign_stats',
       'campaigns',
       'contacts',
       'conversations',
@@ -30,18 +39,51 @@ describe('migrations', () => {
       'messages',
       'organizations',
       'phone_numbers',
+      'send_rate_slots',
       'webhook_events',
     ]);
   });
 
-  it('goes down and up again, and re-running up is a no-op', async () => {
-    await migrateDown(t.db);
-    await migrateDown(t.db);
-    expect(await tables()).toEqual([]);
-    expect(await migrateToLatest(t.db)).toEqual([
-      'Up 2026-11-22T000000_initial',
-      'Up 2026-11-22T010000_answer_worker',
-    ]);
+  it('goes all the way down and up again, and re-running up is a no-op', async () => {
+    for (const _ of names) await migrateDown(t.db);
+    expect(await relations()).toEqual([]);
+    expect(await migrateToLatest(t.db)).toEqual(names.map((n) => `Up ${n}`));
     expect(await migrateToLatest(t.db)).toEqual([]);
+  });
+
+  it('keeps existing rows when the event tables become partitioned, each in its month', async () => {
+    const partitioned = names.indexOf('2026-11-22T030000_monthly_partitions');
+    for (const _ of names.slice(partitioned)) await migrateDown(t.db);
+    await sql`
+      insert into organizations (id, name, slug) values
+        ('00000000-0000-4000-8000-000000000001', 'Acme', 'acme');
+      insert into message_status_events (organization_id, wamid, status, occurred_at, payload)
+      values ('00000000-0000-4000-8000-000000000001', 'wamid.A', 'sent', '2024-03-31 23:59:59+00', '{}'),
+             ('00000000-0000-4000-8000-000000000001', 'wamid.A', 'read', '2024-04-01 00:00:00+00', '{}');
+      insert into webhook_events (body_sha256, outcome, raw_body, received_at)
+      values ('h1', 'processed', '{}', '2024-03-15 12:00:00+00');
+    `.execute(t.db);
+    await migrateToLatest(t.db);
+
+    const rows = await sql<{ partition: string; wamid: string; status: string }>`
+      select tableoid::regclass::text as partition, wamid, status
+      from message_status_events order by occurred_at`.execute(t.db);
+    expect(rows.rows).toEqual([
+      { partition: 'message_status_events_2024_03', wamid: 'wamid.A', status: 'sent' },
+      { partition: 'message_status_events_2024_04', wamid: 'wamid.A', status: 'read' },
+    ]);
+    const audits = await sql<{ partition: string; received_month: string }>`
+      select tableoid::regclass::text as partition, received_month::text from webhook_events`.execute(
+      t.db,
+    );
+    expect(audits.rows).toEqual([
+      { partition: 'webhook_events_2024_03', received_month: '2024-03-01' },
+    ]);
+    // New rows keep getting ids after the copied ones.
+    const next = await sql<{ id: number }>`
+      insert into message_status_events (organization_id, wamid, status, occurred_at, payload)
+      values ('00000000-0000-4000-8000-000000000001', 'wamid.B', 'sent', now(), '{}')
+      returning id`.execute(t.db);
+    expect(next.rows[0]!.id).toBeGreaterThan(2);
   });
 });
