@@ -297,17 +297,28 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
 
     // The audience row mirrors its message: matched by wamid, or, before the
-    // sender recorded the wamid, by campaign and recipient.
+    // sender recorded the wamid, by campaign and recipient. A message of the
+    // campaign sent by another system (same biz_opaque_callback_data) joins
+    // the audience as an external recipient, so reports count it too.
     await sql`
-      update campaign_audience a set
-        wamid = m.wamid, status = m.status, sent_at = m.sent_at, delivered_at = m.delivered_at,
-        read_at = m.read_at, failed_at = m.failed_at, error_code = m.error_code,
-        error_title = m.error_title, updated_at = now()
+      insert into campaign_audience as a (campaign_id, organization_id, wa_id, source, wamid, status,
+        sent_at, delivered_at, read_at, failed_at, error_code, error_title)
+      select distinct on (m.campaign_id, m.contact_wa_id)
+        m.campaign_id, m.organization_id, m.contact_wa_id, 'external', m.wamid, m.status,
+        m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, m.error_title
       from messages m
+      left join campaign_audience known on known.wamid = m.wamid
       where m.wamid = any(${summaries.map((s) => pgText(s.wamid))}::text[])
         and m.campaign_id is not null
-        and a.campaign_id = m.campaign_id
-        and (a.wamid = m.wamid or (a.wamid is null and a.wa_id = m.contact_wa_id))
+      -- One row per recipient (an upsert may touch a row once): the message the
+      -- audience row already knows, else the earliest.
+      order by m.campaign_id, m.contact_wa_id, known.wamid is null, m.occurred_at
+      on conflict (campaign_id, wa_id) do update set
+        wamid = excluded.wamid, status = excluded.status, sent_at = excluded.sent_at,
+        delivered_at = excluded.delivered_at, read_at = excluded.read_at,
+        failed_at = excluded.failed_at, error_code = excluded.error_code,
+        error_title = excluded.error_title, updated_at = now()
+      where a.wamid is null or a.wamid = excluded.wamid
     `.execute(db);
   }
 

@@ -33,7 +33,10 @@
  * separate signed webhooks (X-Hub-Signature-256 over Meta's escaped bytes) are
  * posted: `sent`, `delivered`, `read`, at `statusDelaysMs` after the send
  * (default 100 / 300 / 800 ms), in that order. `sent` and `delivered` carry
- * conversation and pricing; `biz_opaque_callback_data` is echoed. A failed
+ * conversation and pricing; `biz_opaque_callback_data` is echoed. Test
+ * recipients (see statusSteps): a wa_id ending in 0000 gets `sent` then
+ * `failed` (131026, undeliverable), one ending in 1111 is delivered but never
+ * read. A failed
  * POST is retried after 0.25, 1 and 4 s, then logged. `close()` cancels all of it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -2,7 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { messagesEntry, status, webhookPayload } from '@waba/whatsapp/testing';
 import type { RawWebhookPayload } from '@waba/whatsapp/testing';
 
-export type StatusStep = 'sent' | 'delivered' | 'read';
+export type StatusStep = 'sent' | 'delivered' | 'read' | 'failed';
+
+/**
+ * Test recipients, like a payment sandbox's test cards: what happens to a
+ * message after `sent` depends on the last digits of the recipient's wa_id.
+ *  - ends in 0000: `failed` with 131026 (message undeliverable);
+ *  - ends in 1111: `delivered`, never read;
+ *  - anything else: `delivered`, then `read`.
+ */
+export function statusSteps(waId: string): readonly StatusStep[] {
+  if (waId.endsWith('0000')) return ['sent', 'failed'];
+  if (waId.endsWith('1111')) return ['sent', 'delivered'];
+  return ['sent', 'delivered', 'read'];
+}
 
 export interface SentMessage {
   wamid: string;
@@ -43,7 +56,7 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
     // is free; templates are billed (the sandbox cannot know their category).
     const isTemplate = message.type === 'template';
     const category = isTemplate ? 'marketing' : 'service';
-    const billed = step !== 'read';
+    const billed = step === 'sent' || step === 'delivered';
     const item = status({
       id: message.wamid,
       status: step,

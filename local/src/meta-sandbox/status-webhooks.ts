@@ -1,15 +1,14 @@
 import { metaEscape, signPayload, type Logger } from '@waba/whatsapp';
-import { createStatusPayloads, type SentMessage, type StatusStep } from './status-payload';
+import { createStatusPayloads, statusSteps, type SentMessage, type StatusStep } from './status-payload';
 import type { StatusDelays } from './types';
 
 export interface StatusWebhooks {
-  /** Starts posting sent → delivered → read for a message just accepted. */
+  /** Starts posting sent → delivered → read (or the recipient's test fate) for a message just accepted. */
   schedule(message: SentMessage): void;
   /** Cancels every pending timer, retry and in-flight POST. */
   close(): void;
 }
 
-const STEPS: readonly StatusStep[] = ['sent', 'delivered', 'read'];
 // Meta retries for hours; a few quick attempts keep local runs short.
 const RETRY_DELAYS_MS = [250, 1000, 4000];
 const POST_TIMEOUT_MS = 5000;
@@ -85,8 +84,10 @@ export function createStatusWebhooks(options: {
 
   async function run(message: SentMessage): Promise<void> {
     const startedAt = Date.now();
-    for (const step of STEPS) {
-      const wait = Math.max(0, options.delays[step] - (Date.now() - startedAt));
+    for (const step of statusSteps(message.waId)) {
+      // A failure is reported when delivery would have been.
+      const offset = options.delays[step === 'failed' ? 'delivered' : step];
+      const wait = Math.max(0, offset - (Date.now() - startedAt));
       if (!(await sleep(wait))) return;
       options.onStatus(message.wamid, step);
       await deliver(message, step);

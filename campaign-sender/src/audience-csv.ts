@@ -1,0 +1,161 @@
+/**
+ * Audience files: CSV (RFC 4180: comma separated, fields quoted with ", a
+ * quote inside doubled, CRLF or LF, optional UTF-8 BOM), a header row with a
+ * `wa_id` column, and any other columns as per-recipient template parameters.
+ */
+
+export interface CsvRecord {
+  /** Line of the file where the record starts (1-based; the header is line 1). */
+  line: number;
+  fields: string[];
+}
+
+export interface CsvProblem {
+  line: number;
+  message: string;
+}
+
+/** Splits CSV text into records. Quoted fields may span lines. */
+export function parseCsv(text: string): { records: CsvRecord[]; problems: CsvProblem[] } {
+  const records: CsvRecord[] = [];
+  const problems: CsvProblem[] = [];
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let line = 1;
+  let i = 0;
+  while (i < src.length) {
+    const start = line;
+    const fields: string[] = [];
+    let field = '';
+    let quoted = false;
+    let atFieldStart = true;
+    let ended = false;
+    while (i < src.length && !ended) {
+      const ch = src[i]!;
+      if (quoted) {
+        if (ch === '"') {
+          if (src[i + 1] === '"') {
+            field += '"';
+            i += 2;
+          } else {
+            quoted = false;
+            i++;
+          }
+        } else {
+          if (ch === '\n') line++;
+          field += ch;
+          i++;
+        }
+      } else if (ch === '"' && atFieldStart) {
+        quoted = true;
+        atFieldStart = false;
+        i++;
+      } else if (ch === ',') {
+        fields.push(field);
+        field = '';
+        atFieldStart = true;
+        i++;
+      } else if (ch === '\n' || ch === '\r') {
+        i += ch === '\r' && src[i + 1] === '\n' ? 2 : 1;
+        line++;
+        ended = true;
+      } else {
+        field += ch;
+        atFieldStart = false;
+        i++;
+      }
+    }
+    if (quoted) problems.push({ line: start, message: 'a quoted field is not closed' });
+    fields.push(field);
+    // Blank lines carry no record.
+    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line: start, fields });
+  }
+  return { records, problems };
+}
+
+export interface AudienceRow {
+  line: number;
+  waId: string;
+  parameters: Record<string, string>;
+}
+
+export interface AudienceParseResult {
+  recipients: AudienceRow[];
+  /** Every problem with its line; when not empty, nothing may be imported. */
+  errors: CsvProblem[];
+}
+
+const WA_ID = /^[1-9]\d{7,14}$/;
+
+/**
+ * A wa_id is the number in international format, digits only. Spaces, dashes,
+ * dots, parentheses and a leading + or 00 are tolerated, since spreadsheets
+ * add them.
+ */
+export function normalizeWaId(raw: string): string | undefined {
+  let digits = raw.trim().replace(/[\s\-.()]/g, '');
+  if (digits.startsWith('+')) digits = digits.slice(1);
+  else if (digits.startsWith('00')) digits = digits.slice(2);
+  return WA_ID.test(digits) ? digits : undefined;
+}
+
+/**
+ * Reads an audience file. `required` lists the columns the template's
+ * placeholders use: each must exist and be non-empty on every row.
+ */
+export function parseAudienceCsv(text: string, required: readonly string[]): AudienceParseResult {
+  const { records, problems } = parseCsv(text);
+  const errors: CsvProblem[] = [...problems];
+  const [header, ...rows] = records;
+  if (!header) return { recipients: [], errors: [{ line: 1, message: 'the file is empty' }] };
+  const columns = header.fields.map((c) => c.trim());
+  const waIdAt = columns.findIndex((c) => c.toLowerCase() === 'wa_id');
+  if (waIdAt < 0) errors.push({ line: header.line, message: 'the header has no wa_id column' });
+  const seen = new Set<string>();
+  for (const [at, name] of columns.entries()) {
+    if (name === '') errors.push({ line: header.line, message: `column ${at + 1} has no name` });
+    else if (seen.has(name))
+      errors.push({ line: header.line, message: `column ${name} appears twice` });
+    seen.add(name);
+  }
+  for (const name of required)
+    if (!columns.includes(name))
+      errors.push({
+        line: header.line,
+        message: `the template uses {{${name}}} but there is no ${name} column`,
+      });
+  if (errors.length > 0) return { recipients: [], errors };
+
+  const recipients: AudienceRow[] = [];
+  const firstLine = new Map<string, number>();
+  for (const record of rows) {
+    const { line, fields } = record;
+    if (fields.length !== columns.length) {
+      errors.push({ line, message: `${fields.length} fields, the header has ${columns.length}` });
+      continue;
+    }
+    const raw = fields[waIdAt]!;
+    const waId = normalizeWaId(raw);
+    if (waId === undefined) {
+      errors.push({
+        line,
+        message: `wa_id "${raw}" is not a phone number in international format (8 to 15 digits)`,
+      });
+      continue;
+    }
+    const earlier = firstLine.get(waId);
+    if (earlier !== undefined) {
+      errors.push({ line, message: `wa_id ${waId} already on line ${earlier}` });
+      continue;
+    }
+    firstLine.set(waId, line);
+    const parameters: Record<string, string> = {};
+    for (const [at, name] of columns.entries()) if (at !== waIdAt) parameters[name] = fields[at]!;
+    const empty = required.filter((name) => parameters[name]!.trim() === '');
+    if (empty.length > 0) {
+      errors.push({ line, message: `empty ${empty.join(', ')}, used by the template` });
+      continue;
+    }
+    recipients.push({ line, waId, parameters });
+  }
+  return { recipients: errors.length > 0 ? [] : recipients, errors };
+}

@@ -1,0 +1,5 @@
+export * from './audience-csv';
+export * from './template';
+export * from './send-slice';
+export * from './process-campaign-jobs';
+export * from './deps-from-env';

@@ -1,0 +1,275 @@
+import {
+  backOffNumber,
+  campaignProgress,
+  claimRecipients,
+  completeIfDone,
+  expireStaleClaims,
+  getCampaign,
+  pauseCampaignForError,
+  recordAccepted,
+  reserveSendSlots,
+  settleRecipient,
+  type CampaignAudienceRow,
+  type CampaignRow,
+  type Db,
+  type SendOutcome,
+} from '@waba/db';
+import { GraphApiError, type GraphClient, type Logger } from '@waba/whatsapp';
+import { fillComponents } from './template';
+
+export interface CampaignSenderDeps {
+  db: Db;
+  graph: GraphClient;
+  logger: Logger;
+  /** Messages per second per business number when the campaign sets none (Meta's default: 80). */
+  defaultRatePerSecond: number;
+  /** How long one slice sends before handing over to the next (keep it under the function timeout). */
+  sliceMs: number;
+  /** A claim older than this lost its outcome to a crash: the recipient becomes `unknown`. */
+  claimTimeoutMs?: number;
+  /** Sends that Meta answered with a retryable error are tried this many times in all. */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SliceResult {
+  campaignId: string;
+  status: CampaignRow['status'] | 'missing';
+  accepted: number;
+  failed: number;
+  retried: number;
+  unknown: number;
+  /** When to run the next slice; null: the campaign needs none (done, paused, cancelled). */
+  nextInSeconds: number | null;
+}
+
+/** Meta's template errors: every recipient would fail the same way, so the campaign pauses. */
+const TEMPLATE_ERROR_CODES = new Set([
+  132000, 132001, 132005, 132007, 132012, 132015, 132016, 132068, 132069,
+]);
+/** Network errors raised before the request left this machine: safe to send again. */
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const MAX_SQS_DELAY_SECONDS = 900;
+
+function requestNeverLeft(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
+
+interface Verdict {
+  outcome: SendOutcome;
+  /** The campaign must stop for a person to fix something. */
+  pause?: string;
+  /** The number hit its throughput limit: no send on it before this time. */
+  numberBusyUntil?: Date;
+}
+
+/** What a failed send means for the recipient and the campaign. */
+export function judgeSendError(
+  error: unknown,
+  attempts: number,
+  maxAttempts: number,
+  now: Date,
+): Verdict {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof GraphApiError)) return { outcome: { kind: 'unknown', error: message } };
+  const { httpStatus, code, kind } = error;
+  if (httpStatus === undefined) {
+    return requestNeverLeft(error)
+      ? {
+          outcome: {
+            kind: 'retry',
+            at: new Date(now.getTime() + backoffMs(attempts)),
+            error: message,
+          },
+        }
+      : { outcome: { kind: 'unknown', error: message } };
+  }
+  // A 2xx we could not read may have sent the message.
+  if (httpStatus < 300) return { outcome: { kind: 'unknown', error: message } };
+  const retryNow = { kind: 'retry' as const, at: now, error: message };
+  if (kind === 'blocked') return { outcome: retryNow, pause: message };
+  if (kind === 'permanent') {
+    if (code !== undefined && TEMPLATE_ERROR_CODES.has(code))
+      return { outcome: retryNow, pause: message };
+    return { outcome: { kind: 'failed', errorCode: code ?? null, error: message } };
+  }
+  if (attempts >= maxAttempts) {
+    return {
+      outcome: {
+        kind: 'failed',
+        errorCode: code ?? null,
+        error: `gave up after ${attempts} attempts: ${message}`,
+      },
+    };
+  }
+  if (kind === 'retry-number') {
+    const busyUntil = new Date(now.getTime() + backoffMs(attempts));
+    return {
+      outcome: { kind: 'retry', at: busyUntil, error: message },
+      numberBusyUntil: busyUntil,
+    };
+  }
+  // A pair rate limit clears after a while per recipient; other retries back off exponentially.
+  const wait = kind === 'retry-recipient' ? 10_000 * attempts : backoffMs(attempts);
+  return { outcome: { kind: 'retry', at: new Date(now.getTime() + wait), error: message } };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends one slice of a campaign: claims due recipients a second's worth at a
+ * time, reserves their send slots on the business number, sends each at its
+ * slot, and records the result, until the slice's time is up or nothing is
+ * due. Returns when the next slice should run. Any number of slices may run
+ * at once for the same campaign or number: claims never overlap and the
+ * number's slots are shared.
+ */
+export async function sendCampaignSlice(
+  deps: CampaignSenderDeps,
+  campaignId: string,
+): Promise<SliceResult> {
+  const { db, graph, logger } = deps;
+  const sleep = deps.sleep ?? defaultSleep;
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const claimTimeoutMs = deps.claimTimeoutMs ?? 600_000;
+  const result: SliceResult = {
+    campaignId,
+    status: 'missing',
+    accepted: 0,
+    failed: 0,
+    retried: 0,
+    unknown: 0,
+    nextInSeconds: null,
+  };
+  const campaign = await getCampaign(db, campaignId);
+  if (!campaign) return result;
+  result.status = campaign.status;
+  if (campaign.status !== 'sending') return result;
+  const phone = campaign.phone_number_id;
+  if (!phone || !campaign.template_name || !campaign.template_language) {
+    await pauseCampaignForError(db, campaignId, 'the campaign has no sending number or template');
+    result.status = 'paused';
+    return result;
+  }
+
+  const expired = await expireStaleClaims(db, campaignId, new Date(Date.now() - claimTimeoutMs));
+  if (expired > 0) logger.warn({ campaignId, expired }, 'claims expired; outcome unknown');
+  const rate = campaign.rate_per_second ?? deps.defaultRatePerSecond;
+  const chunk = Math.max(1, Math.min(Math.ceil(rate), 100));
+  const started = Date.now();
+  let stop = false;
+
+  const sendOne = async (row: CampaignAudienceRow, at: Date): Promise<void> => {
+    await sleep(Math.max(0, at.getTime() - Date.now()));
+    let components: unknown[];
+    try {
+      components = fillComponents(
+        campaign.template_components,
+        row.parameters as Record<string, unknown>,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await settleRecipient(db, campaignId, row.wa_id, {
+        kind: 'failed',
+        errorCode: null,
+        error: message,
+      });
+      result.failed++;
+      return;
+    }
+    let wamid: string;
+    try {
+      ({ wamid } = await graph.sendTemplate(
+        phone,
+        row.wa_id,
+        { name: campaign.template_name!, languageCode: campaign.template_language!, components },
+        { bizOpaque: `campaign:${campaignId}` },
+      ));
+    } catch (error) {
+      const verdict = judgeSendError(error, row.attempts, maxAttempts, new Date());
+      await settleRecipient(db, campaignId, row.wa_id, verdict.outcome);
+      result[verdict.outcome.kind === 'retry' ? 'retried' : verdict.outcome.kind]++;
+      if (verdict.pause) {
+        stop = true;
+        await pauseCampaignForError(db, campaignId, verdict.pause);
+        logger.error({ campaignId, err: error }, 'campaign paused: fix the cause, then resume');
+      }
+      if (verdict.numberBusyUntil) {
+        stop = true;
+        await backOffNumber(db, phone, verdict.numberBusyUntil);
+      }
+      return;
+    }
+    // Sent: from here on the recipient is never sent again, even if recording fails
+    // (the claim expires to `unknown`, and the status webhooks fill in the rest).
+    await recordAccepted(db, {
+      campaignId,
+      organizationId: campaign.organization_id,
+      phoneNumberId: phone,
+      waId: row.wa_id,
+      wamid,
+      templateName: campaign.template_name!,
+      payload: {
+        template: campaign.template_name,
+        language: campaign.template_language,
+        components,
+      },
+    });
+    result.accepted++;
+  };
+
+  while (!stop && Date.now() - started < deps.sliceMs) {
+    const claimed = await claimRecipients(db, campaignId, chunk);
+    if (claimed.length === 0) break;
+    const startAt = (await reserveSendSlots(db, phone, claimed.length, rate)).getTime();
+    const sends = await Promise.allSettled(
+      claimed.map((row, i) => sendOne(row, new Date(startAt + (i * 1000) / rate))),
+    );
+    for (const s of sends)
+      if (s.status === 'rejected')
+        logger.error({ campaignId, err: s.reason }, 'recording a send failed');
+  }
+
+  const now = new Date();
+  const current = await getCampaign(db, campaignId);
+  result.status = current?.status ?? 'missing';
+  if (result.status !== 'sending') return result;
+  const progress = await campaignProgress(db, campaignId, now);
+  if (progress.pendingDue > 0) {
+    const slots = await db
+      .selectFrom('send_rate_slots')
+      .select('next_slot_at')
+      .where('phone_number_id', '=', phone)
+      .executeTakeFirst();
+    const busyMs = slots ? slots.next_slot_at.getTime() - now.getTime() : 0;
+    result.nextInSeconds = Math.min(
+      MAX_SQS_DELAY_SECONDS,
+      Math.max(0, Math.ceil(busyMs / 1000) - 1),
+    );
+  } else if (progress.pendingLater) {
+    const waitMs = progress.pendingLater.getTime() - now.getTime();
+    result.nextInSeconds = Math.min(MAX_SQS_DELAY_SECONDS, Math.max(1, Math.ceil(waitMs / 1000)));
+  } else if (progress.inFlight > 0) {
+    // Another slice is sending (or crashed mid-send): look again once its claims could have expired.
+    result.nextInSeconds = Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(claimTimeoutMs / 1000));
+  } else if (await completeIfDone(db, campaignId, now)) {
+    result.status = 'completed';
+    logger.info({ campaignId }, 'campaign completed');
+  }
+  return result;
+}

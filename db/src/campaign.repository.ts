@@ -1,0 +1,442 @@
+import { sql } from 'kysely';
+import type { Db } from './connection';
+import type {
+  CampaignAudienceRow,
+  CampaignDailyStatsView,
+  CampaignFailureReasonsView,
+  CampaignRow,
+  CampaignStatsView,
+  CampaignStatus,
+} from './campaign.table';
+import { DbError } from './errors';
+import { pgJson, pgText } from './pg-safe';
+
+export class CampaignError extends DbError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CampaignError';
+  }
+}
+
+export interface NewCampaignInput {
+  organizationId: string;
+  name: string;
+  templateName: string;
+  templateLanguage: string;
+  /** Template components; strings may hold {{column}} placeholders filled per recipient. */
+  templateComponents?: unknown[];
+  /** Sending number; may be omitted when the organization has exactly one. */
+  phoneNumberId?: string;
+  ratePerSecond?: number | null;
+}
+
+export async function createCampaign(db: Db, input: NewCampaignInput): Promise<CampaignRow> {
+  const numbers = await db
+    .selectFrom('phone_numbers')
+    .select('phone_number_id')
+    .where('organization_id', '=', input.organizationId)
+    .execute();
+  const ids = numbers.map((n) => n.phone_number_id);
+  let phoneNumberId = input.phoneNumberId;
+  if (phoneNumberId === undefined) {
+    if (ids.length !== 1)
+      throw new CampaignError(
+        `the organization has ${ids.length} phone numbers (${ids.join(', ') || 'none'}); name the sending number`,
+      );
+    phoneNumberId = ids[0]!;
+  } else if (!ids.includes(phoneNumberId)) {
+    throw new CampaignError(`phone number ${phoneNumberId} does not belong to the organization`);
+  }
+  return db
+    .insertInto('campaigns')
+    .values({
+      organization_id: input.organizationId,
+      name: input.name,
+      phone_number_id: phoneNumberId,
+      template_name: input.templateName,
+      template_language: input.templateLanguage,
+      template_components: JSON.stringify(input.templateComponents ?? []),
+      rate_per_second: input.ratePerSecond ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function getCampaign(db: Db, campaignId: string): Promise<CampaignRow | undefined> {
+  return db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
+}
+
+export async function listCampaigns(db: Db, organizationId: string): Promise<CampaignStatsView[]> {
+  return db
+    .selectFrom('campaign_stats')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .orderBy('campaign_id')
+    .execute();
+}
+
+export interface AudienceRecipient {
+  /** Line of the CSV file it came from, for reports. */
+  line: number;
+  waId: string;
+  parameters: Record<string, string>;
+}
+
+export interface ImportResult {
+  inserted: number;
+  /** Recipients already in the audience (a re-import), left as they were. */
+  alreadyPresent: number;
+}
+
+/**
+ * Adds recipients to a campaign in one statement: all of them or, on any
+ * error, none. Recipients already present keep their row, so importing the
+ * same file twice never queues anyone twice.
+ */
+export async function importAudience(
+  db: Db,
+  campaignId: string,
+  recipients: readonly AudienceRecipient[],
+): Promise<ImportResult> {
+  return db.transaction().execute(async (trx) => {
+    const campaign = await trx
+      .selectFrom('campaigns')
+      .select(['organization_id', 'status'])
+      .where('id', '=', campaignId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!campaign) throw new CampaignError(`campaign ${campaignId} not found`);
+    if (campaign.status === 'cancelled' || campaign.status === 'completed')
+      throw new CampaignError(`campaign is ${campaign.status}; create a new one`);
+    if (recipients.length === 0) return { inserted: 0, alreadyPresent: 0 };
+    const result = await sql<{ inserted: number }>`
+      with added as (
+        insert into campaign_audience (campaign_id, organization_id, wa_id, parameters, line_number)
+        select ${campaignId}::uuid, ${campaign.organization_id}::uuid, w, p::jsonb, l from unnest(
+          ${recipients.map((r) => pgText(r.waId))}::text[],
+          ${recipients.map((r) => pgJson(r.parameters))}::text[],
+          ${recipients.map((r) => r.line)}::int[]) as t(w, p, l)
+        on conflict (campaign_id, wa_id) do nothing
+        returning 1)
+      select count(*)::int as inserted from added`.execute(trx);
+    const inserted = result.rows[0]!.inserted;
+    // New recipients of a finished chain wait for the next start/resume.
+    return { inserted, alreadyPresent: recipients.length - inserted };
+  });
+}
+
+const TRANSITIONS: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
+  start: { from: ['draft', 'paused'], to: 'sending' },
+  resume: { from: ['paused'], to: 'sending' },
+  pause: { from: ['sending'], to: 'paused' },
+  cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
+};
+export type CampaignAction = 'start' | 'resume' | 'pause' | 'cancel';
+
+/** Moves a campaign through its life cycle; an impossible move is a clear error. */
+export async function changeCampaignStatus(
+  db: Db,
+  campaignId: string,
+  action: CampaignAction,
+  now = new Date(),
+): Promise<CampaignRow> {
+  const { from, to } = TRANSITIONS[action]!;
+  const row = await db
+    .updateTable('campaigns')
+    .set({
+      status: to,
+      updated_at: now,
+      ...(to === 'sending' ? { paused_at: null, last_error: null } : {}),
+      ...(to === 'paused' ? { paused_at: now } : {}),
+      ...(to === 'cancelled' ? { cancelled_at: now } : {}),
+    })
+    .$if(to === 'sending', (q) =>
+      q.set((eb) => ({ started_at: eb.fn.coalesce('started_at', eb.val(now)) })),
+    )
+    .where('id', '=', campaignId)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return row;
+  const current = await getCampaign(db, campaignId);
+  if (!current) throw new CampaignError(`campaign ${campaignId} not found`);
+  throw new CampaignError(`cannot ${action} a campaign that is ${current.status}`);
+}
+
+/** Pauses a sending campaign because of an error someone has to fix (template, token, block). */
+export async function pauseCampaignForError(
+  db: Db,
+  campaignId: string,
+  error: string,
+  now = new Date(),
+): Promise<void> {
+  await db
+    .updateTable('campaigns')
+    .set({ status: 'paused', paused_at: now, last_error: error, updated_at: now })
+    .where('id', '=', campaignId)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due pending recipients of a sending campaign. A claimed
+ * row is never claimed again: that is what keeps a recipient from getting the
+ * campaign twice, whatever crashes or redeliveries happen after this point.
+ */
+export async function claimRecipients(
+  db: Db,
+  campaignId: string,
+  limit: number,
+  now = new Date(),
+): Promise<CampaignAudienceRow[]> {
+  const result = await sql<CampaignAudienceRow>`
+    update campaign_audience a set status = 'sending', claimed_at = ${now}, attempts = a.attempts + 1,
+      updated_at = ${now}
+    from (
+      select campaign_id, wa_id from campaign_audience
+      where campaign_id = ${campaignId} and status = 'pending'
+        and (next_attempt_at is null or next_attempt_at <= ${now})
+        and exists (select 1 from campaigns where id = ${campaignId} and status = 'sending')
+      order by line_number nulls last, wa_id
+      limit ${limit}
+      for update skip locked
+    ) due
+    where a.campaign_id = due.campaign_id and a.wa_id = due.wa_id
+    returning a.*`.execute(db);
+  return result.rows;
+}
+
+export interface AcceptedSend {
+  campaignId: string;
+  organizationId: string;
+  phoneNumberId: string;
+  waId: string;
+  wamid: string;
+  templateName: string;
+  payload: unknown;
+}
+
+/**
+ * Records a send Meta accepted: the wamid on the audience row and an outbound
+ * row in the message history. A status webhook may have been stored first;
+ * nothing it wrote is downgraded.
+ */
+export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date()): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`
+      update campaign_audience set wamid = ${send.wamid}, accepted_at = ${now}, last_error = null,
+        status = case when status = 'sending' then 'accepted' else status end, updated_at = ${now}
+      where campaign_id = ${send.campaignId} and wa_id = ${send.waId}`.execute(trx);
+    await trx
+      .insertInto('messages')
+      .values({
+        organization_id: send.organizationId,
+        wamid: send.wamid,
+        direction: 'outbound',
+        phone_number_id: send.phoneNumberId,
+        contact_wa_id: send.waId,
+        type: 'template',
+        body: send.templateName,
+        payload: pgJson(send.payload),
+        status: 'accepted',
+        occurred_at: now,
+        biz_opaque_callback_data: `campaign:${send.campaignId}`,
+        campaign_id: send.campaignId,
+      })
+      .onConflict((oc) =>
+        oc.column('wamid').doUpdateSet((eb) => ({
+          type: eb.ref('excluded.type'),
+          body: eb.ref('excluded.body'),
+          payload: eb.ref('excluded.payload'),
+          campaign_id: eb.fn.coalesce('messages.campaign_id', eb.ref('excluded.campaign_id')),
+        })),
+      )
+      .execute();
+  });
+}
+
+export type SendOutcome =
+  | { kind: 'failed'; errorCode: number | null; error: string }
+  | { kind: 'retry'; at: Date; error: string }
+  | { kind: 'unknown'; error: string };
+
+/**
+ * Settles a claimed recipient whose send did not come back accepted:
+ * failed for good, back to pending at a later time (only when Meta answered
+ * with an error, so nothing went out), or unknown (the request may have
+ * reached Meta; it is never sent again automatically).
+ */
+export async function settleRecipient(
+  db: Db,
+  campaignId: string,
+  waId: string,
+  outcome: SendOutcome,
+  now = new Date(),
+): Promise<void> {
+  const common = { last_error: outcome.error, updated_at: now };
+  const set =
+    outcome.kind === 'failed'
+      ? {
+          ...common,
+          status: 'failed',
+          failed_at: now,
+          error_code: outcome.errorCode,
+          error_title: outcome.error,
+        }
+      : outcome.kind === 'retry'
+        ? { ...common, status: 'pending', claimed_at: null, next_attempt_at: outcome.at }
+        : { ...common, status: 'unknown' };
+  await db
+    .updateTable('campaign_audience')
+    .set(set)
+    .where('campaign_id', '=', campaignId)
+    .where('wa_id', '=', waId)
+    .where('status', '=', 'sending')
+    .execute();
+}
+
+/** Claims older than the cutoff were lost mid-send (a crash): their outcome is unknown. */
+export async function expireStaleClaims(
+  db: Db,
+  campaignId: string,
+  claimedBefore: Date,
+): Promise<number> {
+  const result = await db
+    .updateTable('campaign_audience')
+    .set({
+      status: 'unknown',
+      last_error: 'send outcome lost (claim expired)',
+      updated_at: new Date(),
+    })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'sending')
+    .where('claimed_at', '<', claimedBefore)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Puts recipients whose outcome is unknown back in the queue. Only for an
+ * operator who checked that they did not get the message: it may send twice.
+ */
+export async function requeueUnknown(db: Db, campaignId: string): Promise<number> {
+  const result = await db
+    .updateTable('campaign_audience')
+    .set({ status: 'pending', claimed_at: null, next_attempt_at: null, updated_at: new Date() })
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'unknown')
+    .where('wamid', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export interface CampaignProgress {
+  pendingDue: number;
+  pendingLater: Date | null;
+  inFlight: number;
+}
+
+export async function campaignProgress(
+  db: Db,
+  campaignId: string,
+  now = new Date(),
+): Promise<CampaignProgress> {
+  const row = await sql<{ due: number; later: Date | null; in_flight: number }>`
+    select
+      count(*) filter (where status = 'pending' and (next_attempt_at is null or next_attempt_at <= ${now}))::int as due,
+      min(next_attempt_at) filter (where status = 'pending' and next_attempt_at > ${now}) as later,
+      count(*) filter (where status = 'sending')::int as in_flight
+    from campaign_audience where campaign_id = ${campaignId}`.execute(db);
+  const r = row.rows[0]!;
+  return { pendingDue: r.due, pendingLater: r.later, inFlight: r.in_flight };
+}
+
+/** Marks a sending campaign completed once nothing is pending or in flight. */
+export async function completeIfDone(
+  db: Db,
+  campaignId: string,
+  now = new Date(),
+): Promise<boolean> {
+  const result = await sql`
+    update campaigns set status = 'completed', completed_at = ${now}, updated_at = ${now}
+    where id = ${campaignId} and status = 'sending'
+      and not exists (select 1 from campaign_audience
+                      where campaign_id = ${campaignId} and status in ('pending', 'sending'))`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * Reserves `count` consecutive send slots on a business number at `ratePerSecond`
+ * and returns when the first one starts. One row per number, one update: any
+ * number of concurrent senders share the number's rate without overlapping.
+ */
+export async function reserveSendSlots(
+  db: Db,
+  phoneNumberId: string,
+  count: number,
+  ratePerSecond: number,
+): Promise<Date> {
+  const span = count / ratePerSecond;
+  // The upsert locks the number's row, so concurrent reservations queue up.
+  const result = await sql<{ start_at: Date }>`
+    insert into send_rate_slots as s (phone_number_id, next_slot_at)
+    values (${phoneNumberId}, clock_timestamp() + ${span}::float8 * interval '1 second')
+    on conflict (phone_number_id) do update
+      set next_slot_at = greatest(s.next_slot_at, clock_timestamp()) + ${span}::float8 * interval '1 second'
+    returning s.next_slot_at - ${span}::float8 * interval '1 second' as start_at`.execute(db);
+  return result.rows[0]!.start_at;
+}
+
+/** Pushes a number's next free slot out, after Meta said its throughput limit was hit. */
+export async function backOffNumber(db: Db, phoneNumberId: string, until: Date): Promise<void> {
+  await sql`
+    insert into send_rate_slots (phone_number_id, next_slot_at) values (${phoneNumberId}, ${until})
+    on conflict (phone_number_id) do update
+      set next_slot_at = greatest(send_rate_slots.next_slot_at, excluded.next_slot_at)`.execute(db);
+}
+
+export interface CampaignReport {
+  stats: CampaignStatsView;
+  daily: CampaignDailyStatsView[];
+  failures: CampaignFailureReasonsView[];
+}
+
+export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport> {
+  const stats = await db
+    .selectFrom('campaign_stats')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .executeTakeFirst();
+  if (!stats) throw new CampaignError(`campaign ${campaignId} not found`);
+  const daily = await db
+    .selectFrom('campaign_daily_stats')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .orderBy('day')
+    .execute();
+  const failures = await db
+    .selectFrom('campaign_failure_reasons')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .orderBy('recipients', 'desc')
+    .execute();
+  return { stats, daily, failures };
+}
+
+/** Per-recipient drill-down in import order, optionally one status only. */
+export async function campaignRecipients(
+  db: Db,
+  campaignId: string,
+  options: { status?: string } = {},
+): Promise<CampaignAudienceRow[]> {
+  return db
+    .selectFrom('campaign_audience')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .$if(options.status !== undefined, (q) => q.where('status', '=', options.status!))
+    .orderBy('line_number', (ob) => ob.asc().nullsLast())
+    .orderBy('wa_id')
+    .execute();
+}
