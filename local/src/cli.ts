@@ -6,7 +6,7 @@ import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
 import pino from 'pino';
@@ -14,8 +14,6 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import {
   countWebhookEventsByOutcome,
-  createDb,
-  findOrganizationBySlug,
   getAgentConfig,
   setBotPaused,
   updateAgentConfig,
@@ -24,19 +22,28 @@ import {
   listOrganizations,
   listWebhookEvents,
   upsertOrganization,
-  type Db,
 } from '@waba/db';
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
-import { loadConfig } from './config';
-import { sqsClient } from './services/queues';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
-import { readStackState } from './stack-state';
+import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
+import { runDbCommand, DB_USAGE } from './cli-db';
+import {
+  flag,
+  orgOf,
+  positional,
+  required,
+  target,
+  UsageError,
+  withDb,
+  type QueueName,
+  type Target,
+} from './cli-common';
 
 const USAGE = `usage: npm run cli -- <command>
   org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
   org list
-  dlq list   [--queue ingest|answer] [--max 50]
-  dlq redrive [--queue ingest|answer]     move dead-lettered messages back to their queue
+  dlq list   [--queue ingest|answer|campaign] [--max 50]
+  dlq redrive [--queue ingest|answer|campaign]   move dead-lettered messages back to their queue
   webhooks stats                          audit rows by outcome
   webhooks list [--outcome processed|unrouted|rejected] [--limit 20]
   webhooks replay-unrouted                reprocess unrouted payloads (after registering their organization)
@@ -47,61 +54,14 @@ const USAGE = `usage: npm run cli -- <command>
             [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
   handoff pause|resume --org <slug> --contact <wa_id> [--phone-number-id <id>]
+${CAMPAIGN_USAGE}
+${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
-INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL (e.g. in AWS).`;
-
-interface Target {
-  databaseUrl?: string;
-  sqs?: SQSClient;
-  queues: Record<'ingest' | 'answer', { url?: string; dlqUrl?: string }>;
-}
-
-function target(): Target {
-  const env = process.env;
-  const state = readStackState(loadConfig().config.stateFile);
-  if (state && !env.DATABASE_URL) {
-    return {
-      databaseUrl: state.databaseUrl,
-      sqs: sqsClient({ endpoint: state.awsEndpoint, region: state.region }),
-      queues: {
-        ingest: { url: state.ingestQueueUrl, dlqUrl: state.ingestDlqUrl },
-        answer: { url: state.answerQueueUrl, dlqUrl: state.answerDlqUrl },
-      },
-    };
-  }
-  return {
-    databaseUrl: env.DATABASE_URL,
-    sqs: new SQSClient({}),
-    queues: {
-      ingest: { url: env.INGEST_QUEUE_URL, dlqUrl: env.INGEST_DLQ_URL },
-      answer: { url: env.ANSWER_QUEUE_URL, dlqUrl: env.ANSWER_DLQ_URL },
-    },
-  };
-}
-
-function flag(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-}
-
-function required(args: string[], name: string): string {
-  const value = flag(args, name);
-  if (!value) throw new Error(`--${name} is required\n${USAGE}`);
-  return value;
-}
-
-async function withDb<T>(t: Target, fn: (db: Db) => Promise<T>): Promise<T> {
-  if (!t.databaseUrl) throw new Error('no database: start the local stack or set DATABASE_URL');
-  const db = createDb({ connectionString: t.databaseUrl, max: 2 });
-  try {
-    return await fn(db);
-  } finally {
-    await db.destroy();
-  }
-}
+INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
+CAMPAIGN_QUEUE_URL / CAMPAIGN_DLQ_URL (e.g. in AWS).`;
 
 function queueOf(t: Target, args: string[]): { url: string; dlqUrl: string; name: string } {
-  const name = flag(args, 'queue', 'ingest') as 'ingest' | 'answer';
+  const name = flag(args, 'queue', 'ingest') as QueueName;
   const q = t.queues[name];
   if (!q?.url || !q.dlqUrl)
     throw new Error(`queue "${name}" unknown: start the local stack or set its URLs`);
@@ -135,13 +95,6 @@ async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Mess
     );
   }
   return [...seen.values()].slice(0, max);
-}
-
-async function orgOf(db: Db, args: string[]) {
-  const slug = required(args, 'org');
-  const org = await findOrganizationBySlug(db, slug);
-  if (!org) throw new Error(`no organization with slug ${slug}`);
-  return org;
 }
 
 function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> {
@@ -192,6 +145,8 @@ export async function runCli(
 ): Promise<void> {
   const [group, command] = args;
   const t = target();
+  if (group === 'campaign') return runCampaignCommand(t, args, out);
+  if (group === 'db') return runDbCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>
@@ -312,10 +267,7 @@ export async function runCli(
       return;
     }
     case 'knowledge import': {
-      const file = args
-        .filter((a, i) => i > 1 && !a.startsWith('--') && !args[i - 1]!.startsWith('--'))
-        .at(-1);
-      if (!file) throw new Error(`a file to import is required\n${USAGE}`);
+      const file = positional(args, 0, 'a file to import');
       const text = readFileSync(file, 'utf8');
       const entries =
         extname(file).toLowerCase() === '.csv'
@@ -360,6 +312,7 @@ export async function runCli(
 if (require.main === module) {
   runCli(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });
 }

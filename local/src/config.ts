@@ -25,6 +25,8 @@ export interface StackConfig {
   /** Where the stack writes its endpoints for `npm run cli` and `npm run send`. */
   stateFile: string;
   logLevel: string;
+  /** Messages per second per business number for campaigns (Meta's default throughput: 80). */
+  campaignRatePerSecond: number;
   /** Event source mapping and queue settings of the ingest queue (Lambda's, mirrored). */
   ingest: {
     batchSize: number;
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
       model: env.OPENAI_MODEL || undefined,
     },
     logLevel: env.LOG_LEVEL ?? 'info',
+    campaignRatePerSecond: Number(env.CAMPAIGN_RATE_PER_SECOND ?? 80),
     ingest: {
       batchSize: Number(env.INGEST_BATCH_SIZE ?? 100),
       windowSeconds: Number(env.INGEST_BATCHING_WINDOW_SECONDS ?? 0.2),

@@ -11,6 +11,8 @@ export interface StackState {
   ingestDlqUrl: string;
   answerQueueUrl: string;
   answerDlqUrl: string;
+  campaignQueueUrl: string;
+  campaignDlqUrl: string;
   bucket: string;
   /** The Meta sandbox (GET {sandboxUrl}/sandbox/messages lists what the bot sent). */
   sandboxUrl: string | null;

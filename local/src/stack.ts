@@ -1,6 +1,17 @@
 import { rmSync } from 'node:fs';
 import { Client } from 'pg';
-import { createDb, migrateToLatest, upsertOrganization, type Db } from '@waba/db';
+import {
+  createDb,
+  maintainPartitions,
+  migrateToLatest,
+  upsertOrganization,
+  type Db,
+} from '@waba/db';
+import {
+  processCampaignJobs,
+  sqsCampaignQueue,
+  type CampaignJobsDeps,
+} from '@waba/campaign-sender';
 import {
   processSqsEvent,
   s3PayloadReader,
@@ -42,9 +53,10 @@ export interface Stack {
   databaseUrl: string;
   postgres: PostgresHandle | null;
   sqsEmulator: SqsEmulatorHandle;
-  queues: { ingest: QueuePair; answer: QueuePair; bucket: string };
+  queues: { ingest: QueuePair; answer: QueuePair; campaign: QueuePair; bucket: string };
   processor: EventSourceMapping;
   answerWorker: EventSourceMapping;
+  campaignSender: EventSourceMapping;
   /** The Meta sandbox, when WHATSAPP_GRAPH_URL is unset. */
   sandbox: MetaSandbox | null;
   state: StackState;
@@ -97,6 +109,11 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     cleanup.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+    // Partitions for this month and the next ones; nothing is dropped locally.
+    const partitions = await maintainPartitions(db, {
+      retention: { webhookEventsMonths: null, statusEventsMonths: null },
+    });
+    if (partitions.created.length) logger.info(partitions, 'partitions created');
 
     const org = await upsertOrganization(db, {
       name: 'Default organization',
@@ -127,6 +144,11 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const ingest = await createQueueWithDlq(sqs, 'waba-ingest', config.ingest);
     const answer = await createQueueWithDlq(sqs, 'waba-answer', {
       visibilityTimeoutSeconds: 60,
+      maxReceiveCount: 5,
+    });
+    // One slice per message; a slice sends for up to 45 s, like the Lambda.
+    const campaign = await createQueueWithDlq(sqs, 'waba-campaign', {
+      visibilityTimeoutSeconds: 360,
       maxReceiveCount: 5,
     });
     const bucket = 'waba-payloads';
@@ -199,6 +221,24 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     cleanup.push(() => answerWorker.stop());
 
+    const campaignDeps: CampaignJobsDeps = {
+      db,
+      graph: answerDeps.graph,
+      logger: logger.child({ fn: 'campaign-sender' }),
+      defaultRatePerSecond: config.campaignRatePerSecond,
+      sliceMs: 45_000,
+      enqueue: sqsCampaignQueue(sqs, campaign.url),
+    };
+    const campaignSender = startEventSourceMapping({
+      sqs,
+      queueUrl: campaign.url,
+      handler: (event) => processCampaignJobs(event, campaignDeps),
+      batchSize: 1,
+      concurrency: 2,
+      logger: logger.child({ fn: 'campaign-sender' }),
+    });
+    cleanup.push(() => campaignSender.stop());
+
     const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) =>
       handleWebhookRequest(event, receiverDeps);
     const gateway: HttpGateway = await startHttpGateway({
@@ -223,6 +263,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
             status: 'ok',
             processor: processor.stats(),
             answerWorker: answerWorker.stats(),
+            campaignSender: campaignSender.stats(),
           }),
         },
       ],
@@ -239,6 +280,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       ingestDlqUrl: ingest.dlqUrl,
       answerQueueUrl: answer.url,
       answerDlqUrl: answer.dlqUrl,
+      campaignQueueUrl: campaign.url,
+      campaignDlqUrl: campaign.dlqUrl,
       bucket,
       sandboxUrl: sandbox?.url ?? null,
       pid: process.pid,
@@ -252,9 +295,10 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       databaseUrl,
       postgres,
       sqsEmulator,
-      queues: { ingest, answer, bucket },
+      queues: { ingest, answer, campaign, bucket },
       processor,
       answerWorker,
+      campaignSender,
       sandbox,
       state,
       stop,

@@ -1,0 +1,223 @@
+import { writeFileSync, readFileSync } from 'node:fs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  campaignRecipients,
+  campaignReport,
+  changeCampaignStatus,
+  createCampaign,
+  getCampaign,
+  importAudience,
+  listCampaigns,
+  requeueUnknown,
+  type CampaignAction,
+  type CampaignAudienceRow,
+  type CampaignRow,
+} from '@waba/db';
+import { checkComponents, parseAudienceCsv, placeholders } from '@waba/campaign-sender';
+import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
+import { toCsv } from './csv-output';
+
+export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
+                  [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
+                                          components: Meta's template components; strings may use {{column}}
+  campaign import <campaign-id> <audience.csv>   wa_id column + one column per {{placeholder}}; all or nothing
+  campaign start|pause|resume|cancel <campaign-id>
+  campaign list --org <slug>
+  campaign report <campaign-id> [--csv <file>]    totals, per day, failure reasons; --csv: per-day table
+  campaign recipients <campaign-id> [--status <s>] [--limit 50] [--csv <file>]   per-recipient drill-down
+  campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)`;
+
+function describe(c: CampaignRow): string {
+  return `${c.id}\t${c.status}\t${c.name}\ttemplate ${c.template_name}/${c.template_language}\tfrom ${c.phone_number_id}${c.last_error ? `\tlast error: ${c.last_error}` : ''}`;
+}
+
+async function enqueueFirstSlice(t: Target, campaignId: string): Promise<void> {
+  const url = t.queues.campaign.url;
+  if (!url) throw new Error('no campaign queue: start the local stack or set CAMPAIGN_QUEUE_URL');
+  await t.sqs!.send(
+    new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ campaignId }) }),
+  );
+}
+
+const RECIPIENT_COLUMNS = [
+  'line',
+  'wa_id',
+  'status',
+  'wamid',
+  'accepted_at',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+  'failed_at',
+  'error_code',
+  'error_title',
+  'attempts',
+  'source',
+] as const;
+
+function recipientRow(r: CampaignAudienceRow): unknown[] {
+  return [
+    r.line_number,
+    r.wa_id,
+    r.status,
+    r.wamid,
+    r.accepted_at,
+    r.sent_at,
+    r.delivered_at,
+    r.read_at,
+    r.failed_at,
+    r.error_code,
+    r.error_title ?? r.last_error,
+    r.attempts,
+    r.source,
+  ];
+}
+
+export async function runCampaignCommand(
+  t: Target,
+  args: string[],
+  out: (line: string) => void,
+): Promise<void> {
+  const command = args[1];
+  switch (command) {
+    case 'create': {
+      const file = flag(args, 'components');
+      const components: unknown = file ? JSON.parse(readFileSync(file, 'utf8')) : [];
+      const problems = checkComponents(components);
+      if (problems.length) throw new UsageError(`--components: ${problems.join('; ')}`);
+      const rate = flag(args, 'rate');
+      const campaign = await withDb(t, async (db) =>
+        createCampaign(db, {
+          organizationId: (await orgOf(db, args)).id,
+          name: required(args, 'name'),
+          templateName: required(args, 'template'),
+          templateLanguage: required(args, 'language'),
+          templateComponents: components as unknown[],
+          ...(flag(args, 'phone-number-id')
+            ? { phoneNumberId: flag(args, 'phone-number-id')! }
+            : {}),
+          ratePerSecond: rate === undefined ? null : Number(rate),
+        }),
+      );
+      const names = placeholders(components);
+      out(`campaign ${campaign.id} created (draft)`);
+      out(`audience columns: wa_id${names.map((n) => `,${n}`).join('')}`);
+      return;
+    }
+    case 'import': {
+      const id = positional(args, 0, 'a campaign id');
+      const file = positional(args, 1, 'an audience CSV file');
+      const text = readFileSync(file, 'utf8');
+      const result = await withDb(t, async (db) => {
+        const campaign = await getCampaign(db, id);
+        if (!campaign) throw new Error(`campaign ${id} not found`);
+        const parsed = parseAudienceCsv(text, placeholders(campaign.template_components));
+        if (parsed.errors.length > 0) {
+          for (const e of parsed.errors) out(`${file}:${e.line}: ${e.message}`);
+          throw new Error(`nothing imported: ${parsed.errors.length} problem(s) in ${file}`);
+        }
+        return importAudience(db, id, parsed.recipients);
+      });
+      out(
+        `imported ${result.inserted} recipient(s); ${result.alreadyPresent} already in the audience`,
+      );
+      return;
+    }
+    case 'start':
+    case 'resume':
+    case 'pause':
+    case 'cancel': {
+      const id = positional(args, 0, 'a campaign id');
+      const campaign = await withDb(t, (db) =>
+        changeCampaignStatus(db, id, command as CampaignAction),
+      );
+      if (campaign.status === 'sending') await enqueueFirstSlice(t, id);
+      out(describe(campaign));
+      return;
+    }
+    case 'list': {
+      const rows = await withDb(t, async (db) => listCampaigns(db, (await orgOf(db, args)).id));
+      out('campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending');
+      for (const r of rows)
+        out(
+          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}`,
+        );
+      return;
+    }
+    case 'report': {
+      const id = positional(args, 0, 'a campaign id');
+      const { stats, daily, failures } = await withDb(t, (db) => campaignReport(db, id));
+      out(
+        `${stats.name} (${stats.campaign_status}), template ${stats.template_name}/${stats.template_language}`,
+      );
+      out(
+        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}`,
+      );
+      out('day\tsent\tdelivered\tread\tfailed');
+      for (const d of daily)
+        out(
+          `${d.day.toISOString().slice(0, 10)}\t${d.sent}\t${d.delivered}\t${d.read}\t${d.failed}`,
+        );
+      if (failures.length) out('error_code\trecipients\terror');
+      for (const f of failures)
+        out(`${f.error_code ?? '-'}\t${f.recipients}\t${f.error_title ?? ''}`);
+      const csv = flag(args, 'csv');
+      if (csv) {
+        const rows = daily.map((d) => [
+          d.day.toISOString().slice(0, 10),
+          d.sent,
+          d.delivered,
+          d.read,
+          d.failed,
+        ]);
+        rows.push(['total', stats.sent, stats.delivered, stats.read, stats.failed]);
+        writeFileSync(csv, toCsv(['day', 'sent', 'delivered', 'read', 'failed'], rows));
+        out(`wrote ${csv}`);
+      }
+      return;
+    }
+    case 'recipients': {
+      const id = positional(args, 0, 'a campaign id');
+      const status = flag(args, 'status');
+      const rows = await withDb(t, (db) =>
+        campaignRecipients(db, id, status === undefined ? {} : { status }),
+      );
+      const csv = flag(args, 'csv');
+      if (csv) {
+        const names = [
+          ...new Set(rows.flatMap((r) => Object.keys((r.parameters ?? {}) as object))),
+        ];
+        writeFileSync(
+          csv,
+          toCsv(
+            [...RECIPIENT_COLUMNS, ...names],
+            rows.map((r) => [
+              ...recipientRow(r),
+              ...names.map((n) => (r.parameters as Record<string, unknown>)[n]),
+            ]),
+          ),
+        );
+        out(`wrote ${rows.length} recipient(s) to ${csv}`);
+        return;
+      }
+      const limit = Number(flag(args, 'limit', '50'));
+      out(RECIPIENT_COLUMNS.join('\t'));
+      for (const r of rows.slice(0, limit))
+        out(
+          recipientRow(r)
+            .map((v) => (v instanceof Date ? v.toISOString() : (v ?? '-')))
+            .join('\t'),
+        );
+      if (rows.length > limit) out(`… ${rows.length - limit} more (--limit, or --csv for all)`);
+      return;
+    }
+    case 'requeue-unknown': {
+      const id = positional(args, 0, 'a campaign id');
+      const n = await withDb(t, (db) => requeueUnknown(db, id));
+      out(`${n} recipient(s) back in the queue; resume the campaign to send them`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown campaign command ${command ?? ''}`);
+  }
+}
