@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { campaignReport } from '@waba/db';
+import { metaEscape, signPayload } from '@waba/whatsapp';
+import { messagesEntry, status, webhookPayload } from '@waba/whatsapp/testing';
+import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
+import { runCli } from '../src/cli';
+import { loadConfig } from '../src/config';
+import { startStack, type Stack } from '../src/stack';
+
+describe('a campaign from the CLI on the local stack, through the Meta sandbox and back', () => {
+  let t: TestDatabase;
+  let stack: Stack;
+  let dir: string;
+  const secret = 'campaign-secret';
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'waba-campaign-'));
+    const stateFile = join(dir, 'stack.json');
+    process.env.STACK_STATE_FILE = stateFile;
+    const { config } = loadConfig({
+      PORT: '0',
+      DATABASE_URL: t.url,
+      WHATSAPP_APP_SECRET: secret,
+      STACK_STATE_FILE: stateFile,
+      INGEST_BATCHING_WINDOW_SECONDS: '0',
+    });
+    stack = await startStack(config, pino({ level: 'silent' }));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await t?.destroy();
+  });
+
+  const cli = async (...args: string[]) => {
+    const lines: string[] = [];
+    await runCli(args, (l) => lines.push(l));
+    return lines;
+  };
+
+  it('imports, sends, tracks statuses, reports and exports', async () => {
+    const components = join(dir, 'components.json');
+    writeFileSync(
+      components,
+      JSON.stringify([{ type: 'body', parameters: [{ type: 'text', text: '{{name}}' }] }]),
+    );
+    const created = await cli(
+      'campaign', 'create', '--org', 'default', '--name', 'Black Friday',
+      '--template', 'bf_offer', '--language', 'en_US', '--components', components,
+    ); // prettier-ignore
+    const id = /^campaign (\S+) created/.exec(created[0]!)![1]!;
+    expect(created[1]).toBe('audience columns: wa_id,name');
+
+    // A file with mistakes is refused as a whole, with its lines.
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'wa_id,name\n16505550101,Ana\nnot-a-phone,Bo\n16505550101,Ana\n');
+    const badLines: string[] = [];
+    await expect(runCli(['campaign', 'import', id, bad], (l) => badLines.push(l))).rejects.toThrow(
+      'nothing imported: 2 problem(s)',
+    );
+    expect(badLines).toEqual([
+      `${bad}:3: wa_id "not-a-phone" is not a phone number in international format (8 to 15 digits)`,
+      `${bad}:4: wa_id 16505550101 already on line 2`,
+    ]);
+    expect((await campaignReport(stack.db, id)).stats.targeted).toBe(0);
+
+    // Sandbox test recipients: ...0000 fails as undeliverable, ...1111 is delivered but never read.
+    const good = join(dir, 'audience.csv');
+    writeFileSync(
+      good,
+      'wa_id,name\n+1 650 555 0101,Ana\n16505550102,Bo\n16505550103,"Cy, Jr."\n16505551111,Di\n16505550000,Ed\n',
+    );
+    expect(await cli('campaign', 'import', id, good)).toEqual([
+      'imported 5 recipient(s); 0 already in the audience',
+    ]);
+    expect(await cli('campaign', 'import', id, good)).toEqual([
+      'imported 0 recipient(s); 5 already in the audience',
+    ]);
+
+    expect((await cli('campaign', 'start', id))[0]).toContain('\tsending\t');
+
+    const report = await until(
+      async () => {
+        const r = await campaignReport(stack.db, id);
+        return r.stats.read === 3 && r.stats.failed === 1 && r.stats.delivered === 4
+          ? r
+          : undefined;
+      },
+      20_000,
+    );
+    expect(report.stats).toMatchObject({
+      campaign_status: 'completed',
+      targeted: 5,
+      accepted: 5,
+      sent: 5,
+      delivered: 4,
+      read: 3,
+      failed: 1,
+      pending: 0,
+      unknown: 0,
+    });
+    expect(report.failures).toEqual([
+      expect.objectContaining({ error_code: 131026, recipients: 1 }),
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(
+      report.daily.map((d) => [
+        d.day.toISOString().slice(0, 10),
+        d.sent,
+        d.delivered,
+        d.read,
+        d.failed,
+      ]),
+    ).toEqual([[today, 5, 4, 3, 1]]);
+    // Each recipient got it exactly once, with its own name.
+    const sent = stack.sandbox!.messages().filter((m) => m.type === 'template');
+    expect(sent.map((m) => m.to).sort()).toEqual([
+      '16505550000', '16505550101', '16505550102', '16505550103', '16505551111',
+    ]); // prettier-ignore
+    expect(JSON.stringify(sent.find((m) => m.to === '16505550103')!.body)).toContain('Cy, Jr.');
+
+    const printed = await cli('campaign', 'report', id, '--csv', join(dir, 'report.csv'));
+    expect(printed[1]).toBe(
+      'targeted 5  accepted 5  sent 5  delivered 4  read 3  failed 1  pending 0  unknown 0',
+    );
+    expect(readFileSync(join(dir, 'report.csv'), 'utf8')).toBe(
+      `day,sent,delivered,read,failed\r\n${today},5,4,3,1\r\ntotal,5,4,3,1\r\n`,
+    );
+
+    await cli('campaign', 'recipients', id, '--csv', join(dir, 'recipients.csv'));
+    const rows = readFileSync(join(dir, 'recipients.csv'), 'utf8').trim().split('\r\n');
+    expect(rows[0]).toBe(
+      'line,wa_id,status,wamid,accepted_at,sent_at,delivered_at,read_at,failed_at,error_code,error_title,attempts,source,name',
+    );
+    expect(rows).toHaveLength(6);
+    expect(rows.find((r) => r.includes('16505550000'))).toMatch(/,failed,.*,131026,/);
+    expect(rows.find((r) => r.includes('16505550103'))).toMatch(/,read,.*"Cy, Jr\."$/);
+
+    const failedOnly = await cli('campaign', 'recipients', id, '--status', 'failed');
+    expect(failedOnly).toHaveLength(2);
+  }, 40_000);
+
+  it('counts messages another system sent with the campaign tag', async () => {
+    const created = await cli(
+      'campaign', 'create', '--org', 'default', '--name', 'Sent elsewhere',
+      '--template', 'bf_offer', '--language', 'en_US',
+    ); // prettier-ignore
+    const id = /^campaign (\S+) created/.exec(created[0]!)![1]!;
+    const raw = metaEscape(
+      JSON.stringify(
+        webhookPayload({
+          entries: [
+            messagesEntry({
+              statuses: [
+                status({ id: 'wamid.external-1', status: 'delivered', recipientId: '4915112345678', bizOpaque: `campaign:${id}` }),
+              ],
+            }),
+          ],
+        }),
+      ),
+    ); // prettier-ignore
+    const response = await fetch(`${stack.url}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signPayload(raw, secret),
+      },
+      body: raw,
+    });
+    expect(response.status).toBe(200);
+    const report = await until(async () => {
+      const r = await campaignReport(stack.db, id);
+      return r.stats.targeted === 1 ? r : undefined;
+    });
+    expect(report.stats).toMatchObject({ targeted: 1, sent: 1, delivered: 1, read: 0 });
+    const [row] = await cli('campaign', 'recipients', id).then((l) => l.slice(1));
+    expect(row).toContain('4915112345678\tdelivered\twamid.external-1');
+    expect(row).toMatch(/\texternal$/);
+  });
+});
