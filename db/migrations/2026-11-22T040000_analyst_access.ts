@@ -27,8 +27,9 @@ const VIEWS = ['campaign_stats', 'campaign_daily_stats', 'campaign_failure_reaso
  * bound to one organization in `analyst_bindings`; row-level security
  * policies, for the group role only, show a session the rows of its bound
  * organization and nothing else. The binding is looked up by `current_user`
- * through a SECURITY DEFINER function, so a session cannot choose its
- * organization (a GUC could be set by the analyst; a role cannot).
+ * (an analyst reads its own binding row and no other), so a session cannot
+ * choose its organization: a setting could be changed by the analyst, its
+ * login role cannot.
  *
  * The pipeline's own role owns the tables and is not subject to these
  * policies (RLS is enabled, not forced), so ingestion pays nothing for them.
@@ -49,8 +50,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at timestamptz not null default now()
     );
 
+    -- An analyst sees its own binding row only.
+    alter table analyst_bindings enable row level security;
+    grant select on analyst_bindings to waba_analyst;
+    create policy analyst_own_binding on analyst_bindings for select to waba_analyst
+      using (role_name = current_user);
+
+    -- Invoker's rights on purpose: current_user is the analyst's role here.
     create function waba_analyst_organization() returns uuid
-      language sql stable security definer set search_path = public, pg_temp as $$
+      language sql stable set search_path = public, pg_temp as $$
         select organization_id from analyst_bindings where role_name = current_user
       $$;
     revoke all on function waba_analyst_organization() from public;

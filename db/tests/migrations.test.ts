@@ -45,7 +45,7 @@ describe('migrations', () => {
   });
 
   it('goes all the way down and up again, and re-running up is a no-op', async () => {
-    for (const _ of names) await migrateDown(t.db);
+    for (let i = 0; i < names.length; i++) await migrateDown(t.db);
     expect(await relations()).toEqual([]);
     expect(await migrateToLatest(t.db)).toEqual(names.map((n) => `Up ${n}`));
     expect(await migrateToLatest(t.db)).toEqual([]);
@@ -53,7 +53,7 @@ describe('migrations', () => {
 
   it('keeps existing rows when the event tables become partitioned, each in its month', async () => {
     const partitioned = names.indexOf('2026-11-22T030000_monthly_partitions');
-    for (const _ of names.slice(partitioned)) await migrateDown(t.db);
+    for (let i = partitioned; i < names.length; i++) await migrateDown(t.db);
     await sql`
       insert into organizations (id, name, slug) values
         ('00000000-0000-4000-8000-000000000001', 'Acme', 'acme');

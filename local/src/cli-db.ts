@@ -1,9 +1,19 @@
-import { DEFAULT_RETENTION, listPartitions, maintainPartitions } from '@waba/db';
-import { flag, UsageError, withDb, type Target } from './cli-common';
+import {
+  createAnalyst,
+  DEFAULT_RETENTION,
+  dropAnalyst,
+  listAnalysts,
+  listPartitions,
+  maintainPartitions,
+} from '@waba/db';
+import { flag, orgOf, required, UsageError, withDb, type Target } from './cli-common';
 
 export const DB_USAGE = `  db maintain [--months-ahead 2] [--webhook-events-months ${DEFAULT_RETENTION.webhookEventsMonths}] [--status-events-months ${DEFAULT_RETENTION.statusEventsMonths}]
                                           create coming monthly partitions, drop those past retention (0: keep all)
-  db partitions                           partitions with rows and size`;
+  db partitions                           partitions with rows and size
+  analyst add --org <slug> --role <name>  read-only login seeing only that organization's rows
+                                          (password from ANALYST_PASSWORD; unset: no login, for IAM or set role)
+  analyst list | analyst remove --role <name>`;
 
 function months(args: string[], name: string, fallback: number | null): number | null {
   const value = flag(args, name);
@@ -49,5 +59,42 @@ export async function runDbCommand(
     }
     default:
       throw new UsageError(`unknown db command ${args[1] ?? ''}`);
+  }
+}
+
+export async function runAnalystCommand(
+  t: Target,
+  args: string[],
+  out: (line: string) => void,
+): Promise<void> {
+  switch (args[1]) {
+    case 'add': {
+      const role = required(args, 'role');
+      await withDb(t, async (db) => {
+        const org = await orgOf(db, args);
+        const password = process.env.ANALYST_PASSWORD || undefined;
+        await createAnalyst(db, {
+          role,
+          organizationId: org.id,
+          ...(password ? { password } : {}),
+        });
+      });
+      out(`analyst ${role} sees organization ${flag(args, 'org')} only`);
+      return;
+    }
+    case 'list': {
+      const rows = await withDb(t, listAnalysts);
+      for (const r of rows) out(`${r.role_name}\t${r.slug}\t${r.organization_id}`);
+      if (rows.length === 0) out('no analysts');
+      return;
+    }
+    case 'remove': {
+      const role = required(args, 'role');
+      await withDb(t, (db) => dropAnalyst(db, role));
+      out(`analyst ${role} removed`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown analyst command ${args[1] ?? ''}`);
   }
 }

@@ -26,7 +26,7 @@ import {
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
-import { runDbCommand, DB_USAGE } from './cli-db';
+import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import {
   flag,
   orgOf,
@@ -147,6 +147,7 @@ export async function runCli(
   const t = target();
   if (group === 'campaign') return runCampaignCommand(t, args, out);
   if (group === 'db') return runDbCommand(t, args, out);
+  if (group === 'analyst') return runAnalystCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

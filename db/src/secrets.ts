@@ -1,0 +1,132 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DbError } from './errors';
+
+/** Returns a secret's string value by id or ARN. */
+export type SecretReader = (secretId: string) => Promise<string>;
+
+/** Reads string secrets from AWS Secrets Manager; the client is built on the first read. */
+export function secretsManagerReader(client?: SecretsManagerClient): SecretReader {
+  let sm = client;
+  return async (secretId) => {
+    sm ??= new SecretsManagerClient({});
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (out.SecretString === undefined) throw new DbError(`secret ${secretId} has no string value`);
+    return out.SecretString;
+  };
+}
+
+/**
+ * Caches each secret for `ttlMs` (per warm Lambda or per process), so a
+ * rotated value is picked up without a deploy. A failed read is not cached:
+ * the next call tries again.
+ */
+export function cachedSecretReader(
+  source: SecretReader,
+  ttlMs = 300_000,
+  now: () => number = Date.now,
+): SecretReader {
+  const cache = new Map<string, { at: number; value: Promise<string> }>();
+  return (secretId) => {
+    const hit = cache.get(secretId);
+    if (hit && now() - hit.at < ttlMs) return hit.value;
+    const value = source(secretId);
+    cache.set(secretId, { at: now(), value });
+    value.catch(() => {
+      if (cache.get(secretId)?.value === value) cache.delete(secretId);
+    });
+    return value;
+  };
+}
+
+let defaultReader: SecretReader | undefined;
+
+/** The process-wide cached Secrets Manager reader. */
+export function readSecret(secretId: string): Promise<string> {
+  defaultReader ??= cachedSecretReader(secretsManagerReader());
+  return defaultReader(secretId);
+}
+
+/**
+ * `env[name]` when set, else the value of the secret whose ARN is in
+ * `env[name + '_SECRET_ARN']` (a plain-text secret), else undefined.
+ */
+export async function secretEnv(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  read: SecretReader = readSecret,
+): Promise<string | undefined> {
+  const direct = env[name];
+  if (direct) return direct;
+  const arn = env[`${name}_SECRET_ARN`];
+  if (!arn) return undefined;
+  const value = (await read(arn)).trim();
+  return value === '' ? undefined : value;
+}
+
+/** The JSON document RDS and Aurora keep in a generated database secret. */
+interface RdsSecret {
+  username?: unknown;
+  password?: unknown;
+  host?: unknown;
+  port?: unknown;
+  dbname?: unknown;
+}
+
+export interface DatabaseUrlOverrides {
+  /** Connect here instead of the secret's host, e.g. an RDS Proxy endpoint. */
+  host?: string | undefined;
+  port?: string | number | undefined;
+  dbname?: string | undefined;
+  /**
+   * pg's sslmode. Default `verify-full`: TLS with the certificate checked
+   * against the host name. RDS Proxy presents a public (ACM) certificate; a
+   * direct RDS connection needs the RDS CA in NODE_EXTRA_CA_CERTS (Lambda:
+   * /var/runtime/ca-cert.pem).
+   */
+  sslMode?: string | undefined;
+}
+
+/** A postgres URL from an RDS-style secret `{ username, password, host, port, dbname }`. */
+export function databaseUrlFromSecret(json: string, overrides: DatabaseUrlOverrides = {}): string {
+  let secret: RdsSecret;
+  try {
+    secret = JSON.parse(json) as RdsSecret;
+  } catch {
+    throw new DbError('the database secret is not JSON ({username, password, host, port, dbname})');
+  }
+  const field = (name: keyof RdsSecret, fallback?: string): string => {
+    const value = secret?.[name];
+    if (typeof value === 'string' && value !== '') return value;
+    if (typeof value === 'number') return String(value);
+    if (fallback !== undefined) return fallback;
+    throw new DbError(`the database secret has no ${name}`);
+  };
+  const host = overrides.host || field('host');
+  const port = String(overrides.port || field('port', '5432'));
+  const dbname = overrides.dbname || field('dbname', 'postgres');
+  const user = encodeURIComponent(field('username'));
+  const password = encodeURIComponent(field('password'));
+  const sslMode = encodeURIComponent(overrides.sslMode || 'verify-full');
+  return `postgres://${user}:${password}@${host}:${port}/${encodeURIComponent(dbname)}?sslmode=${sslMode}`;
+}
+
+/**
+ * The database URL: DATABASE_URL as is, or built from the RDS-style secret at
+ * DATABASE_SECRET_ARN, with DATABASE_HOST / DATABASE_PORT / DATABASE_NAME /
+ * DATABASE_SSLMODE overriding the secret's host (e.g. the RDS Proxy), port,
+ * database and the default `verify-full`.
+ */
+export async function databaseUrlFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  read: SecretReader = readSecret,
+): Promise<string> {
+  if (env.DATABASE_URL) return env.DATABASE_URL;
+  if (!env.DATABASE_SECRET_ARN)
+    throw new DbError('DATABASE_URL or DATABASE_SECRET_ARN must be set');
+  return databaseUrlFromSecret(await read(env.DATABASE_SECRET_ARN), {
+    host: env.DATABASE_HOST,
+    port: env.DATABASE_PORT,
+    dbname: env.DATABASE_NAME,
+    sslMode: env.DATABASE_SSLMODE,
+  });
+}
