@@ -25,6 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       add column claimed_at timestamptz,
       add column accepted_at timestamptz,
       add column last_error text,
+      drop constraint campaign_audience_campaign_id_fkey,
       add constraint campaign_audience_campaign_organization_fkey
         foreign key (campaign_id, organization_id) references campaigns (id, organization_id)
         on delete cascade;
@@ -86,6 +87,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     create index campaign_audience_status_idx on campaign_audience (campaign_id, status);
     alter table campaign_audience
       drop constraint if exists campaign_audience_campaign_organization_fkey,
+      add constraint campaign_audience_campaign_id_fkey
+        foreign key (campaign_id) references campaigns (id) on delete cascade,
       drop column if exists last_error, drop column if exists accepted_at,
       drop column if exists claimed_at, drop column if exists next_attempt_at,
       drop column if exists attempts, drop column if exists source,

@@ -78,7 +78,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         using (organization_id = (select waba_analyst_organization()));
     `.execute(db);
   }
-  for (const view of VIEWS) await sql`grant select on ${sql.table(view)} to waba_analyst`.execute(db);
+  for (const view of VIEWS)
+    await sql`grant select on ${sql.table(view)} to waba_analyst`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -18,3 +18,4 @@ export * from './agent.repository';
 export * from './campaign.repository';
 export * from './partitions';
 export * from './analyst.repository';
+export * from './schema-doc';
