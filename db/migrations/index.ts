@@ -5,6 +5,7 @@ import * as campaignSending from './2026-11-22T020000_campaign_sending';
 import * as monthlyPartitions from './2026-11-22T030000_monthly_partitions';
 import * as analystAccess from './2026-11-22T040000_analyst_access';
 import * as comments from './2026-11-22T050000_comments';
+import * as reportIndexes from './2026-11-22T060000_report_indexes';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T030000_monthly_partitions': monthlyPartitions,
   '2026-11-22T040000_analyst_access': analystAccess,
   '2026-11-22T050000_comments': comments,
+  '2026-11-22T060000_report_indexes': reportIndexes,
 };

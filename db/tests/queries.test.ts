@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+
+/** The SQL recipes of docs/queries.md, each with the indexes it says it uses. */
+function cookbook(): Array<{ title: string; sql: string; uses: string[] }> {
+  const text = readFileSync(join(__dirname, '../../docs/queries.md'), 'utf8');
+  const recipes: Array<{ title: string; sql: string; uses: string[] }> = [];
+  let title = '';
+  for (const block of text.split(/^```/m)) {
+    const heading = [...block.matchAll(/^### (.+)$/gm)].at(-1);
+    if (heading) title = heading[1]!;
+    if (!block.startsWith('sql\n')) continue;
+    const body = block.slice(4);
+    const uses =
+      /^-- uses: (.+)$/m
+        .exec(body)?.[1]
+        ?.split(',')
+        .map((s) => s.trim()) ?? [];
+    recipes.push({
+      title,
+      sql: body
+        .replace(/^--.*$/gm, '')
+        .trim()
+        .replace(/;$/, ''),
+      uses,
+    });
+  }
+  return recipes;
+}
+
+/** A full read of a table larger than this fails the recipe. */
+const LARGE_ROWS = 1000;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function walk(node: PlanNode, visit: (n: PlanNode) => void): void {
+  visit(node);
+  for (const child of node.Plans ?? []) walk(child, visit);
+}
+
+describe('docs/queries.md on a seeded database', () => {
+  let t: TestDatabase;
+  const params: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    // 40 organizations, 1,000 campaigns of 60 recipients, 100k messages over 60 days,
+    // 10k answer attempts, 60k status events and 30k audit rows.
+    await sql`
+      insert into organizations (id, name, slug)
+      select ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'Org ' || i, 'org-' || i
+      from generate_series(1, 40) i`.execute(t.db);
+    await sql`
+      insert into phone_numbers (phone_number_id, organization_id, waba_id)
+      select 'pn-' || i, ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'waba-' || i
+      from generate_series(1, 40) i`.execute(t.db);
+    await sql`
+      insert into campaigns (id, organization_id, name, phone_number_id, template_name, template_language, status, created_at)
+      select ('10000000-0000-4000-8000-' || lpad(c::text, 12, '0'))::uuid,
+        ('00000000-0000-4000-8000-' || lpad((c % 40 + 1)::text, 12, '0'))::uuid,
+        'Campaign ' || c, 'pn-' || (c % 40 + 1), 'template_' || (c % 7), 'en', 'completed',
+        now() - (c % 60) * interval '1 day'
+      from generate_series(1, 1000) c`.execute(t.db);
+    await sql`
+      insert into campaign_audience (campaign_id, organization_id, wa_id, line_number, status, wamid,
+        sent_at, delivered_at, read_at, failed_at, error_code)
+      select c.id, c.organization_id, (5511900000000 + r)::text, r + 1,
+        case when r % 10 = 0 then 'failed' when r % 3 = 0 then 'read' else 'delivered' end,
+        'wamid.c' || c.name || '.' || r, c.created_at, case when r % 10 <> 0 then c.created_at end,
+        case when r % 3 = 0 and r % 10 <> 0 then c.created_at end,
+        case when r % 10 = 0 then c.created_at end, case when r % 10 = 0 then 131026 end
+      from campaigns c, generate_series(1, 60) r`.execute(t.db);
+    await sql`
+      insert into answer_attempts (id, organization_id, phone_number_id, contact_wa_id, state, answers_wamids, created_at, finished_at)
+      select ('20000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
+        ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'pn-' || (i % 40 + 1),
+        (5511900000000 + i % 500)::text, 'sent', array['wamid.in.' || i], now() - (i % 60) * interval '1 day',
+        now() - (i % 60) * interval '1 day' + interval '2 seconds'
+      from generate_series(1, 10000) i`.execute(t.db);
+    await sql`
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, type, body,
+        status, occurred_at, answer_attempt_id)
+      select ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'wamid.in.' || i,
+        case when i % 2 = 0 then 'inbound' else 'outbound' end, 'pn-' || (i % 40 + 1),
+        (5511900000000 + i % 500)::text, 'text', 'message ' || i,
+        case when i % 2 = 0 then 'received' else 'read' end,
+        now() - (i % 60) * interval '1 day' - (i % 1440) * interval '1 minute',
+        case when i % 2 = 0 and i <= 10000 then ('20000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid end
+      from generate_series(1, 100000) i`.execute(t.db);
+    await sql`
+      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id, payload)
+      select ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'wamid.in.' || (i / 3),
+        (array['sent', 'delivered', 'read'])[i % 3 + 1], now() - (i % 1000) * interval '1 second',
+        (5511900000000 + i % 500)::text, '{}'
+      from generate_series(1, 60000) i`.execute(t.db);
+    await sql`
+      insert into webhook_events (body_sha256, organization_id, fields, outcome, raw_body, received_at, received_month)
+      select md5(i::text), case when i % 100 <> 0 then ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid end,
+        '{messages}', case when i % 100 = 0 then 'unrouted' else 'processed' end, '{}',
+        now() - (i % 600) * interval '1 second', date_trunc('month', now() at time zone 'UTC')::date
+      from generate_series(1, 30000) i`.execute(t.db);
+    await sql`analyze`.execute(t.db);
+    Object.assign(params, {
+      org: `'00000000-0000-4000-8000-000000000007'`,
+      campaign: `'10000000-0000-4000-8000-000000000046'`,
+      contact: `'5511900000123'`,
+      wamid: `'wamid.in.4242'`,
+      day: `'${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}'`,
+    });
+  }, 120_000);
+  afterAll(() => t.destroy());
+
+  const recipes = cookbook();
+
+  it('finds the recipes, each naming the index it relies on', () => {
+    expect(recipes.length).toBeGreaterThanOrEqual(14);
+    for (const r of recipes)
+      expect({ title: r.title, uses: r.uses.length > 0 }).toEqual({ title: r.title, uses: true });
+  });
+
+  it.each(recipes.map((r) => [r.title, r] as const))(
+    '%s: runs on its index',
+    async (_title, recipe) => {
+      const query = recipe.sql.replace(/(?<!:):([a-z]+)\b/g, (whole, name: string) => {
+        const value = params[name];
+        if (value === undefined) throw new Error(`no value for :${name}`);
+        return value;
+      });
+      const explained = await sql<{
+        'QUERY PLAN': Array<{ Plan: PlanNode }>;
+      }>`explain (format json) ${sql.raw(query)}`.execute(t.db);
+      const used = new Set<string>();
+      const fullScans: string[] = [];
+      walk(explained.rows[0]!['QUERY PLAN'][0]!.Plan, (n) => {
+        if (n['Index Name']) used.add(n['Index Name']);
+        if (n['Node Type'] === 'Seq Scan') fullScans.push(n['Relation Name']!);
+      });
+      const sizes = await sql<{ relname: string; rows: number }>`
+        select relname, reltuples::bigint as rows from pg_class
+        where relname = any(${fullScans})`.execute(t.db);
+      const largeScans = sizes.rows.filter((r) => r.rows > LARGE_ROWS).map((r) => r.relname);
+      // A partitioned table's index shows up as its partitions' indexes.
+      const expected = new Map<string, string[]>();
+      for (const choice of recipe.uses) {
+        const names = choice.split('|').map((n) => n.trim());
+        const parts = await sql<{ relname: string }>`
+          select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+          where i.inhparent::regclass::text = any(${names})`.execute(t.db);
+        expected.set(choice, [...names, ...parts.rows.map((p) => p.relname)]);
+      }
+      const missing = [...expected]
+        .filter(([, names]) => !names.some((n) => used.has(n)))
+        .map(([n]) => n);
+      // On failure the message shows which indexes the planner did use.
+      const usedList = [...used].sort();
+      expect({ missing, largeScans, used: usedList }).toEqual({
+        missing: [],
+        largeScans: [],
+        used: usedList,
+      });
+      // And it runs.
+      await sql.raw(query).execute(t.db);
+    },
+  );
+});
