@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { format } from 'prettier';
 import pino from 'pino';
 import { createDb, migrateToLatest, upsertOrganization, type Db } from '@waba/db';
 import { processWebhooks, type RawWebhook } from '@waba/db-processor';
@@ -169,10 +170,8 @@ async function main(): Promise<void> {
   const start = doc.indexOf('<!-- sizing:start -->');
   const end = doc.indexOf('<!-- sizing:end -->');
   if (start < 0 || end < 0) throw new Error('docs/database.md has no sizing markers');
-  writeFileSync(
-    file,
-    `${doc.slice(0, start)}<!-- sizing:start -->\n${lines.join('\n')}\n${doc.slice(end)}`,
-  );
+  const updated = `${doc.slice(0, start)}<!-- sizing:start -->\n\n${lines.join('\n')}\n\n${doc.slice(end)}`;
+  writeFileSync(file, await format(updated, { filepath: file }));
   console.log(lines.join('\n'));
 }
 
