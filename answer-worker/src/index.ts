@@ -5,6 +5,7 @@ export * from './agent/openai-agent';
 export * from './agent/rules-agent';
 export * from './answer-conversation';
 export * from './claim';
+export * from './deps-from-env';
 export * from './errors';
 export * from './history';
 export * from './pii';

@@ -1,0 +1,55 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDb, databaseUrlFromEnv, secretEnv, type Db } from '@waba/db';
+import { createGraphClient, type Logger } from '@waba/whatsapp';
+import { agentFactory } from './agent/agent-factory';
+import { logger as defaultLogger } from './logger';
+import type { AnswerJobsDeps } from './process-answer-jobs';
+import { sqsRetryDelay } from './sqs-retry-delay';
+
+/** Clients a long-running process shares between its consumers. */
+export interface AnswerSharedClients {
+  db?: Db;
+  sqs?: SQSClient;
+  logger?: Logger;
+}
+
+/**
+ * The answer worker's dependencies from the environment, as the Lambda and the
+ * long-running service configure it. Secrets come from the variable itself or
+ * from Secrets Manager through `<NAME>_SECRET_ARN`: DATABASE_URL /
+ * DATABASE_SECRET_ARN, WHATSAPP_ACCESS_TOKEN(_SECRET_ARN),
+ * OPENAI_API_KEY(_SECRET_ARN) (unset: the rules agent).
+ */
+export async function answerDepsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  shared: AnswerSharedClients = {},
+): Promise<AnswerJobsDeps> {
+  const [databaseUrl, accessToken, openAiKey] = await Promise.all([
+    shared.db ? undefined : databaseUrlFromEnv(env),
+    secretEnv('WHATSAPP_ACCESS_TOKEN', env),
+    secretEnv('OPENAI_API_KEY', env),
+  ]);
+  if (!accessToken) {
+    throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
+  }
+  const sqs = shared.sqs ?? new SQSClient({});
+  return {
+    db:
+      shared.db ??
+      createDb({
+        connectionString: databaseUrl!,
+        max: Number(env.DB_POOL_MAX ?? 2),
+        applicationName: 'waba-answer-worker',
+      }),
+    graph: createGraphClient({ accessToken, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
+    agentFor: agentFactory({
+      apiKey: openAiKey,
+      baseURL: env.OPENAI_BASE_URL || undefined,
+      model: env.OPENAI_MODEL || undefined,
+    }),
+    logger: shared.logger ?? defaultLogger,
+    clock: () => new Date(),
+    agentTimeoutMs: Number(env.AGENT_TIMEOUT_MS ?? 15_000),
+    delayRetry: sqsRetryDelay(sqs, env.ANSWER_QUEUE_URL ?? ''),
+  };
+}

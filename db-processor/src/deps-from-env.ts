@@ -1,0 +1,42 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
+import type { Logger } from '@waba/whatsapp';
+import { sqsAnswerQueue } from './answer-queue';
+import { logger as defaultLogger } from './logger';
+import type { SqsProcessorDeps } from './process-sqs-event';
+import { s3PayloadReader } from './s3-payload-reader';
+
+/** Clients a long-running process shares between its consumers. */
+export interface ProcessorSharedClients {
+  db?: Db;
+  sqs?: SQSClient;
+  s3?: S3Client;
+  logger?: Logger;
+}
+
+/**
+ * The processor's dependencies from the environment, as the Lambda and the
+ * long-running service configure it: DATABASE_URL or DATABASE_SECRET_ARN
+ * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS,
+ * DB_POOL_MAX (default 1: concurrency x pool size must fit the database).
+ */
+export async function processorDepsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  shared: ProcessorSharedClients = {},
+): Promise<SqsProcessorDeps> {
+  const db =
+    shared.db ??
+    createDb({
+      connectionString: await databaseUrlFromEnv(env),
+      max: Number(env.DB_POOL_MAX ?? 1),
+      applicationName: 'waba-db-processor',
+    });
+  return {
+    db,
+    payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
+    answers: sqsAnswerQueue(shared.sqs ?? new SQSClient({}), env.ANSWER_QUEUE_URL ?? ''),
+    logger: shared.logger ?? defaultLogger,
+    answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
+  };
+}

@@ -1,0 +1,146 @@
+import {
+  cachedSecretReader,
+  databaseUrlFromEnv,
+  databaseUrlFromSecret,
+  secretEnv,
+  type SecretReader,
+} from '@waba/db';
+
+const rdsSecret = JSON.stringify({
+  engine: 'postgres',
+  username: 'waba',
+  password: 'p@ss:w/rd?#%',
+  host: 'db.cluster-abc.us-east-1.rds.amazonaws.com',
+  port: 5432,
+  dbname: 'waba',
+});
+
+const reader = (values: Record<string, string>): SecretReader & { calls: string[] } => {
+  const calls: string[] = [];
+  const read = async (id: string) => {
+    calls.push(id);
+    const value = values[id];
+    if (value === undefined) throw new Error(`no secret ${id}`);
+    return value;
+  };
+  return Object.assign(read, { calls });
+};
+
+describe('databaseUrlFromSecret()', () => {
+  it('builds a postgres URL with the password encoded and TLS verified by default', () => {
+    const url = databaseUrlFromSecret(rdsSecret);
+    expect(url).toBe(
+      'postgres://waba:p%40ss%3Aw%2Frd%3F%23%25@db.cluster-abc.us-east-1.rds.amazonaws.com:5432/waba?sslmode=verify-full',
+    );
+    expect(decodeURIComponent(new URL(url).password)).toBe('p@ss:w/rd?#%');
+  });
+
+  it('connects to the proxy host, port, database and sslmode it is given', () => {
+    expect(
+      databaseUrlFromSecret(rdsSecret, {
+        host: 'proxy.proxy-abc.us-east-1.rds.amazonaws.com',
+        port: 6432,
+        dbname: 'other',
+        sslMode: 'no-verify',
+      }),
+    ).toBe(
+      'postgres://waba:p%40ss%3Aw%2Frd%3F%23%25@proxy.proxy-abc.us-east-1.rds.amazonaws.com:6432/other?sslmode=no-verify',
+    );
+  });
+
+  it('defaults the port and database', () => {
+    expect(databaseUrlFromSecret(JSON.stringify({ username: 'u', password: 'p', host: 'h' }))).toBe(
+      'postgres://u:p@h:5432/postgres?sslmode=verify-full',
+    );
+  });
+
+  it.each([
+    ['not JSON', 'nope', /not JSON/],
+    ['no host', JSON.stringify({ username: 'u', password: 'p' }), /no host/],
+    ['no password', JSON.stringify({ username: 'u', host: 'h' }), /no password/],
+  ])('refuses a secret with %s', (_, json, message) => {
+    expect(() => databaseUrlFromSecret(json)).toThrow(message);
+  });
+});
+
+describe('databaseUrlFromEnv()', () => {
+  it('prefers DATABASE_URL and reads no secret', async () => {
+    const read = reader({});
+    await expect(
+      databaseUrlFromEnv({ DATABASE_URL: 'postgres://x', DATABASE_SECRET_ARN: 'arn' }, read),
+    ).resolves.toBe('postgres://x');
+    expect(read.calls).toEqual([]);
+  });
+
+  it('reads DATABASE_SECRET_ARN, with DATABASE_HOST (RDS Proxy) overriding the host', async () => {
+    const url = await databaseUrlFromEnv(
+      {
+        DATABASE_SECRET_ARN: 'arn:db',
+        DATABASE_HOST: 'proxy.example',
+        DATABASE_SSLMODE: 'require',
+      },
+      reader({ 'arn:db': rdsSecret }),
+    );
+    expect(url).toMatch(/@proxy\.example:5432\/waba\?sslmode=require$/);
+  });
+
+  it('fails when neither is set', async () => {
+    await expect(databaseUrlFromEnv({}, reader({}))).rejects.toThrow(
+      /DATABASE_URL or DATABASE_SECRET_ARN/,
+    );
+  });
+});
+
+describe('secretEnv()', () => {
+  it('prefers the variable itself', async () => {
+    const read = reader({});
+    await expect(
+      secretEnv('TOKEN', { TOKEN: 'direct', TOKEN_SECRET_ARN: 'arn' }, read),
+    ).resolves.toBe('direct');
+    expect(read.calls).toEqual([]);
+  });
+
+  it('else reads <NAME>_SECRET_ARN, trimmed', async () => {
+    await expect(
+      secretEnv('TOKEN', { TOKEN_SECRET_ARN: 'arn:t' }, reader({ 'arn:t': ' value\n' })),
+    ).resolves.toBe('value');
+  });
+
+  it('is undefined when neither is set, or the secret is blank', async () => {
+    await expect(secretEnv('TOKEN', {}, reader({}))).resolves.toBeUndefined();
+    await expect(
+      secretEnv('TOKEN', { TOKEN_SECRET_ARN: 'arn:t' }, reader({ 'arn:t': '  ' })),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('cachedSecretReader()', () => {
+  it('reads each secret once per TTL', async () => {
+    let now = 0;
+    const source = reader({ a: '1', b: '2' });
+    const read = cachedSecretReader(source, 1000, () => now);
+    await read('a');
+    await read('a');
+    await read('b');
+    now = 999;
+    await read('a');
+    expect(source.calls).toEqual(['a', 'b']);
+    now = 1000;
+    await read('a');
+    expect(source.calls).toEqual(['a', 'b', 'a']);
+  });
+
+  it('does not cache a failed read', async () => {
+    let fail = true;
+    const calls: string[] = [];
+    const read = cachedSecretReader(async (id) => {
+      calls.push(id);
+      if (fail) throw new Error('throttled');
+      return 'ok';
+    });
+    await expect(read('a')).rejects.toThrow('throttled');
+    fail = false;
+    await expect(read('a')).resolves.toBe('ok');
+    expect(calls).toEqual(['a', 'a']);
+  });
+});

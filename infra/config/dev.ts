@@ -1,0 +1,75 @@
+import type { StageConfigInput } from '../lib/config/schema';
+
+/**
+ * A small, cheap stage: one t4g.micro Postgres behind RDS Proxy, one NAT
+ * gateway, everything destroyed with the stack.
+ */
+export const dev: StageConfigInput = {
+  stage: 'dev',
+  mode: 'lambda',
+  database: {
+    kind: 'rds',
+    instanceType: 't4g.micro',
+    engineVersion: '17.9',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    multiAz: false,
+    proxy: true,
+    backupRetentionDays: 1,
+    deletionProtection: false,
+    natGateways: 1,
+  },
+  // t4g.micro allows about 80 connections (max_connections depends on memory).
+  connectionBudget: 60,
+  reservedConnections: 6,
+  receiver: { memoryMiB: 512, timeoutSeconds: 10, claimCheckBytes: 262_144 },
+  processor: {
+    memoryMiB: 1024,
+    timeoutSeconds: 30,
+    batchSize: 100,
+    batchingWindowSeconds: 1,
+    dbPoolMax: 1,
+    connectionShare: 3,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+  },
+  answerWorker: {
+    memoryMiB: 512,
+    timeoutSeconds: 60,
+    batchSize: 5,
+    batchingWindowSeconds: 0,
+    dbPoolMax: 2,
+    connectionShare: 2,
+    maxReceiveCount: 5,
+    retentionDays: 1,
+    answerDelaySeconds: 2,
+    agentTimeoutSeconds: 15,
+  },
+  campaignSender: {
+    memoryMiB: 512,
+    timeoutSeconds: 60,
+    batchSize: 1,
+    batchingWindowSeconds: 0,
+    dbPoolMax: 1,
+    connectionShare: 1,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    ratePerSecond: 80,
+  },
+  service: {
+    cpu: 512,
+    memoryMiB: 1024,
+    minTasks: 1,
+    maxTasks: 2,
+    dbPoolMax: 10,
+    ingestConcurrency: 2,
+    answerConcurrency: 2,
+    campaignConcurrency: 1,
+    scaleOutBacklogPerTask: 1000,
+  },
+  api: { rateLimit: 200, burstLimit: 400 },
+  payloadRetentionDays: 30,
+  logRetentionDays: 14,
+  ingestAgeAlarmSeconds: 300,
+  retainData: false,
+};

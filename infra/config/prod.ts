@@ -1,0 +1,33 @@
+import type { StageConfigInput } from '../lib/config/schema';
+import { dev } from './dev';
+
+/**
+ * Production: Multi-AZ Postgres behind RDS Proxy, two NAT gateways, data
+ * kept when the stack is deleted, deletion protection on.
+ */
+export const prod: StageConfigInput = {
+  ...dev,
+  stage: 'prod',
+  database: {
+    kind: 'rds',
+    instanceType: 'm7g.large',
+    engineVersion: '17.9',
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 1000,
+    multiAz: true,
+    proxy: true,
+    backupRetentionDays: 14,
+    deletionProtection: true,
+    natGateways: 2,
+  },
+  // m7g.large (8 GiB) allows about 900 connections; leave most of it to analysts and headroom.
+  connectionBudget: 400,
+  reservedConnections: 20,
+  receiver: { memoryMiB: 512, timeoutSeconds: 10, claimCheckBytes: 262_144 },
+  service: { ...dev.service!, cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 6, dbPoolMax: 20 },
+  api: { rateLimit: 2000, burstLimit: 4000 },
+  payloadRetentionDays: 90,
+  logRetentionDays: 90,
+  ingestAgeAlarmSeconds: 120,
+  retainData: true,
+};

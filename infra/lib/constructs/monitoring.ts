@@ -1,0 +1,107 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type { HorizontalAnnotation } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+  type IMetric,
+  type IWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AlarmSpec {
+  metric: IMetric;
+  threshold: number;
+  comparison?: ComparisonOperator;
+  evaluationPeriods?: number;
+  datapointsToAlarm?: number;
+  treatMissingData?: TreatMissingData;
+  description: string;
+}
+
+export interface MonitoringProps {
+  alarmEmail?: string;
+}
+
+/**
+ * Alarms to one SNS topic (KMS-encrypted with a key CloudWatch may use,
+ * TLS-only, optionally mailed) and one dashboard. Stacks add alarms and
+ * dashboard rows; every alarm also notifies when it recovers.
+ */
+export class Monitoring extends Construct {
+  readonly topic: Topic;
+  readonly dashboard: Dashboard;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const key = new Key(this, 'TopicKey', {
+      description: `${Stack.of(this).stackName}: alarm topic encryption`,
+      enableKeyRotation: true,
+    });
+    // CloudWatch publishes to an encrypted topic only with a customer managed key it may use.
+    key.grant(
+      new ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    this.topic = new Topic(this, 'AlarmTopic', {
+      displayName: `${Stack.of(this).stackName} alarms`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(6),
+    });
+  }
+
+  alarm(id: string, spec: AlarmSpec): Alarm {
+    const alarm = new Alarm(this, id, {
+      metric: spec.metric,
+      threshold: spec.threshold,
+      comparisonOperator: spec.comparison ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: spec.evaluationPeriods ?? 1,
+      datapointsToAlarm: spec.datapointsToAlarm,
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      alarmDescription: spec.description,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** A titled row of graphs on the dashboard. */
+  row(title: string, widgets: IWidget[]): void {
+    this.dashboard.addWidgets(new TextWidget({ markdown: `### ${title}`, width: 24, height: 1 }));
+    this.dashboard.addWidgets(...widgets);
+  }
+
+  static graph(
+    title: string,
+    left: IMetric[],
+    options: { right?: IMetric[]; width?: number; annotations?: HorizontalAnnotation[] } = {},
+  ): GraphWidget {
+    return new GraphWidget({
+      title,
+      left,
+      right: options.right,
+      width: options.width ?? 8,
+      height: 6,
+      leftAnnotations: options.annotations,
+    });
+  }
+
+  static readonly p50 = Stats.p(50);
+  static readonly p99 = Stats.p(99);
+}

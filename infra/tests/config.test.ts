@@ -1,0 +1,127 @@
+import { loadStageConfig, stages } from '../config';
+import { parseStageConfig, type StageConfigInput } from '../lib/config/schema';
+import {
+  CONSUMERS,
+  ESM_MIN_CONCURRENCY,
+  connectionPlan,
+  visibilityTimeoutSeconds,
+} from '../lib/config/sizing';
+
+const dev = stages.dev!;
+const withChanges = (changes: Partial<StageConfigInput>): StageConfigInput => ({
+  ...dev,
+  ...changes,
+});
+
+describe('stage configuration', () => {
+  it.each(Object.keys(stages))('%s parses', (stage) => {
+    expect(loadStageConfig(stage).stage).toBe(stage);
+  });
+
+  it('names the known stages when asked for an unknown one', () => {
+    expect(() => loadStageConfig('nope')).toThrow(/unknown stage "nope": one of dev, prod/);
+  });
+
+  it.each<[string, Partial<StageConfigInput>, RegExp]>([
+    [
+      'a DLQ after fewer than 5 receives',
+      { processor: { ...dev.processor, maxReceiveCount: 3 } },
+      /maxReceiveCount/,
+    ],
+    [
+      'a batch above 10 without a batching window',
+      { processor: { ...dev.processor, batchSize: 50, batchingWindowSeconds: 0 } },
+      /batchingWindowSeconds/,
+    ],
+    ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }, /logRetentionDays/],
+    ['service mode without its settings', { mode: 'service', service: undefined }, /service/],
+    [
+      'claim-checked payloads expiring before the DLQ',
+      { payloadRetentionDays: 14 },
+      /payloadRetentionDays/,
+    ],
+    [
+      'an existing database with a partial secret ARN',
+      {
+        database: {
+          kind: 'existing',
+          secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:waba/db',
+        },
+      },
+      /secretArn/,
+    ],
+  ])('rejects %s', (_, changes, message) => {
+    expect(() => parseStageConfig(withChanges(changes))).toThrow(message);
+  });
+});
+
+describe('visibilityTimeoutSeconds()', () => {
+  it.each([
+    [30, 1, 181],
+    [60, 0, 360],
+    [900, 300, 5700],
+  ])('timeout %i s, window %i s → %i s (6 × timeout + window)', (timeout, window, expected) => {
+    expect(
+      visibilityTimeoutSeconds({ timeoutSeconds: timeout, batchingWindowSeconds: window }),
+    ).toBe(expected);
+  });
+});
+
+describe('connectionPlan()', () => {
+  it.each(Object.keys(stages))(
+    '%s: Σ maxConcurrency × DB_POOL_MAX + reserved fits the budget',
+    (stage) => {
+      const config = loadStageConfig(stage);
+      const plan = connectionPlan(config);
+      const used = CONSUMERS.reduce(
+        (sum, name) => sum + plan.consumers[name].maxConcurrency * config[name].dbPoolMax,
+        0,
+      );
+      expect(used + config.reservedConnections).toBeLessThanOrEqual(config.connectionBudget);
+      expect(plan.total).toBeLessThanOrEqual(config.connectionBudget);
+      for (const name of CONSUMERS) {
+        expect(plan.consumers[name].maxConcurrency).toBeGreaterThanOrEqual(ESM_MIN_CONCURRENCY);
+      }
+    },
+  );
+
+  it.each([20, 60, 100, 400, 5000])('budget %i is never exceeded', (budget) => {
+    const plan = connectionPlan(
+      parseStageConfig(withChanges({ connectionBudget: budget, reservedConnections: 5 })),
+    );
+    expect(plan.total).toBeLessThanOrEqual(budget);
+  });
+
+  it('splits the budget by share and pool size', () => {
+    const plan = connectionPlan(loadStageConfig('dev'));
+    // dev: 60 - 6 reserved = 54; shares 3:2:1; pools 1, 2, 1.
+    expect(plan.consumers.processor.maxConcurrency).toBe(27);
+    expect(plan.consumers.answerWorker.maxConcurrency).toBe(9);
+    expect(plan.consumers.campaignSender.maxConcurrency).toBe(9);
+  });
+
+  it('refuses a budget too small for the minimum concurrency of an event source', () => {
+    expect(() =>
+      connectionPlan(
+        parseStageConfig(withChanges({ connectionBudget: 12, reservedConnections: 6 })),
+      ),
+    ).toThrow(/at least 2/);
+  });
+
+  it('refuses reserved concurrency below the mapping maximum (throttling counts receives)', () => {
+    const config = parseStageConfig(
+      withChanges({ processor: { ...dev.processor, reservedConcurrency: 5 } }),
+    );
+    expect(() => connectionPlan(config)).toThrow(/reservedConcurrency 5/);
+  });
+
+  it('service mode: tasks × pool must fit what is left after the reserve', () => {
+    const config = parseStageConfig(
+      withChanges({ mode: 'service', service: { ...dev.service!, maxTasks: 10, dbPoolMax: 10 } }),
+    );
+    expect(() => connectionPlan(config)).toThrow(/exceed the 54 available/);
+    const fits = connectionPlan(parseStageConfig(withChanges({ mode: 'service' })));
+    expect(fits.service).toEqual({ maxTasks: 2, dbPoolMax: 10, connections: 20 });
+    expect(fits.total).toBe(26);
+  });
+});
