@@ -31,7 +31,7 @@ export const dev: StageConfigInput = {
     dbPoolMax: 1,
     connectionShare: 3,
     maxReceiveCount: 5,
-    retentionDays: 4,
+    retentionDays: 14,
   },
   answerWorker: {
     memoryMiB: 512,

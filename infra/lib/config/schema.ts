@@ -36,8 +36,12 @@ const consumerBase = functionSchema.extend({
   connectionShare: z.number().positive(),
   /** Receives before a message moves to the DLQ; AWS advises at least 5 for Lambda. */
   maxReceiveCount: z.number().int().min(5).max(1000),
-  /** How long an unprocessed message stays in the queue (the DLQ keeps 14 days). */
-  retentionDays: z.number().int().min(1).max(13),
+  /**
+   * How long an unprocessed message stays in the queue (the DLQ keeps 14 days). Ingest: 14,
+   * so an acknowledged webhook outlives a long database outage; answers: 1, since a bot
+   * reply days late does more harm than none (the customer message itself is stored).
+   */
+  retentionDays: z.number().int().min(1).max(14),
 });
 
 /** SQS refuses a batch size above 10 without a batching window. */
