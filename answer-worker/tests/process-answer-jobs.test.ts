@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSRecord } from 'aws-lambda';
 import pino from 'pino';
 import { updateAgentConfig, upsertOrganization } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
 import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
 import {
   agentFactory,
@@ -14,24 +13,8 @@ import {
 
 const PHONE = '106540352242922';
 
-function record(body: string, receiveCount = 1): SQSRecord {
-  return {
-    messageId: randomUUID(),
-    receiptHandle: `rh-${randomUUID()}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:answer',
-    awsRegion: 'us-east-1',
-  };
-}
+const record = (body: string, receiveCount = 1) =>
+  jobRecord(body, { receiveCount, queue: 'answer' });
 
 describe('processAnswerJobs()', () => {
   let t: TestDatabase;

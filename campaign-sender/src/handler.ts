@@ -1,19 +1,12 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lazy } from '@waba/whatsapp';
 import { campaignDepsFromEnv } from './deps-from-env';
-import { processCampaignJobs, type CampaignJobsDeps } from './process-campaign-jobs';
+import { processCampaignJobs } from './process-campaign-jobs';
 
-let deps: Promise<CampaignJobsDeps> | undefined;
-
-// Built on the first batch (secrets may have to be read); a failed init is retried on the next.
-function init(): Promise<CampaignJobsDeps> {
-  deps ??= campaignDepsFromEnv(process.env).catch((error: unknown) => {
-    deps = undefined;
-    throw error;
-  });
-  return deps;
-}
+// Built on the first batch (secrets may have to be read); a failed build is retried on the next.
+const deps = lazy(() => campaignDepsFromEnv(process.env));
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { batchItemFailures } = await processCampaignJobs(event, await init());
+  const { batchItemFailures } = await processCampaignJobs(event, await deps());
   return { batchItemFailures };
 }

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SQSRecord } from 'aws-lambda';
 import pino from 'pino';
 import {
   changeCampaignStatus,
@@ -13,7 +12,7 @@ import {
   type CampaignRow,
 } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
 import {
   processCampaignJobs,
   sendCampaignSlice,
@@ -24,25 +23,6 @@ import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox
 
 const PHONE = '106540352242922';
 const COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: 'Hi {{name}}' }] }];
-
-function sqsRecord(body: string): SQSRecord {
-  return {
-    messageId: `m-${Math.random()}`,
-    receiptHandle: 'rh',
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:campaign',
-    awsRegion: 'us-east-1',
-  };
-}
 
 describe('campaign sender', () => {
   let t: TestDatabase;
@@ -344,7 +324,7 @@ describe('campaign sender', () => {
     const { campaign: c } = await campaign(5, { rate: 2 });
     const queued: Array<[string, number]> = [];
     const response = await processCampaignJobs(
-      { Records: [sqsRecord(JSON.stringify({ campaignId: c.id })), sqsRecord('{"nope":1}')] },
+      { Records: [jobRecord(JSON.stringify({ campaignId: c.id })), jobRecord('{"nope":1}')] },
       {
         ...deps,
         sliceMs: 1,

@@ -1,18 +1,11 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lazy } from '@waba/whatsapp';
 import { processorDepsFromEnv } from './deps-from-env';
-import { processSqsEvent, type SqsProcessorDeps } from './process-sqs-event';
+import { processSqsEvent } from './process-sqs-event';
 
-let deps: Promise<SqsProcessorDeps> | undefined;
-
-// Built on the first batch (secrets may have to be read); a failed init is retried on the next.
-function init(): Promise<SqsProcessorDeps> {
-  deps ??= processorDepsFromEnv(process.env).catch((error: unknown) => {
-    deps = undefined;
-    throw error;
-  });
-  return deps;
-}
+// Built on the first batch (secrets may have to be read); a failed build is retried on the next.
+const deps = lazy(() => processorDepsFromEnv(process.env));
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return processSqsEvent(event, await init());
+  return processSqsEvent(event, await deps());
 }

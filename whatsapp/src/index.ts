@@ -29,3 +29,4 @@ export type {
   ListRow,
   TemplateMessage,
 } from './graph-client';
+export { lazy } from './lazy';

@@ -1,3 +1,4 @@
 export * from './test-db';
 export * from './test-queues';
 export * from './until';
+export * from './sqs-record';
