@@ -7,3 +7,8 @@ export class AnswerWorkerError extends Error {
 export class RetryLaterError extends AnswerWorkerError {
   override name = 'RetryLaterError';
 }
+
+/** The agent's answer is not the JSON reply asked for. Carries no text of it: errors get logged. */
+export class AgentReplyError extends AnswerWorkerError {
+  override name = 'AgentReplyError';
+}

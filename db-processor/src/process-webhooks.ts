@@ -102,12 +102,45 @@ async function scheduleAnswers(
 }
 
 /**
+ * A failure the record's own data causes on every attempt: a value Postgres
+ * cannot cast or store (SQLSTATE class 22, data exception) or index (class 54,
+ * e.g. an identifier longer than an index entry may be).
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|54)/.test(code);
+}
+
+/** Keeps the raw body as a `rejected` audit row; `undefined` when even that fails. */
+async function keepAsRejected(
+  deps: ProcessorDeps,
+  input: Prepared,
+  cause: unknown,
+): Promise<number | undefined> {
+  const reason = `not storable: ${(cause as { message?: unknown }).message ?? 'data error'}`;
+  try {
+    const one = await writeAll(deps.db, [
+      { ...input, normalized: emptyNormalizedWebhook(), rejected: reason },
+    ]);
+    deps.logger.warn(
+      { code: (cause as { code?: unknown }).code, id: input.id, sha256: input.audit.bodySha256 },
+      'record kept as rejected: its data cannot be stored',
+    );
+    return one.statements;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Stores a batch of raw webhooks.
  * 1. Parse and normalize each; an unparseable one becomes a `rejected` audit row.
  * 2. Write all of them in one transaction with a fixed number of statements.
  * 3. If that fails because the database is unavailable, throw: the whole batch retries.
  *    If it fails because of some record's data, write each record alone, so the
- *    good ones commit and only the failing ones are reported.
+ *    good ones commit and only the failing ones are reported. A record whose data
+ *    Postgres can never store is kept as `rejected` with the reason instead: a
+ *    retry could not help, and its raw body must not be left to the DLQ.
  * 4. After commit, schedule one answer job per conversation with customer messages.
  */
 export async function processWebhooks(
@@ -133,6 +166,13 @@ export async function processWebhooks(
         conversations.push(...one.conversations);
         statements += one.statements;
       } catch (recordError) {
+        const kept = isDataError(recordError)
+          ? await keepAsRejected(deps, input, recordError)
+          : undefined;
+        if (kept !== undefined) {
+          statements += kept;
+          continue;
+        }
         failed.push(input.id);
         deps.logger.error(
           { err: recordError, id: input.id, sha256: input.audit.bodySha256 },

@@ -317,8 +317,8 @@ describe('processSqsEvent()', () => {
     expect(audit.error).toMatch(/messages\[1\]/);
   });
 
-  it('reports only the poison record of a batch of 10; the other 9 commit', async () => {
-    const good = Array.from({ length: 9 }, (_, i) =>
+  const nineGood = () =>
+    Array.from({ length: 9 }, (_, i) =>
       sqsRecord(
         webhookPayload({
           entries: [
@@ -327,29 +327,55 @@ describe('processSqsEvent()', () => {
         }),
       ),
     );
-    // A wamid longer than a btree index entry may be (and incompressible): Postgres refuses the row.
-    const poison = sqsRecord(
+  const oneMessage = (id: string | undefined, body: string) =>
+    sqsRecord(
       webhookPayload({
-        entries: [
-          messagesEntry({
-            messages: [
-              textMessage({
-                from: CUSTOMER,
-                id: `wamid.${randomBytes(8000).toString('base64')}`,
-                body: 'bad',
-              }),
-            ],
-          }),
-        ],
+        entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, id, body })] })],
       }),
     );
-    const records = [...good.slice(0, 4), poison, ...good.slice(4)];
 
-    const result = await processSqsEvent(sqsEvent(records), processorDeps(t.db));
+  it('reports only the poison record of a batch of 10; the other 9 commit', async () => {
+    // A faulty trigger stands in for a cause outside the data (a bad deploy): a retry may pass.
+    await sql`
+      create function refuse_bad() returns trigger language plpgsql as $$
+        begin if new.body = 'bad' then raise exception 'refused'; end if; return new; end $$;
+      create trigger refuse_bad before insert on messages for each row execute function refuse_bad();
+    `.execute(t.db);
+    try {
+      const good = nineGood();
+      const poison = oneMessage(undefined, 'bad');
+      const records = [...good.slice(0, 4), poison, ...good.slice(4)];
 
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+      const result = await processSqsEvent(sqsEvent(records), processorDeps(t.db));
+
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+      expect((await t.db.selectFrom('messages').select('body').execute()).length).toBe(9);
+      expect((await t.db.selectFrom('webhook_events').select('id').execute()).length).toBe(9);
+    } finally {
+      await sql`drop trigger refuse_bad on messages; drop function refuse_bad();`.execute(t.db);
+    }
+  });
+
+  it('keeps a record Postgres can never store as rejected with its reason, not as poison', async () => {
+    const good = nineGood();
+    // A wamid longer than a btree index entry may be (and incompressible): no retry can store it.
+    const unstorable = oneMessage(`wamid.${randomBytes(8000).toString('base64')}`, 'too long');
+
+    const result = await processSqsEvent(
+      sqsEvent([...good.slice(0, 4), unstorable, ...good.slice(4)]),
+      processorDeps(t.db),
+    );
+
+    expect(result.batchItemFailures).toEqual([]);
     expect((await t.db.selectFrom('messages').select('body').execute()).length).toBe(9);
-    expect((await t.db.selectFrom('webhook_events').select('id').execute()).length).toBe(9);
+    const audit = await t.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('outcome', '=', 'rejected')
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.raw_body).toBe(unstorable.body);
+    expect(audit[0]!.error).toMatch(/^not storable: index row/);
   });
 
   it('fails the whole batch while the database is down, and stores all of it after recovery', async () => {

@@ -23,8 +23,11 @@ export function createPool(options: ConnectionOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'waba-pipeline',
   });
-  // An idle client losing its server (restart, failover) must not crash the process.
+  // A client losing its server (restart, failover) must not crash the process: idle
+  // clients report to the pool, checked-out ones to nobody (pg-pool removes its listener
+  // on checkout), so each gets its own. Its query still rejects, and the caller retries.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -36,9 +36,13 @@ export const REDACT_PATHS = [
 /**
  * The one way this project makes a logger: JSON lines, synchronous writes
  * (Lambda freezes the process after the response, so no async buffers or
- * worker-thread transports), secrets redacted by path.
+ * worker-thread transports), secrets redacted by path. `destination`
+ * (default: stdout) lets tests read exactly what production would print.
  */
-export function createLogger(name: string, options: { level?: string } = {}): pino.Logger {
+export function createLogger(
+  name: string,
+  options: { level?: string; destination?: pino.DestinationStream } = {},
+): pino.Logger {
   return pino(
     {
       name,
@@ -46,7 +50,7 @@ export function createLogger(name: string, options: { level?: string } = {}): pi
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: undefined,
     },
-    pino.destination({ sync: true }),
+    options.destination ?? pino.destination({ sync: true }),
   );
 }
 

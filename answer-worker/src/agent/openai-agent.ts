@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { Agent, AgentInput } from './agent';
+import { AgentReplyError } from '../errors';
 import { agentReplySchema, type AgentReply } from './agent.schema';
 
 export interface OpenAiAgentOptions {
@@ -62,7 +63,14 @@ export function openAiAgent(options: OpenAiAgentOptions): Agent {
         { signal },
       );
       const content = completion.choices[0]?.message?.content ?? '';
-      return agentReplySchema.parse(JSON.parse(content));
+      let json: unknown;
+      try {
+        json = JSON.parse(content);
+      } catch {
+        // Not the parser's message: it quotes the start of the reply, which would reach the logs.
+        throw new AgentReplyError(`the model answered ${content.length} characters of non-JSON`);
+      }
+      return agentReplySchema.parse(json);
     },
   };
 }

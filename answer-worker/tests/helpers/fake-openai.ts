@@ -9,14 +9,14 @@ export interface FakeOpenAi {
     messages: Array<{ role: string; content: string }>;
     response_format?: unknown;
   }>;
-  /** What the next calls answer: a reply object, an HTTP error status, or a delay. */
-  behave(b: { reply?: unknown; status?: number; delayMs?: number }): void;
+  /** What the next calls answer: a reply object (or raw content), an HTTP error status, or a delay. */
+  behave(b: { reply?: unknown; content?: string; status?: number; delayMs?: number }): void;
   close(): Promise<void>;
 }
 
 /** An OpenAI-compatible chat completions server on loopback, for tests of the real SDK path. */
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
-  let behaviour: { reply?: unknown; status?: number; delayMs?: number } = {
+  let behaviour: { reply?: unknown; content?: string; status?: number; delayMs?: number } = {
     reply: { messages: ['ok'] },
   };
   const requests: FakeOpenAi['requests'] = [];
@@ -29,7 +29,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
         return;
       }
       requests.push(JSON.parse(body));
-      const { reply, status, delayMs } = behaviour;
+      const { reply, content, status, delayMs } = behaviour;
       setTimeout(() => {
         if (status && status >= 400) {
           res.writeHead(status, { 'content-type': 'application/json' });
@@ -47,7 +47,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
               {
                 index: 0,
                 finish_reason: 'stop',
-                message: { role: 'assistant', content: JSON.stringify(reply) },
+                message: { role: 'assistant', content: content ?? JSON.stringify(reply) },
               },
             ],
             usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },

@@ -1,0 +1,101 @@
+import { sql } from 'kysely';
+import {
+  APP_SECRET,
+  answerAtOnce,
+  awaitReplies,
+  replyViolations,
+  sleep,
+  startFaultStack,
+  tally,
+} from '../fault-stack';
+import { customerWebhook, emptyLedger, postWebhook } from '../meta-sender';
+import { summary, type FaultResult } from '../result';
+
+/** Meta's answers that mean "not now": the worker must retry them, later, and once. */
+const FAULTS = [
+  { name: 'HTTP 500 (131000)', code: 131000, httpStatus: 500 },
+  { name: 'throughput limit (130429)', code: 130429, httpStatus: 429 },
+  { name: 'pair rate limit (131056)', code: 131056, httpStatus: 400 },
+] as const;
+const PER_GROUP = 8;
+
+/**
+ * The Graph API answers 5xx, 130429 or 131056 to every reply for a while
+ * (each group of customers gets one kind; a control group gets none). When
+ * it recovers, every customer due a reply gets exactly one.
+ */
+export async function graphErrors(): Promise<FaultResult> {
+  const started = Date.now();
+  const f = await startFaultStack();
+  try {
+    await answerAtOnce(f.stack.db);
+    const sandbox = f.stack.sandbox!;
+    const groups = [...FAULTS.map((x) => x.name), 'no fault (control)'];
+    const customerOf = (g: number, i: number) => `551140${g}${String(i).padStart(5, '0')}`;
+    FAULTS.forEach((fault, g) => {
+      for (let i = 0; i < PER_GROUP; i++)
+        sandbox.fault({
+          code: fault.code,
+          httpStatus: fault.httpStatus,
+          to: customerOf(g, i),
+          times: Infinity,
+        });
+    });
+    const ledger = emptyLedger();
+    for (let g = 0; g < groups.length; g++) {
+      for (let i = 0; i < PER_GROUP; i++) {
+        const w = customerWebhook(customerOf(g, i), `hello from group ${g}`, APP_SECRET);
+        const status = await postWebhook(`${f.stack.url}/webhook`, w);
+        ledger.sent += 1;
+        if (status === 200) ledger.acknowledged.push({ ...w, customer: customerOf(g, i) });
+      }
+    }
+    // The faults last until every faulted customer's job was refused at least once.
+    const refusedAttempts = () =>
+      sql<{ n: number; conversations: number }>`
+        select count(*)::int as n, count(distinct contact_wa_id)::int as conversations
+        from answer_attempts where state = 'failed' and error like '%Graph API error%'`.execute(
+        f.stack.db,
+      );
+    // The faults last until each faulted reply was refused twice: first try and first retry.
+    const faultStart = Date.now();
+    while (
+      (await refusedAttempts()).rows[0]!.n < 2 * FAULTS.length * PER_GROUP &&
+      Date.now() - faultStart < 40_000
+    )
+      await sleep(200);
+    sandbox.clearFaults();
+    const faultSeconds = (Date.now() - faultStart) / 1000;
+
+    const replies = await awaitReplies(
+      f,
+      ledger.acknowledged.map((a) => a.customer),
+    );
+    const refused = (await refusedAttempts()).rows[0]!.n;
+    const violations = replyViolations(replies);
+    if (ledger.acknowledged.length !== ledger.sent)
+      violations.push('a customer message was not acknowledged');
+    if (refused < 2 * FAULTS.length * PER_GROUP)
+      violations.push('the faulted replies were not all refused twice');
+    const extra: Record<string, number | string> = {
+      'replies refused by the Graph API, then retried': refused,
+    };
+    groups.forEach((name, g) => {
+      const members = Array.from({ length: PER_GROUP }, (_, i) => customerOf(g, i));
+      extra[`${name}: answered exactly once`] =
+        `${members.filter((c) => replies.count.get(c) === 1).length}/${PER_GROUP}`;
+    });
+    return {
+      scenario: 'graph-errors',
+      guarantee:
+        'Replies refused with 5xx, 130429 or 131056 are retried and sent exactly once when the Graph API recovers.',
+      nemesis: `Graph API refusing the replies of ${FAULTS.length * PER_GROUP} customers for ${faultSeconds.toFixed(1)} s (${FAULTS.map((x) => x.name).join(', ')})`,
+      ...summary(ledger, await tally(f.stack.db, ledger)),
+      extra,
+      seconds: (Date.now() - started) / 1000,
+      violations,
+    };
+  } finally {
+    await f.stop();
+  }
+}

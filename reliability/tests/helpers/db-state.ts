@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import type { Db } from '@waba/db';
+
+/**
+ * Columns that record when or how often we processed something, not what
+ * Meta said: they legitimately differ between two deliveries of the same data.
+ */
+export const VOLATILE_COLUMNS: ReadonlySet<string> = new Set([
+  'id',
+  'created_at',
+  'updated_at',
+  'received_at',
+  'first_processed_at',
+  'last_processed_at',
+  'delivery_count',
+  'sqs_message_id',
+]);
+
+/** JSON with object keys sorted at every depth, so equal rows give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+  });
+}
+
+/** Every ordinary and partitioned table of the public schema (partitions folded into their parent). */
+export async function listTables(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
+      and c.relname not like 'kysely_%'
+    order by 1`.execute(db);
+  return rows.map((r) => r.name);
+}
+
+/**
+ * The whole database as data: for every table, every row with its volatile
+ * columns left out, as canonical JSON, sorted. Tables and columns are
+ * discovered, not listed, so a new column or table is compared too.
+ */
+export async function databaseState(
+  db: Db,
+  options: { volatile?: ReadonlySet<string> } = {},
+): Promise<Record<string, string[]>> {
+  const volatile = options.volatile ?? VOLATILE_COLUMNS;
+  const state: Record<string, string[]> = {};
+  for (const table of await listTables(db)) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
+      db,
+    );
+    state[table] = rows
+      .map((row) =>
+        canonicalJson(Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.has(k)))),
+      )
+      .sort();
+  }
+  return state;
+}
