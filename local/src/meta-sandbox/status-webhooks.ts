@@ -1,5 +1,10 @@
 import { metaEscape, signPayload, type Logger } from '@waba/whatsapp';
-import { createStatusPayloads, statusSteps, type SentMessage, type StatusStep } from './status-payload';
+import {
+  createStatusPayloads,
+  statusSteps,
+  type SentMessage,
+  type StatusStep,
+} from './status-payload';
 import type { StatusDelays } from './types';
 
 export interface StatusWebhooks {
