@@ -106,6 +106,19 @@ const first = <T>(a: T): T => a;
 const minDate = (a: Date | null, b: Date | null): Date | null =>
   a === null ? b : b === null ? a : a <= b ? a : b;
 
+/**
+ * Whether sighting `a` of a contact is newer than `b`: by time, and within the
+ * same second by the greater profile name, so the outcome never depends on
+ * the order the two arrive in (the SQL upsert breaks ties the same way).
+ */
+function isNewerSighting(
+  a: { seenAt: Date; profileName: string | null },
+  b: { seenAt: Date; profileName: string | null },
+): boolean {
+  const dt = a.seenAt.getTime() - b.seenAt.getTime();
+  return dt !== 0 ? dt > 0 : (a.profileName ?? '') >= (b.profileName ?? '');
+}
+
 /** What the statuses of one batch say about one message, folded per wamid. */
 interface StatusSummary {
   organizationId: string;
@@ -197,7 +210,7 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     batch.contacts.map((c) => ({ ...c, firstSeenAt: c.seenAt })),
     (c) => `${c.organizationId}|${c.waId}`,
     (a, b) => {
-      const [older, newer] = b.seenAt >= a.seenAt ? [a, b] : [b, a];
+      const [older, newer] = isNewerSighting(b, a) ? [a, b] : [b, a];
       return {
         ...newer,
         profileName: newer.profileName ?? older.profileName,
@@ -216,7 +229,9 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         ${contacts.map((c) => c.firstSeenAt)}::timestamptz[], ${contacts.map((c) => c.seenAt)}::timestamptz[]
       ) as t(o, w, p, u, f, s)
       on conflict (organization_id, wa_id) do update set
-        profile_name = case when excluded.last_seen_at >= contacts.last_seen_at
+        profile_name = case when excluded.last_seen_at > contacts.last_seen_at
+            or (excluded.last_seen_at = contacts.last_seen_at
+                and coalesce(excluded.profile_name, '') >= coalesce(contacts.profile_name, ''))
           then coalesce(excluded.profile_name, contacts.profile_name)
           else coalesce(contacts.profile_name, excluded.profile_name) end,
         user_id = coalesce(excluded.user_id, contacts.user_id),
