@@ -82,15 +82,10 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
 
     expect((await cli('campaign', 'start', id))[0]).toContain('\tsending\t');
 
-    const report = await until(
-      async () => {
-        const r = await campaignReport(stack.db, id);
-        return r.stats.read === 3 && r.stats.failed === 1 && r.stats.delivered === 4
-          ? r
-          : undefined;
-      },
-      20_000,
-    );
+    const report = await until(async () => {
+      const r = await campaignReport(stack.db, id);
+      return r.stats.read === 3 && r.stats.failed === 1 && r.stats.delivered === 4 ? r : undefined;
+    }, 20_000);
     expect(report.stats).toMatchObject({
       campaign_status: 'completed',
       targeted: 5,
