@@ -49,9 +49,5 @@ export async function postCustomerText(
   if (response.status !== 200) throw new Error(`POST answered ${response.status}`);
 }
 
-export function percentiles(samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1);
-  return `p50 ${at(50)} ms   p90 ${at(90)} ms   p99 ${at(99)} ms   max ${sorted.at(-1)!.toFixed(1)} ms`;
-}
+// Kept here too: the stand-alone scripts (and other tools) import it from this module.
+export { percentiles } from './lib/stats';

@@ -1,27 +1,39 @@
 import { sql } from 'kysely';
-import { percentiles, postCustomerText, startBenchStack } from './bench-stack';
+import { postCustomerText, startBenchStack } from './bench-stack';
+import { percentiles } from './lib/stats';
+import type { Stack } from '../local/src/stack';
 
 /**
  * Latency from a signed POST on the local stack to its row being visible in
  * `messages`, one webhook at a time (the processor's batching window included).
- * Usage: npm run bench:latency [-- <count>]
  */
+export async function measurePostToRow(
+  stack: Stack,
+  secret: string,
+  count: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = `latency probe ${i} ${Date.now()}`;
+    const start = performance.now();
+    await postCustomerText(stack, secret, '5511900000000', body);
+    while (
+      (await sql`select 1 from messages where body = ${body}`.execute(stack.db)).rows.length === 0
+    ) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    latencies.push(performance.now() - start);
+  }
+  return latencies;
+}
+
+/** Usage: npm run bench:latency [-- <count>] */
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100);
   const { stack, config } = await startBenchStack();
-  const latencies: number[] = [];
+  let latencies: number[];
   try {
-    for (let i = 0; i < count; i++) {
-      const body = `latency probe ${i} ${Date.now()}`;
-      const start = performance.now();
-      await postCustomerText(stack, config.appSecret, '5511900000000', body);
-      while (
-        (await sql`select 1 from messages where body = ${body}`.execute(stack.db)).rows.length === 0
-      ) {
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      latencies.push(performance.now() - start);
-    }
+    latencies = await measurePostToRow(stack, config.appSecret, count);
   } finally {
     await stack.stop();
   }
@@ -31,7 +43,9 @@ async function main(): Promise<void> {
   console.log(`  ${percentiles(latencies)}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -34,6 +34,9 @@ export function parseAppsDocument(json: string, source: string): Map<string, App
   }
   const apps = new Map<string, AppConfig>();
   for (const [appId, entry] of Object.entries(doc ?? {})) {
+    // A string where a list belongs would be spread into one-character secrets.
+    if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.secrets ?? []))
+      throw new ConfigurationError(`${source}: app ${appId} must be {"secrets": [...], ...}`);
     const secrets = [...(entry.secrets ?? []), entry.secret, entry.previousSecret].filter(
       (s): s is string => typeof s === 'string' && s.trim() !== '',
     );

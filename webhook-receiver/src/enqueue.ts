@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { INGEST_ATTRIBUTES as A, isSqsSafe, type ClaimCheckPointer } from '@waba/whatsapp';
 import type { RoutingAttributes } from './routing-attributes';
 
@@ -14,6 +14,7 @@ export interface PayloadStore {
 
 export interface EnqueueInput {
   raw: Buffer;
+  /** `raw` as text; the caller checked that it is JSON. */
   text: string;
   appId: string;
   routing: RoutingAttributes;
@@ -26,11 +27,16 @@ export interface EnqueueResult {
   bytes: number;
 }
 
+/** SHA-256 in one native call where Node has it (20.12+), half the cost of a Hash object. */
+const sha256Hex: (data: Buffer) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
 /** SQS counts a message attribute as its name, its type ('String') and its value. */
 function attributesBytes(attributes: Record<string, string>): number {
   let n = 0;
-  for (const [k, v] of Object.entries(attributes))
-    n += Buffer.byteLength(k) + 6 + Buffer.byteLength(v);
+  for (const k in attributes) n += Buffer.byteLength(k) + 6 + Buffer.byteLength(attributes[k]!);
   return n;
 }
 
@@ -43,7 +49,7 @@ export async function enqueueWebhook(
   input: EnqueueInput,
   deps: { queue: IngestQueue; payloads: PayloadStore; maxMessageBytes: number },
 ): Promise<EnqueueResult> {
-  const sha256 = createHash('sha256').update(input.raw).digest('hex');
+  const sha256 = sha256Hex(input.raw);
   const attributes: Record<string, string> = {
     [A.appId]: input.appId,
     [A.fields]: input.routing.fields.join(','),
@@ -55,10 +61,12 @@ export async function enqueueWebhook(
     [A.bodySha256]: sha256,
   };
   // SQS refuses empty attribute values.
-  for (const [k, v] of Object.entries(attributes)) if (v === '') delete attributes[k];
+  for (const k in attributes) if (attributes[k] === '') delete attributes[k];
 
   let body = input.text;
-  if (!isSqsSafe(body)) {
+  // An ASCII body (Meta's, always: it escapes the rest) holds only characters
+  // SQS accepts once it parsed as JSON, which allows no raw control characters.
+  if (input.raw.length !== body.length && !isSqsSafe(body)) {
     body = input.raw.toString('base64');
     attributes[A.bodyEncoding] = 'base64';
   }

@@ -39,3 +39,16 @@ export class ConfigurationError extends ReceiverError {
 export function statusCodeOf(error: unknown): number {
   return error instanceof ReceiverError ? error.statusCode : 500;
 }
+
+/** An AWS call of the receiver's own HTTPS client failed (the request's HTTP status, if any). */
+export class AwsCallError extends ReceiverError {
+  override name = 'AwsCallError';
+  constructor(
+    message: string,
+    readonly httpStatus: number | null,
+    readonly code: string | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}

@@ -1,23 +1,28 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { appsFromEnv, appsFromSecret } from './apps';
-import { s3PayloadStore, sqsIngestQueue } from './aws-adapters';
-import { secretsManagerSource } from './secrets-manager';
+import { awsFromEnv } from './aws-http';
+import { lazyS3PayloadStore, secretsManagerHttpSource, sqsHttpQueue } from './lambda-adapters';
 import { logger } from './logger';
 import { handleWebhookRequest, type ReceiverDeps } from './receive';
 
 let deps: ReceiverDeps | undefined;
 
-// Built on the first request, not at import: nothing slow in the cold start path.
+// Checked at cold start, not on the first request: without an app secret the
+// receiver would have to accept unsigned bodies, so it must not start at all
+// (throws ConfigurationError). Apps in Secrets Manager are read on first use.
+const envApps = process.env.WHATSAPP_APPS_SECRET_ARN ? undefined : appsFromEnv(process.env);
+
+// Built on the first request, not at import. No AWS SDK on the way to the
+// first answer: SQS and Secrets Manager are signed HTTPS calls (the SDK's SQS
+// client alone loads slower than the cold-start budget); S3, for the rare
+// claim check, loads the SDK when first needed.
 function init(): ReceiverDeps {
   const env = process.env;
+  const aws = awsFromEnv(env);
   return {
-    apps: env.WHATSAPP_APPS_SECRET_ARN
-      ? appsFromSecret(secretsManagerSource(), env.WHATSAPP_APPS_SECRET_ARN)
-      : appsFromEnv(env),
-    queue: sqsIngestQueue(new SQSClient({}), env.INGEST_QUEUE_URL ?? ''),
-    payloads: s3PayloadStore(new S3Client({}), env.PAYLOAD_BUCKET ?? ''),
+    apps: envApps ?? appsFromSecret(secretsManagerHttpSource(aws), env.WHATSAPP_APPS_SECRET_ARN!),
+    queue: sqsHttpQueue(aws, env.INGEST_QUEUE_URL ?? ''),
+    payloads: lazyS3PayloadStore(env.PAYLOAD_BUCKET ?? ''),
     maxMessageBytes: Number(env.SQS_MAX_MESSAGE_BYTES ?? 262_144),
     logger,
     clock: () => new Date(),

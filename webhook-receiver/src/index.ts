@@ -4,3 +4,5 @@ export * from './enqueue';
 export * from './errors';
 export * from './receive';
 export * from './routing-attributes';
+export * from './aws-http';
+export * from './lambda-adapters';

@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { createTestQueues, type TestQueues } from '@waba/local/testing';
+import {
+  awsFromEnv,
+  awsJson,
+  signatureV4,
+  sqsHttpQueue,
+  type AwsTarget,
+} from '@waba/webhook-receiver';
+
+const EXAMPLE = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
+
+describe('signatureV4()', () => {
+  it("matches AWS's get-vanilla test vector", () => {
+    const authorization = signatureV4({
+      method: 'GET',
+      url: new URL('https://example.amazonaws.com/'),
+      headers: { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' },
+      body: '',
+      region: 'us-east-1',
+      service: 'service',
+      credentials: EXAMPLE,
+    });
+
+    expect(authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+        'SignedHeaders=host;x-amz-date, ' +
+        'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+  });
+
+  it('signs a JSON call with a session token as @smithy/signature-v4 does', () => {
+    const authorization = signatureV4({
+      method: 'POST',
+      url: new URL('https://sqs.us-east-1.amazonaws.com/'),
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        host: 'sqs.us-east-1.amazonaws.com',
+        'x-amz-target': 'AmazonSQS.SendMessage',
+        'x-amz-date': '20261122T034000Z',
+        'x-amz-security-token': 'tok==',
+      },
+      body: JSON.stringify({
+        QueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q',
+        MessageBody: '{"a":"é 😀"}',
+      }),
+      region: 'us-east-1',
+      service: 'sqs',
+      credentials: { ...EXAMPLE, sessionToken: 'tok==' },
+    });
+
+    expect(authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261122/us-east-1/sqs/aws4_request, ' +
+        'SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, ' +
+        'Signature=faa712ed013f6e42b9ce1e87e95c76c0245360f732ff4061b65cbeada12806ae',
+    );
+  });
+});
+
+describe('sqsHttpQueue()', () => {
+  let q: TestQueues;
+  beforeAll(async () => {
+    q = await createTestQueues();
+  });
+
+  it('sends a message with its attributes that the SDK then receives', async () => {
+    const aws = awsFromEnv({
+      AWS_REGION: q.aws.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL: q.aws.endpoint,
+    });
+
+    await sqsHttpQueue(aws, q.ingest.url).send('{"object":"whatsapp_business_account","é":1}', {
+      app_id: 'default',
+      fields: 'messages',
+    });
+
+    const out = await q.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: q.ingest.url, MessageAttributeNames: ['All'] }),
+    );
+    expect(out.Messages?.[0]?.Body).toBe('{"object":"whatsapp_business_account","é":1}');
+    expect(out.Messages?.[0]?.MessageAttributes?.fields?.StringValue).toBe('messages');
+  });
+});
+
+describe('awsJson()', () => {
+  let server: Server;
+  let answers: Array<{ status: number; body: string }>;
+  let requests: number;
+  let aws: AwsTarget;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        requests++;
+        const next = answers.shift() ?? { status: 200, body: '{}' };
+        res.writeHead(next.status, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(next.body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    aws = awsFromEnv({
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+  });
+  beforeEach(() => {
+    answers = [];
+    requests = 0;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const call = () => awsJson(aws, { service: 'sqs', target: 'AmazonSQS.SendMessage', input: {} });
+
+  it('retries a 5xx and a throttle, then returns the answer', async () => {
+    answers = [
+      { status: 500, body: '{"__type":"InternalError"}' },
+      { status: 400, body: '{"__type":"com.amazonaws.sqs#ThrottlingException"}' },
+      { status: 200, body: '{"MessageId":"m1"}' },
+    ];
+
+    await expect(call()).resolves.toEqual({ MessageId: 'm1' });
+    expect(requests).toBe(3);
+  });
+
+  it('does not retry a client error, and names its code', async () => {
+    answers = [{ status: 400, body: '{"__type":"com.amazonaws.sqs#QueueDoesNotExist"}' }];
+
+    await expect(call()).rejects.toMatchObject({ code: 'QueueDoesNotExist', httpStatus: 400 });
+    expect(requests).toBe(1);
+  });
+
+  it('gives up after three attempts', async () => {
+    answers = [500, 502, 503, 200].map((status) => ({ status, body: '' }));
+
+    await expect(call()).rejects.toMatchObject({ httpStatus: 503, retryable: true });
+    expect(requests).toBe(3);
+  });
+});
