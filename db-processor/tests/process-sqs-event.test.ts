@@ -15,7 +15,7 @@ import {
   wamid,
   webhookPayload,
 } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
 import {
   processorDeps,
   recordingAnswerQueue,
@@ -23,7 +23,6 @@ import {
   sqsEvent,
   sqsRecord,
 } from './helpers/factories';
-import { snapshotTables } from './helpers/snapshot';
 
 const CUSTOMER = '5511999990000';
 
@@ -227,7 +226,7 @@ describe('processSqsEvent()', () => {
     });
     const deps = processorDeps(t.db);
     for (const p of payloads) await processSqsEvent(sqsEvent([sqsRecord(p)]), deps);
-    const once = await snapshotTables(t.db);
+    const once = await databaseState(t.db);
 
     await t.reset();
     orgId = await registerDefaultOrganization(t.db);
@@ -236,7 +235,7 @@ describe('processSqsEvent()', () => {
       const size = 1 + Math.floor(Math.random() * 10);
       await processSqsEvent(sqsEvent(deliveries.splice(0, size).map((p) => sqsRecord(p))), deps);
     }
-    const thrice = await snapshotTables(t.db);
+    const thrice = await databaseState(t.db);
 
     // organization ids differ between the two runs; compare everything else.
     const normalize = (s: Record<string, unknown[]>) =>

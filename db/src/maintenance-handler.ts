@@ -1,14 +1,11 @@
 import { createDb } from './connection';
-import { DEFAULT_RETENTION, maintainPartitions, type MaintenanceReport } from './partitions';
+import {
+  DEFAULT_RETENTION,
+  maintainPartitions,
+  parseRetentionMonths,
+  type MaintenanceReport,
+} from './partitions';
 import { databaseUrlFromEnv } from './secrets';
-
-function months(value: string | undefined, fallback: number | null): number | null {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`retention must be whole months, got ${value}`);
-  return n === 0 ? null : n;
-}
 
 /**
  * The scheduled maintenance function (daily): creates the coming monthly
@@ -19,13 +16,15 @@ function months(value: string | undefined, fallback: number | null): number | nu
 export async function handler(): Promise<MaintenanceReport> {
   const env = process.env;
   const retention = {
-    webhookEventsMonths: months(
+    webhookEventsMonths: parseRetentionMonths(
       env.WEBHOOK_EVENTS_RETENTION_MONTHS,
       DEFAULT_RETENTION.webhookEventsMonths,
+      'WEBHOOK_EVENTS_RETENTION_MONTHS',
     ),
-    statusEventsMonths: months(
+    statusEventsMonths: parseRetentionMonths(
       env.STATUS_EVENTS_RETENTION_MONTHS,
       DEFAULT_RETENTION.statusEventsMonths,
+      'STATUS_EVENTS_RETENTION_MONTHS',
     ),
   };
   const db = createDb({

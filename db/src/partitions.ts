@@ -17,6 +17,21 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   statusEventsMonths: 13,
 };
 
+/**
+ * A retention setting as written in the environment or on the command line:
+ * whole months, 0 keeping everything (null), unset or empty the fallback.
+ */
+export function parseRetentionMonths(
+  value: string | undefined,
+  fallback: number | null,
+  what = 'retention',
+): number | null {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} is whole months, got ${value}`);
+  return n === 0 ? null : n;
+}
+
 export interface MaintenanceReport {
   created: string[];
   dropped: string[];

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { listPartitions, maintainPartitions } from '@waba/db';
+import { listPartitions, maintainPartitions, parseRetentionMonths } from '@waba/db';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
 
 describe('maintainPartitions()', () => {
@@ -79,5 +79,18 @@ describe('maintainPartitions()', () => {
     const rows = await sql<{ delivery_count: number }>`
       select delivery_count from webhook_events where body_sha256 = 'same'`.execute(t.db);
     expect(rows.rows).toEqual([{ delivery_count: 2 }]);
+  });
+});
+
+describe('parseRetentionMonths()', () => {
+  it('reads whole months, 0 as keep everything, unset as the default', () => {
+    expect(parseRetentionMonths('6', 3)).toBe(6);
+    expect(parseRetentionMonths('0', 3)).toBeNull();
+    expect(parseRetentionMonths(undefined, 3)).toBe(3);
+    expect(parseRetentionMonths('', 13)).toBe(13);
+    expect(() => parseRetentionMonths('1.5', 3, '--status-events-months')).toThrow(
+      '--status-events-months is whole months, got 1.5',
+    );
+    expect(() => parseRetentionMonths('-1', 3)).toThrow('retention is whole months');
   });
 });

@@ -5,6 +5,7 @@ import {
   listAnalysts,
   listPartitions,
   maintainPartitions,
+  parseRetentionMonths,
 } from '@waba/db';
 import { flag, orgOf, required, UsageError, withDb, type Target } from './cli-common';
 
@@ -16,11 +17,11 @@ export const DB_USAGE = `  db maintain [--months-ahead 2] [--webhook-events-mont
   analyst list | analyst remove --role <name>`;
 
 function months(args: string[], name: string, fallback: number | null): number | null {
-  const value = flag(args, name);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} is a whole number of months`);
-  return n === 0 ? null : n;
+  try {
+    return parseRetentionMonths(flag(args, name), fallback, `--${name}`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export async function runDbCommand(

@@ -10,9 +10,8 @@ import {
   webhookPayload,
   type RawInboundMessage,
 } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, listTables, type TestDatabase } from '@waba/local/testing';
 import { registerDefaultOrganization } from '../../db-processor/tests/helpers/factories';
-import { listTables } from './helpers/db-state';
 import { inMemoryIngest, postSigned, processBatch, processorFor } from './helpers/pipeline';
 import { countInputs } from './helpers/runs';
 import { storable } from './helpers/storable';

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
 import { sqsRecord } from '../../db-processor/tests/helpers/factories';
-import { databaseState } from './helpers/db-state';
 import { processBatch, processorFor } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 import { RECIPIENTS, buildPayloads, scenarioArb, type ScenarioSpec } from './helpers/scenarios';

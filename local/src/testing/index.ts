@@ -2,3 +2,4 @@ export * from './test-db';
 export * from './test-queues';
 export * from './until';
 export * from './sqs-record';
+export * from './db-state';
