@@ -23,7 +23,14 @@ export const prod: StageConfigInput = {
   // m7g.large (8 GiB) allows about 900 connections; leave most of it to analysts and headroom.
   connectionBudget: 400,
   reservedConnections: 20,
-  receiver: { memoryMiB: 512, timeoutSeconds: 10, claimCheckBytes: 262_144 },
+  // Reserved so that no other function of the account can starve Meta's webhooks of capacity
+  // (needs an account concurrency quota above the default of new accounts; dev leaves it unset).
+  receiver: {
+    memoryMiB: 512,
+    timeoutSeconds: 10,
+    claimCheckBytes: 262_144,
+    reservedConcurrency: 200,
+  },
   service: { ...dev.service!, cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 6, dbPoolMax: 20 },
   api: { rateLimit: 2000, burstLimit: 4000 },
   payloadRetentionDays: 90,
