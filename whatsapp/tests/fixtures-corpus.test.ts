@@ -79,6 +79,11 @@ describe('fixtures corpus meta-2026', () => {
     expect(Object.keys(sources).sort()).toEqual([...FILES].sort());
   });
 
+  it('says in EXPECTED.md where every fixture must land', () => {
+    const expected = readFileSync(join(CORPUS, 'EXPECTED.md'), 'utf8');
+    expect(FILES.filter((file) => !expected.includes(`\`${file}\``))).toEqual([]);
+  });
+
   it('keeps synthesized bodies apart from published ones', () => {
     const misplaced = Object.entries(sources).filter(
       ([file, note]) => (note.provenance === 'synthesized') !== file.startsWith(`${SYNTHESIZED}/`),
@@ -150,6 +155,7 @@ describe('fixtures corpus meta-2026', () => {
     ],
     ['smb_message_echoes', fieldIn('smb_message_echoes')],
     ['history', fieldIn('history')],
+    ['smb_app_state_sync', fieldIn('smb_app_state_sync')],
     ['user_preferences', fieldIn('user_preferences')],
     ['message_template_status_update', fieldIn('message_template_status_update')],
     ['message_template_quality_update', fieldIn('message_template_quality_update')],
