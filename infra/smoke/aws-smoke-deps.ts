@@ -37,7 +37,12 @@ export function awsSmokeDeps(
 ): Pick<SmokeDeps, 'stackOutputs' | 'readSecret' | 'findAudit'> {
   return {
     async stackOutputs(stackName) {
-      const region = await clients.cloudFormation.config.region();
+      const region = await clients.cloudFormation.config.region().catch((error: unknown) => {
+        throw new Error(
+          `no AWS region (${errorMessage(error)}): pass --region, set AWS_REGION, or give the profile a region`,
+          { cause: error },
+        );
+      });
       let stack;
       try {
         const out = await clients.cloudFormation.send(

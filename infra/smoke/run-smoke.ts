@@ -64,8 +64,6 @@ export function errorMessage(error: unknown): string {
   return typeof m === 'string' ? m : String(error);
 }
 
-const message = errorMessage;
-
 async function bodyExcerpt(response: Response): Promise<string> {
   const text = await response.text().catch(() => '');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
@@ -78,7 +76,7 @@ async function send(deps: SmokeDeps, what: string, url: URL | string, init: Requ
   } catch (error) {
     const cause = (error as { cause?: unknown }).cause;
     throw new SmokeStepError(
-      `${what} failed: ${message(error)}${cause ? ` (${message(cause)})` : ''}`,
+      `${what} failed: ${errorMessage(error)}${cause ? ` (${errorMessage(cause)})` : ''}`,
     );
   }
 }
@@ -108,7 +106,7 @@ export async function runSmokeTest(options: SmokeOptions, deps: SmokeDeps): Prom
       record(step, 'pass', detail);
       return value;
     } catch (error) {
-      record(step, 'fail', message(error));
+      record(step, 'fail', errorMessage(error));
       throw error;
     }
   };
@@ -119,7 +117,7 @@ export async function runSmokeTest(options: SmokeOptions, deps: SmokeDeps): Prom
       try {
         all = await deps.stackOutputs(options.stackName);
       } catch (error) {
-        throw new SmokeStepError(`stack ${options.stackName}: ${message(error)}`);
+        throw new SmokeStepError(`stack ${options.stackName}: ${errorMessage(error)}`);
       }
       const need = (key: string) => {
         const value = all[key];
@@ -153,7 +151,7 @@ export async function runSmokeTest(options: SmokeOptions, deps: SmokeDeps): Prom
       try {
         apps = parseAppsDocument(await deps.readSecret(outputs.appsSecretArn), 'the apps secret');
       } catch (error) {
-        throw new SmokeStepError(`${outputs.appsSecretArn}: ${message(error)}`);
+        throw new SmokeStepError(`${outputs.appsSecretArn}: ${errorMessage(error)}`);
       }
       const value = apps.get(options.appId);
       if (!value) {
@@ -232,7 +230,7 @@ export async function runSmokeTest(options: SmokeOptions, deps: SmokeDeps): Prom
           lookup = await deps.findAudit(outputs.maintenanceFunction, webhook.sha256);
         } catch (error) {
           throw new SmokeStepError(
-            `asking ${outputs.maintenanceFunction} for the audit row failed: ${message(error)}`,
+            `asking ${outputs.maintenanceFunction} for the audit row failed: ${errorMessage(error)}`,
           );
         }
         if (lookup.found) return { value: undefined, detail: judgeAudit(lookup, options, started) };

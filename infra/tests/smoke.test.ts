@@ -9,6 +9,7 @@ import pino from 'pino';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
 import { handler as maintenanceHandler } from '../../db/src/maintenance-handler';
 import { loadConfig } from '../../local/src/config';
+import { freePort } from '../../local/src/services/free-port';
 import { startStack, type Stack } from '../../local/src/stack';
 import { runSmokeCli } from '../smoke/cli';
 import { SMOKE_PHONE_NUMBER_ID } from '../smoke/smoke-webhook';
@@ -191,6 +192,18 @@ describe('npm run smoke (against the local stack; CloudFormation, Secrets Manage
         /^FAIL challenge +GET .* answered 200 but not the challenge: expected "\d+", got "ok"$/,
       );
     });
+  });
+
+  it('fails at the challenge, naming the cause, when nothing listens at the callback URL', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    aws.stacks.set('Waba-dev', { status: 'UPDATE_COMPLETE', outputs: outputs(closed) });
+
+    const { code, lines } = await smoke('--stage', 'dev');
+
+    expect(code).toBe(1);
+    expect(lines[2]).toBe(
+      `FAIL challenge   GET ${closed}/webhook failed: fetch failed (connect ECONNREFUSED ${closed.slice(7)})`,
+    );
   });
 
   it('fails at the audit row when the smoke number belongs to an organization', async () => {
