@@ -27,3 +27,50 @@ export function countWebhookEventsByOutcome(
     .orderBy('outcome')
     .execute();
 }
+
+/** What an audit row says about one webhook: its outcome and counts, never its payload. */
+export interface WebhookAuditSummary {
+  outcome: WebhookOutcome;
+  error: string | null;
+  fields: string[];
+  itemCounts: Record<string, number>;
+  receivedAt: Date;
+  lastProcessedAt: Date;
+  deliveryCount: number;
+}
+
+/**
+ * The audit row of a body by the SHA-256 (hex) of its raw bytes, as the
+ * receiver computed it; the latest when the same body arrived in several
+ * months (the dedupe key is per month). Undefined until the processor stored it.
+ */
+export async function findWebhookEventBySha256(
+  db: Executor,
+  bodySha256: string,
+): Promise<WebhookAuditSummary | undefined> {
+  const row = await db
+    .selectFrom('webhook_events')
+    .select([
+      'outcome',
+      'error',
+      'fields',
+      'item_counts',
+      'received_at',
+      'last_processed_at',
+      'delivery_count',
+    ])
+    .where('body_sha256', '=', bodySha256)
+    .orderBy('received_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    outcome: row.outcome,
+    error: row.error,
+    fields: row.fields,
+    itemCounts: row.item_counts,
+    receivedAt: row.received_at,
+    lastProcessedAt: row.last_processed_at,
+    deliveryCount: row.delivery_count,
+  };
+}

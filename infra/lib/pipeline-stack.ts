@@ -34,7 +34,7 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -733,6 +733,16 @@ export class PipelineStack extends Stack {
       out(`${title}DlqArn`, pair.dlq.queueArn, `source ARN for aws sqs start-message-move-task`);
     }
     out('PayloadBucketName', this.payloads.bucketName, 'Claim-checked webhook bodies');
+    out(
+      'MaintenanceFunctionName',
+      this.functions.maintenance.functionName,
+      "Partition maintenance; npm run smoke asks it for a webhook's audit row",
+    );
+    out(
+      'SmokeTestPolicyArn',
+      this.smokeTestPolicy(appsSecret).managedPolicyArn,
+      'Attach to whoever runs npm run smoke (nothing else needed)',
+    );
     out('AlarmTopicArn', this.monitoring.topic.topicArn, 'Subscribe to receive alarms');
     out(
       'DashboardUrl',
@@ -747,6 +757,31 @@ export class PipelineStack extends Stack {
       );
       out('ServiceName', this.service.service.serviceName, 'ECS service running the consumers');
     }
+  }
+
+  /**
+   * Everything `npm run smoke` needs, and no more: this stack's outputs, the apps
+   * secret (to sign its test webhook and answer the challenge), and invoking the
+   * maintenance function, which answers `find-audit` with an audit row's outcome.
+   */
+  private smokeTestPolicy(appsSecret: ISecret): ManagedPolicy {
+    return new ManagedPolicy(this, 'SmokeTestPolicy', {
+      description: `npm run smoke -- --stage ${this.config.stage}: stack outputs, apps secret, audit lookup`,
+      statements: [
+        new PolicyStatement({
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [this.stackId],
+        }),
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [appsSecret.secretArn],
+        }),
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.functions.maintenance.functionArn],
+        }),
+      ],
+    });
   }
 
   /** cdk-nag findings that do not apply here, each with its reason. */
