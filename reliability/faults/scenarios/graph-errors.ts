@@ -11,16 +11,20 @@ import {
 import { customerWebhook, emptyLedger, postWebhook } from '../meta-sender';
 import { summary, type FaultResult } from '../result';
 
-/** Meta's answers that mean "not now": the worker must retry them, later, and once. */
+/**
+ * Meta's answers that mean "not now": the worker must retry them, later, and once.
+ * Not 131000 or a 5xx without Meta's envelope: Meta may have sent those, so they are
+ * `unknown` and wait for their status webhook instead (docs/design.md, unknown-outcome rule).
+ */
 const FAULTS = [
-  { name: 'HTTP 500 (131000)', code: 131000, httpStatus: 500 },
+  { name: 'HTTP 503 (2, service unavailable)', code: 2, httpStatus: 503 },
   { name: 'throughput limit (130429)', code: 130429, httpStatus: 429 },
   { name: 'pair rate limit (131056)', code: 131056, httpStatus: 400 },
 ] as const;
 const PER_GROUP = 8;
 
 /**
- * The Graph API answers 5xx, 130429 or 131056 to every reply for a while
+ * The Graph API answers 503 (code 2), 130429 or 131056 to every reply for a while
  * (each group of customers gets one kind; a control group gets none). When
  * it recovers, every customer due a reply gets exactly one.
  */
@@ -88,7 +92,7 @@ export async function graphErrors(): Promise<FaultResult> {
     return {
       scenario: 'graph-errors',
       guarantee:
-        'Replies refused with 5xx, 130429 or 131056 are retried and sent exactly once when the Graph API recovers.',
+        'Replies refused with 503 (code 2), 130429 or 131056 are retried and sent exactly once when the Graph API recovers.',
       nemesis: `Graph API refusing the replies of ${FAULTS.length * PER_GROUP} customers for ${faultSeconds.toFixed(1)} s (${FAULTS.map((x) => x.name).join(', ')})`,
       ...summary(ledger, await tally(f.stack.db, ledger)),
       extra,
