@@ -28,3 +28,5 @@ export class TokenUnusableError extends AnswerWorkerError {
  * re-send): one CloudWatch metric filter `{ $.event = "answer-not-sent" }` counts them.
  */
 export const ANSWER_NOT_SENT_EVENT = 'answer-not-sent';
+/** The CloudWatch Logs filter pattern that matches those lines (for a metric filter and alarm). */
+export const ANSWER_NOT_SENT_LOG_FILTER = `{ $.event = "${ANSWER_NOT_SENT_EVENT}" }`;
