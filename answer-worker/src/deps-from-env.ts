@@ -2,6 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, databaseUrlFromEnv, secretEnv, secretEnvSource, type Db } from '@waba/db';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
+import { DEFAULT_UNKNOWN_GRACE_MS } from './answer-conversation';
 import { logger as defaultLogger } from './logger';
 import type { AnswerJobsDeps } from './process-answer-jobs';
 import { sqsRetryDelay } from './sqs-retry-delay';
@@ -62,7 +63,7 @@ export async function answerDepsFromEnv(
  */
 function unknownOutcomeSettings(env: NodeJS.ProcessEnv): { unknownGraceMs: number } {
   const raw = env.ANSWER_UNKNOWN_GRACE_SECONDS;
-  const seconds = raw === undefined || raw === '' ? 300 : Number(raw);
+  const seconds = raw === undefined || raw === '' ? DEFAULT_UNKNOWN_GRACE_MS / 1000 : Number(raw);
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 43_200) {
     throw new Error(
       `ANSWER_UNKNOWN_GRACE_SECONDS must be a whole number of seconds from 0 to 43200, got "${raw}"`,

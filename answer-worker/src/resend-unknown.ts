@@ -43,15 +43,19 @@ async function resendOne(job: AnswerJob, attempt: AnswerAttemptRow, deps: Answer
   const now = deps.clock();
   const agent = attempt.agent ?? 'unknown';
   const replyWamids = [...known, ...sent.map((s) => s.wamid)];
-  await insertReplyMessages(deps.db, job, attempt.id, agent, answers, sent, now);
   if (error === null) {
-    await finishResend(deps.db, attempt.id, { state: 'sent', replyWamids, error: null, now });
+    await deps.db.transaction().execute(async (trx) => {
+      await insertReplyMessages(trx, job, attempt.id, agent, answers, sent, now);
+      await finishResend(trx, attempt.id, { state: 'sent', replyWamids, error: null, now });
+    });
     log.info(
       { parts: sent.length, resent: !proven },
       proven ? 'rest of the answer sent after its status' : 'unknown answer re-sent once',
     );
     return;
   }
+  // What went out before the error is recorded even if recording the end fails.
+  await insertReplyMessages(deps.db, job, attempt.id, agent, answers, sent, now);
   const failure = classifySendFailure(error);
   const unknown = {
     attemptId: attempt.id,
