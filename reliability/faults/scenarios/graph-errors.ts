@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { answeredOncePerGroup, postGroupCustomers } from '../customer-groups';
 import {
-  APP_SECRET,
   answerAtOnce,
   awaitReplies,
   replyViolations,
@@ -8,7 +8,6 @@ import {
   startFaultStack,
   tally,
 } from '../fault-stack';
-import { customerWebhook, emptyLedger, postWebhook } from '../meta-sender';
 import { summary, type FaultResult } from '../result';
 
 /**
@@ -34,8 +33,12 @@ export async function graphErrors(): Promise<FaultResult> {
   try {
     await answerAtOnce(f.stack.db);
     const sandbox = f.stack.sandbox!;
-    const groups = [...FAULTS.map((x) => x.name), 'no fault (control)'];
-    const customerOf = (g: number, i: number) => `551140${g}${String(i).padStart(5, '0')}`;
+    const groups = {
+      names: [...FAULTS.map((x) => x.name), 'no fault (control)'],
+      perGroup: PER_GROUP,
+      customerOf: (g: number, i: number) => `551140${g}${String(i).padStart(5, '0')}`,
+    };
+    const { customerOf } = groups;
     FAULTS.forEach((fault, g) => {
       for (let i = 0; i < PER_GROUP; i++)
         sandbox.fault({
@@ -45,15 +48,7 @@ export async function graphErrors(): Promise<FaultResult> {
           times: Infinity,
         });
     });
-    const ledger = emptyLedger();
-    for (let g = 0; g < groups.length; g++) {
-      for (let i = 0; i < PER_GROUP; i++) {
-        const w = customerWebhook(customerOf(g, i), `hello from group ${g}`, APP_SECRET);
-        const status = await postWebhook(`${f.stack.url}/webhook`, w);
-        ledger.sent += 1;
-        if (status === 200) ledger.acknowledged.push({ ...w, customer: customerOf(g, i) });
-      }
-    }
+    const ledger = await postGroupCustomers(f, groups);
     // The faults last until every faulted customer's job was refused at least once.
     const refusedAttempts = () =>
       sql<{ n: number; conversations: number }>`
@@ -84,11 +79,7 @@ export async function graphErrors(): Promise<FaultResult> {
     const extra: Record<string, number | string> = {
       'replies refused by the Graph API, then retried': refused,
     };
-    groups.forEach((name, g) => {
-      const members = Array.from({ length: PER_GROUP }, (_, i) => customerOf(g, i));
-      extra[`${name}: answered exactly once`] =
-        `${members.filter((c) => replies.count.get(c) === 1).length}/${PER_GROUP}`;
-    });
+    Object.assign(extra, answeredOncePerGroup(groups, replies));
     return {
       scenario: 'graph-errors',
       guarantee:
