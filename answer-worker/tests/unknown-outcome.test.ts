@@ -206,6 +206,30 @@ describe('answers whose send outcome is unknown', () => {
     });
   });
 
+  it('sends only the parts after the one a status proved, when the unknown part is not the last', async () => {
+    const long = `${'word '.repeat(900)}\n\n${'more '.repeat(300)}`;
+    await updateAgentConfig(t.db, orgId, { rules: [{ keywords: ['catalog'], reply: long }] });
+    sandbox.fault({ lose: 'reset' });
+    await customerSays(t.db, 'show me the catalog');
+    const before = sandbox.messages().length;
+
+    expect((await answerConversation(job(), deps())).kind).toBe('unknown');
+    const [first] = sandbox.messages().slice(before);
+    const { id } = await attempt();
+    await statusArrives(first!.wamid, tagOf(first!)!, 'delivered');
+    expect(await attempt()).toMatchObject({ state: 'unknown', status_part: 0 });
+    later(GRACE_MS + 1_000);
+    await answerConversation(job(), deps());
+    await answerConversation(job(), deps());
+
+    const sent = sandbox.messages().slice(before);
+    expect(sent.map(tagOf)).toEqual([`answer:${id}:0`, `answer:${id}:1`]);
+    expect(await attempt()).toMatchObject({
+      state: 'sent',
+      reply_wamids: sent.map((m) => m.wamid),
+    });
+  });
+
   it('counts a status that arrived before the worker recorded the unknown send', async () => {
     sandbox.fault({ lose: 'hang' });
     await customerSays(t.db, 'quick status');
