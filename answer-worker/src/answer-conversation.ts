@@ -1,28 +1,31 @@
 import {
   searchKnowledge,
   getAgentConfig,
+  markAttemptUnknown,
+  nextUnknownDue,
   updateConversation,
   type AgentConfigRow,
   type Db,
   type MessageRow,
+  type ReplyPart,
 } from '@waba/db';
-import {
-  GraphApiError,
-  INTERACTIVE_BODY_LIMIT,
-  splitText,
-  type AnswerJob,
-  type GraphClient,
-  type Logger,
-} from '@waba/whatsapp';
+import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
 import { claimConversation, releaseClaim } from './claim';
-import { RetryLaterError } from './errors';
+import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
 import { redactPii } from './pii';
+import { insertReplyMessages, planReplyParts, sendReplyParts, type SentPart } from './reply-parts';
+import { resendDueUnknown } from './resend-unknown';
 
 export interface AnswerDeps {
   db: Db;
+  /**
+   * How long an answer whose send outcome is unknown waits for its status
+   * webhook before it is re-sent, once (default 300 s).
+   */
+  unknownGraceMs?: number;
   graph: GraphClient;
   /** The agent an organization's configuration asks for. */
   agentFor: (config: AgentConfigRow) => Agent;
@@ -36,7 +39,13 @@ export type AnswerOutcome =
   | { kind: 'nothing' }
   | { kind: 'skipped'; reason: string }
   | { kind: 'answered'; replyWamids: string[]; agent: string }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  | { kind: 'unknown'; reason: string };
+
+/** The outcome; `recheckAt` is set while an answer of the conversation waits in `unknown`. */
+export type AnswerResult = AnswerOutcome & { recheckAt?: Date };
+
+export const DEFAULT_UNKNOWN_GRACE_MS = 300_000;
 
 function buttonIdOf(m: MessageRow): string | null {
   const p = m.payload as {
@@ -83,93 +92,18 @@ async function think(
   }
 }
 
-async function send(
-  job: AnswerJob,
-  reply: AgentReply,
-  attemptId: string,
-  replyTo: string,
-  graph: GraphClient,
-) {
-  const opts = { bizOpaque: `reply:${attemptId}` };
-  const parts = reply.messages.flatMap((m) => splitText(m));
-  const sent: Array<{ wamid: string; type: string; body: string }> = [];
-  const buttons = reply.buttons?.length ? reply.buttons : null;
-  const buttonBody =
-    buttons && parts.at(-1)!.length <= INTERACTIVE_BODY_LIMIT ? parts.pop()! : null;
-  try {
-    for (const [i, part] of parts.entries()) {
-      const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part, {
-        ...opts,
-        ...(i === 0 ? { replyTo } : {}),
-      });
-      sent.push({ wamid: result!.wamid, type: 'text', body: part });
-    }
-    if (buttons) {
-      const body = buttonBody ?? '👇';
-      const result = await graph.sendButtons(
-        job.phoneNumberId,
-        job.contactWaId,
-        body,
-        buttons,
-        opts,
-      );
-      sent.push({ wamid: result.wamid, type: 'interactive', body });
-    }
-    return { sent, error: null };
-  } catch (error) {
-    return { sent, error };
-  }
-}
-
 async function record(
   db: Db,
   job: AnswerJob,
   attemptId: string,
   agent: string,
   claimed: MessageRow[],
-  sent: Array<{ wamid: string; type: string; body: string }>,
+  sent: SentPart[],
   error: string | null,
   now: Date,
 ) {
-  // A reply sorts after what it answers in the thread, whatever the clocks of Meta and of this worker say.
-  const latest = Math.max(...claimed.map((m) => m.occurred_at.getTime()));
-  const replyAt = new Date(Math.max(now.getTime(), latest + 1));
   await db.transaction().execute(async (trx) => {
-    if (sent.length) {
-      await trx
-        .insertInto('messages')
-        .values(
-          sent.map((s) => ({
-            organization_id: job.organizationId,
-            wamid: s.wamid,
-            direction: 'outbound' as const,
-            phone_number_id: job.phoneNumberId,
-            contact_wa_id: job.contactWaId,
-            type: s.type,
-            body: s.body,
-            payload: JSON.stringify({ agent, attemptId }),
-            context_wamid: null,
-            status: 'accepted',
-            occurred_at: replyAt,
-            error_code: null,
-            error_title: null,
-            biz_opaque_callback_data: `reply:${attemptId}`,
-            campaign_id: null,
-            in_reply_to: claimed.map((m) => m.wamid),
-          })),
-        )
-        // Its status webhook may have been stored first (a row without a body): complete it.
-        .onConflict((oc) =>
-          oc.column('wamid').doUpdateSet((eb) => ({
-            type: eb.ref('excluded.type'),
-            body: eb.ref('excluded.body'),
-            payload: eb.ref('excluded.payload'),
-            in_reply_to: eb.ref('excluded.in_reply_to'),
-            occurred_at: eb.ref('excluded.occurred_at'),
-          })),
-        )
-        .execute();
-    }
+    await insertReplyMessages(trx, job, attemptId, agent, claimed, sent, now);
     await trx
       .updateTable('answer_attempts')
       .set({
@@ -185,16 +119,63 @@ async function record(
   });
 }
 
+/** The parts sent so far are recorded; the attempt waits for its status webhook or the grace period. */
+async function recordUnknown(
+  db: Db,
+  job: AnswerJob,
+  attempt: { id: string; agent: string; claimed: MessageRow[] },
+  parts: ReplyPart[],
+  sent: SentPart[],
+  reason: string,
+  now: Date,
+) {
+  await db.transaction().execute(async (trx) => {
+    await insertReplyMessages(trx, job, attempt.id, attempt.agent, attempt.claimed, sent, now);
+    await markAttemptUnknown(trx, {
+      attemptId: attempt.id,
+      parts,
+      unknownPart: sent.length,
+      replyWamids: sent.map((s) => s.wamid),
+      agent: attempt.agent,
+      error: reason,
+      now,
+    });
+    await updateConversation(trx, job, { last_answered_at: now });
+  });
+}
+
 /**
  * Answers every unanswered customer message of one conversation, once.
- * 1. Claim them under the conversation lock (guardrails decide: skip, notice or answer).
+ * 0. Refuse an unusable Graph token before claiming anything; re-send, once,
+ *    earlier answers whose outcome stayed unknown past the grace period.
+ * 1. Claim the messages under the conversation lock (guardrails decide: skip, notice or answer).
  * 2. Mark them read and show the typing indicator.
  * 3. Ask the agent, with the conversation's history and matching knowledge (fallback text on failure).
  * 4. Send through the Graph API, then record the replies as outbound messages.
- * A retryable Graph error before anything was sent releases the claim and
- * throws RetryLaterError; a permanent one is recorded and not retried.
+ * A refusal Meta marks retryable, or a request that provably never left,
+ * before anything was sent releases the claim and throws RetryLaterError; a
+ * permanent refusal is recorded and not retried; a send that may have
+ * reached Meta is `unknown` and is never repeated blindly (see resend-unknown.ts).
+ * `recheckAt` tells the caller to keep the job until an unknown answer falls due.
  */
-export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Promise<AnswerOutcome> {
+export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Promise<AnswerResult> {
+  await deps.graph.checkToken().catch((error: unknown) => {
+    throw new TokenUnusableError(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  });
+  const graceMs = deps.unknownGraceMs ?? DEFAULT_UNKNOWN_GRACE_MS;
+  await resendDueUnknown(job, { ...deps, unknownGraceMs: graceMs });
+  const outcome = await answerNew(job, deps, graceMs);
+  const due = await nextUnknownDue(deps.db, job, graceMs);
+  return due === null ? outcome : { ...outcome, recheckAt: due };
+}
+
+async function answerNew(
+  job: AnswerJob,
+  deps: AnswerDeps,
+  graceMs: number,
+): Promise<AnswerOutcome> {
   const config = await getAgentConfig(deps.db, job.organizationId);
   const decision = await claimConversation(deps.db, job, config, deps.clock());
   if (decision.kind === 'nothing') return { kind: 'nothing' };
@@ -221,29 +202,43 @@ export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Prom
       ? { agent: `guard:${decision.reason}`, reply: { messages: [decision.text] } as AgentReply }
       : await think(job, decision.messages, config, deps);
 
-  const { sent, error } = await send(job, reply, decision.attemptId, last.wamid, deps.graph);
-  const reason = error instanceof Error ? error.message : error ? String(error) : null;
-  if (sent.length === 0 && error instanceof GraphApiError && error.kind.startsWith('retry')) {
-    await releaseClaim(deps.db, decision.attemptId, reason!);
-    throw new RetryLaterError(`Graph API asked to retry: ${reason}`, { cause: error });
+  const parts = planReplyParts(reply);
+  const { attemptId } = decision;
+  const { sent, error } = await sendReplyParts(deps.graph, job, attemptId, parts, 0, last.wamid);
+  const failure = error === null ? null : classifySendFailure(error);
+  const reason = failure?.reason ?? null;
+  if (failure?.outcome === 'refused' && sent.length === 0) {
+    if (failure.token || failure.retryable) await releaseClaim(deps.db, attemptId, failure.reason);
+    if (failure.token) throw new TokenUnusableError(failure.reason, { cause: error });
+    if (failure.retryable) {
+      throw new RetryLaterError(`Graph API asked to retry: ${failure.reason}`, { cause: error });
+    }
   }
-  await record(
-    deps.db,
-    job,
-    decision.attemptId,
-    agent,
-    decision.messages,
-    sent,
-    reason,
-    deps.clock(),
-  );
+  if (failure?.outcome === 'unknown') {
+    const now = deps.clock();
+    await recordUnknown(
+      deps.db,
+      job,
+      { id: attemptId, agent, claimed: decision.messages },
+      parts,
+      sent,
+      failure.reason,
+      now,
+    );
+    deps.logger.warn(
+      { attemptId, part: sent.length, reason: failure.reason, graceSeconds: graceMs / 1000 },
+      'answer send outcome unknown: waiting for its status webhook, re-sent once after the grace period',
+    );
+    return { kind: 'unknown', reason: failure.reason };
+  }
+  await record(deps.db, job, attemptId, agent, decision.messages, sent, reason, deps.clock());
   if (sent.length === 0) {
     deps.logger.warn(
-      { attemptId: decision.attemptId, reason },
+      { attemptId, reason, event: ANSWER_NOT_SENT_EVENT },
       'answer not sent (permanent error)',
     );
     return { kind: 'failed', reason: reason ?? 'unknown' };
   }
-  deps.logger.info({ attemptId: decision.attemptId, agent, replies: sent.length }, 'answered');
+  deps.logger.info({ attemptId, agent, replies: sent.length }, 'answered');
   return { kind: 'answered', replyWamids: sent.map((s) => s.wamid), agent };
 }

@@ -1,7 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, databaseUrlFromEnv, secretEnv, type Db } from '@waba/db';
+import { createDb, databaseUrlFromEnv, secretEnv, secretEnvSource, type Db } from '@waba/db';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
+import { DEFAULT_UNKNOWN_GRACE_MS } from './answer-conversation';
 import { logger as defaultLogger } from './logger';
 import type { AnswerJobsDeps } from './process-answer-jobs';
 import { sqsRetryDelay } from './sqs-retry-delay';
@@ -24,11 +25,12 @@ export async function answerDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: AnswerSharedClients = {},
 ): Promise<AnswerJobsDeps> {
-  const [databaseUrl, accessToken, openAiKey] = await Promise.all([
+  const [databaseUrl, openAiKey] = await Promise.all([
     shared.db ? undefined : databaseUrlFromEnv(env),
-    secretEnv('WHATSAPP_ACCESS_TOKEN', env),
     secretEnv('OPENAI_API_KEY', env),
   ]);
+  // Read per send through the secrets cache (re-read after a 190); a placeholder is refused per job.
+  const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
   if (!accessToken) {
     throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
   }
@@ -51,5 +53,21 @@ export async function answerDepsFromEnv(
     clock: () => new Date(),
     agentTimeoutMs: Number(env.AGENT_TIMEOUT_MS ?? 15_000),
     delayRetry: sqsRetryDelay(sqs, env.ANSWER_QUEUE_URL ?? ''),
+    ...unknownOutcomeSettings(env),
   };
+}
+
+/**
+ * ANSWER_UNKNOWN_GRACE_SECONDS (default 300): how long an answer whose send
+ * outcome is unknown waits for its status webhook before its one re-send.
+ */
+function unknownOutcomeSettings(env: NodeJS.ProcessEnv): { unknownGraceMs: number } {
+  const raw = env.ANSWER_UNKNOWN_GRACE_SECONDS;
+  const seconds = raw === undefined || raw === '' ? DEFAULT_UNKNOWN_GRACE_MS / 1000 : Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 43_200) {
+    throw new Error(
+      `ANSWER_UNKNOWN_GRACE_SECONDS must be a whole number of seconds from 0 to 43200, got "${raw}"`,
+    );
+  }
+  return { unknownGraceMs: seconds * 1000 };
 }

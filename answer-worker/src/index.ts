@@ -10,4 +10,6 @@ export * from './errors';
 export * from './history';
 export * from './pii';
 export * from './process-answer-jobs';
+export * from './reply-parts';
+export * from './resend-unknown';
 export * from './sqs-retry-delay';

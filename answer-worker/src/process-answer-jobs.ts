@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { answerConversation, type AnswerDeps } from './answer-conversation';
 import { answerJobSchema } from './answer-job.schema';
-import { RetryLaterError } from './errors';
+import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 
 export interface AnswerJobsDeps extends AnswerDeps {
   /** Delays a failed record's next attempt (SQS ChangeMessageVisibility). */
@@ -13,10 +13,15 @@ export function retryDelaySeconds(receiveCount: number): number {
   return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
 }
 
+/** SQS keeps a message invisible for at most 12 hours. */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
 /**
  * Answer queue batch → partial batch response. Jobs for different
  * conversations run in parallel; a job that must be retried is reported by
- * messageId, with a growing visibility delay.
+ * messageId, with a growing visibility delay. A job whose conversation has an
+ * answer of unknown outcome is kept until that answer falls due; a job that
+ * meets an unusable Graph token is kept too, and logged as an error.
  */
 export async function processAnswerJobs(
   event: SQSEvent,
@@ -29,9 +34,30 @@ export async function processAnswerJobs(
         const job = answerJobSchema.parse(JSON.parse(record.body));
         const outcome = await answerConversation(job, { ...deps, logger: log });
         log.debug({ outcome: outcome.kind }, 'answer job done');
-        return null;
+        if (outcome.recheckAt === undefined) return null;
+        const seconds = Math.min(
+          MAX_VISIBILITY_SECONDS,
+          Math.max(1, Math.ceil((outcome.recheckAt.getTime() - deps.clock().getTime()) / 1000)),
+        );
+        await deps.delayRetry?.(record, seconds).catch(() => undefined);
+        log.info({ recheckInSeconds: seconds }, 'answer job kept: an answer outcome is unknown');
+        return record.messageId;
       } catch (error) {
-        if (error instanceof RetryLaterError) {
+        if (error instanceof TokenUnusableError) {
+          const seconds = retryDelaySeconds(
+            Number(record.attributes?.ApproximateReceiveCount ?? 1),
+          );
+          await deps.delayRetry?.(record, seconds).catch(() => undefined);
+          log.error(
+            {
+              err: error,
+              event: ANSWER_NOT_SENT_EVENT,
+              reason: 'graph-token',
+              retryInSeconds: seconds,
+            },
+            'answer not sent: the Graph API token is unusable; the job stays in the queue',
+          );
+        } else if (error instanceof RetryLaterError) {
           const seconds = retryDelaySeconds(
             Number(record.attributes?.ApproximateReceiveCount ?? 1),
           );

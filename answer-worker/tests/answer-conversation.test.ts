@@ -185,7 +185,7 @@ describe('answerConversation()', () => {
   it.each([
     ['throughput 130429', { code: 130429, httpStatus: 400 }],
     ['pair rate 131056', { code: 131056, httpStatus: 400 }],
-    ['HTTP 500', { code: 1, httpStatus: 500 }],
+    ['service unavailable (code 2, HTTP 503)', { code: 2, httpStatus: 503 }],
   ])(
     'retries after a retryable Graph error (%s) and then answers exactly once',
     async (_name, fault) => {

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, databaseUrlFromEnv, secretEnv, type Db } from '@waba/db';
+import { createDb, databaseUrlFromEnv, secretEnvSource, type Db } from '@waba/db';
 import { createGraphClient, createLogger, type Logger } from '@waba/whatsapp';
 import { sqsCampaignQueue, type CampaignJobsDeps } from './process-campaign-jobs';
 
@@ -13,10 +13,9 @@ export async function campaignDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: { db?: Db; sqs?: SQSClient; logger?: Logger } = {},
 ): Promise<CampaignJobsDeps> {
-  const [databaseUrl, accessToken] = await Promise.all([
-    shared.db ? undefined : databaseUrlFromEnv(env),
-    secretEnv('WHATSAPP_ACCESS_TOKEN', env),
-  ]);
+  const databaseUrl = shared.db ? undefined : await databaseUrlFromEnv(env);
+  // Read per send through the secrets cache (re-read after a 190); a placeholder is refused per job.
+  const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
   if (!accessToken)
     throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
   if (!env.CAMPAIGN_QUEUE_URL) throw new Error('CAMPAIGN_QUEUE_URL is not set');

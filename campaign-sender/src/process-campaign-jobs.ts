@@ -61,6 +61,7 @@ export async function processCampaignJobs(
       deps.logger.info(slice, 'campaign slice done');
       if (slice.nextInSeconds !== null) await deps.enqueue(job, slice.nextInSeconds);
     } catch (error) {
+      // An unusable Graph token lands here too: logged as an error, the job stays in the queue.
       deps.logger.error({ err: error, messageId: record.messageId }, 'campaign job failed');
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }

@@ -14,7 +14,7 @@ import {
   type Db,
   type SendOutcome,
 } from '@waba/db';
-import { GraphApiError, type GraphClient, type Logger } from '@waba/whatsapp';
+import { classifySendFailure, type GraphClient, type Logger } from '@waba/whatsapp';
 import { fillComponents } from './template';
 
 export interface CampaignSenderDeps {
@@ -47,26 +47,7 @@ export interface SliceResult {
 const TEMPLATE_ERROR_CODES = new Set([
   132000, 132001, 132005, 132007, 132012, 132015, 132016, 132068, 132069,
 ]);
-/** Network errors raised before the request left this machine: safe to send again. */
-const NEVER_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 const MAX_SQS_DELAY_SECONDS = 900;
-
-function requestNeverLeft(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
 
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
 
@@ -76,43 +57,41 @@ interface Verdict {
   pause?: string;
   /** The number hit its throughput limit: no send on it before this time. */
   numberBusyUntil?: Date;
+  /** The access token cannot be used: stop the slice and keep the job in the queue. */
+  tokenUnusable?: string;
 }
 
-/** What a failed send means for the recipient and the campaign. */
+/**
+ * What a failed send means for the recipient and the campaign, by the one
+ * rule every sender applies (classifySendFailure): only a refusal, or a
+ * request that provably never left, puts the recipient back to pending; a
+ * send that may have reached Meta (timeout or reset after it left, 5xx
+ * without Meta's error envelope, 131000) is `unknown`, settled by the
+ * status webhook tagged with the campaign, or requeued by an operator.
+ */
 export function judgeSendError(
   error: unknown,
   attempts: number,
   maxAttempts: number,
   now: Date,
 ): Verdict {
-  const message = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof GraphApiError)) return { outcome: { kind: 'unknown', error: message } };
-  const { httpStatus, code, kind } = error;
-  if (httpStatus === undefined) {
-    return requestNeverLeft(error)
-      ? {
-          outcome: {
-            kind: 'retry',
-            at: new Date(now.getTime() + backoffMs(attempts)),
-            error: message,
-          },
-        }
-      : { outcome: { kind: 'unknown', error: message } };
-  }
-  // A 2xx we could not read may have sent the message.
-  if (httpStatus < 300) return { outcome: { kind: 'unknown', error: message } };
+  const failure = classifySendFailure(error);
+  const message = failure.reason;
+  if (failure.outcome === 'unknown') return { outcome: { kind: 'unknown', error: message } };
+  const { kind, code } = failure;
   const retryNow = { kind: 'retry' as const, at: now, error: message };
+  if (failure.token) return { outcome: retryNow, tokenUnusable: message };
   if (kind === 'blocked') return { outcome: retryNow, pause: message };
-  if (kind === 'permanent') {
-    if (code !== undefined && TEMPLATE_ERROR_CODES.has(code))
+  if (!failure.retryable) {
+    if (code !== null && TEMPLATE_ERROR_CODES.has(code))
       return { outcome: retryNow, pause: message };
-    return { outcome: { kind: 'failed', errorCode: code ?? null, error: message } };
+    return { outcome: { kind: 'failed', errorCode: code, error: message } };
   }
   if (attempts >= maxAttempts) {
     return {
       outcome: {
         kind: 'failed',
-        errorCode: code ?? null,
+        errorCode: code,
         error: `gave up after ${attempts} attempts: ${message}`,
       },
     };
@@ -127,6 +106,11 @@ export function judgeSendError(
   // A pair rate limit clears after a while per recipient; other retries back off exponentially.
   const wait = kind === 'retry-recipient' ? 10_000 * attempts : backoffMs(attempts);
   return { outcome: { kind: 'retry', at: new Date(now.getTime() + wait), error: message } };
+}
+
+/** The slice stopped because the Graph token is unusable; the job goes back to the queue. */
+export class CampaignTokenError extends Error {
+  override name = 'CampaignTokenError';
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -166,6 +150,14 @@ export async function sendCampaignSlice(
     result.status = 'paused';
     return result;
   }
+
+  // A placeholder token would fail every send: stop before claiming anyone.
+  await graph.checkToken().catch((error: unknown) => {
+    throw new CampaignTokenError(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  });
+  let tokenUnusable: string | undefined;
 
   const expired = await expireStaleClaims(db, campaignId, new Date(Date.now() - claimTimeoutMs));
   if (expired > 0) logger.warn({ campaignId, expired }, 'claims expired; outcome unknown');
@@ -213,6 +205,10 @@ export async function sendCampaignSlice(
         stop = true;
         await backOffNumber(db, phone, verdict.numberBusyUntil);
       }
+      if (verdict.tokenUnusable) {
+        stop = true;
+        tokenUnusable = verdict.tokenUnusable;
+      }
       return;
     }
     // Sent: from here on the recipient is never sent again, even if recording fails
@@ -244,6 +240,8 @@ export async function sendCampaignSlice(
       if (s.status === 'rejected')
         logger.error({ campaignId, err: s.reason }, 'recording a send failed');
   }
+
+  if (tokenUnusable !== undefined) throw new CampaignTokenError(tokenUnusable);
 
   const now = new Date();
   const current = await getCampaign(db, campaignId);

@@ -11,7 +11,7 @@ import {
   writeIngestBatch,
   type CampaignRow,
 } from '@waba/db';
-import { createGraphClient } from '@waba/whatsapp';
+import { createGraphClient, GRAPH_TOKEN_PLACEHOLDER } from '@waba/whatsapp';
 import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
 import {
   processCampaignJobs,
@@ -301,6 +301,102 @@ describe('campaign sender', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("puts no recipient back to pending when Meta may have sent: 131000 and a 5xx without Meta's envelope are unknown", async () => {
+    const internal = await campaign(2);
+    sandbox.fault({ code: 131000, httpStatus: 500, times: 2 });
+    const slice = await sendCampaignSlice(deps, internal.campaign.id);
+    expect(slice).toMatchObject({ unknown: 2, retried: 0, status: 'completed' });
+    expect((await audience(internal.campaign)).map((r) => r.status)).toEqual([
+      'unknown',
+      'unknown',
+    ]);
+
+    const gateway: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<html>502</html>'),
+      );
+    });
+    await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+    try {
+      const proxied = await campaign(1);
+      const port = (gateway.address() as AddressInfo).port;
+      const behindGateway = {
+        ...deps,
+        graph: createGraphClient({ accessToken: 'x', baseUrl: `http://127.0.0.1:${port}` }),
+      };
+      const result = await runToEnd(proxied.campaign.id, behindGateway);
+      expect(result.reduce((n, s) => n + s.unknown, 0)).toBe(1);
+      expect(result.reduce((n, s) => n + s.retried, 0)).toBe(0);
+      expect((await audience(proxied.campaign)).map((r) => r.status)).toEqual(['unknown']);
+    } finally {
+      gateway.closeAllConnections();
+      await new Promise((r) => gateway.close(r));
+    }
+  });
+
+  it('refuses a placeholder token: no recipient is claimed and the job stays in the queue', async () => {
+    const { campaign: c } = await campaign(2);
+    const placeholder = {
+      ...deps,
+      graph: createGraphClient({ accessToken: GRAPH_TOKEN_PLACEHOLDER, baseUrl: sandbox.url }),
+      enqueue: async () => undefined,
+    };
+    const record = jobRecord(JSON.stringify({ campaignId: c.id }));
+
+    const response = await processCampaignJobs({ Records: [record] }, placeholder);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect((await audience(c)).map((r) => [r.status, r.attempts])).toEqual([
+      ['pending', 0],
+      ['pending', 0],
+    ]);
+    expect(sentTo(c)).toHaveLength(0);
+  });
+
+  it('after a 190 with no other token in the secret, keeps the recipient pending and the job in the queue', async () => {
+    const { campaign: c } = await campaign(1);
+    const refusing: Server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ error: { message: 'expired', type: 'OAuthException', code: 190 } }),
+          ),
+      );
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    try {
+      let rereads = 0;
+      const port = (refusing.address() as AddressInfo).port;
+      const expired = {
+        ...deps,
+        graph: createGraphClient({
+          accessToken: { current: async () => 'old', reread: async () => (rereads++, 'old') },
+          baseUrl: `http://127.0.0.1:${port}`,
+        }),
+        enqueue: async () => undefined,
+      };
+      const record = jobRecord(JSON.stringify({ campaignId: c.id }));
+
+      const response = await processCampaignJobs({ Records: [record] }, expired);
+
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+      expect(rereads).toBe(1);
+      expect((await audience(c)).map((r) => r.status)).toEqual(['pending']);
+      const row = await t.db
+        .selectFrom('campaigns')
+        .select('status')
+        .where('id', '=', c.id)
+        .executeTakeFirstOrThrow();
+      expect(row.status).toBe('sending');
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise((r) => refusing.close(r));
     }
   });
 

@@ -4,6 +4,7 @@ import {
   emptyIngestBatch,
   isTransientDbError,
   mergeIngestBatches,
+  settleAnswerAttempts,
   writeIngestBatch,
   type Conversation,
   type Db,
@@ -75,8 +76,11 @@ async function writeAll(
         webhookEvents: [{ ...audit, outcome: 'rejected', error: input.rejected }],
       };
     });
-    const result = await writeIngestBatch(trx, mergeIngestBatches(batches));
-    return { conversations: result.conversations, statements: result.statements + 1 };
+    const batch = mergeIngestBatches(batches);
+    const result = await writeIngestBatch(trx, batch);
+    // Statuses tagged answer:<attempt>:<part> settle answer sends whose outcome was unknown.
+    const settles = await settleAnswerAttempts(trx, batch.statuses);
+    return { conversations: result.conversations, statements: result.statements + 1 + settles };
   });
 }
 

@@ -63,7 +63,15 @@ export interface ConversationsTable {
 export type ConversationRow = Selectable<ConversationsTable>;
 export type ConversationUpdate = Updateable<ConversationsTable>;
 
-export type AnswerAttemptState = 'sending' | 'sent' | 'failed' | 'skipped';
+export type AnswerAttemptState =
+  'sending' | 'sent' | 'failed' | 'skipped' | 'unknown' | 'resending';
+
+/** One Graph send of a planned reply. */
+export interface ReplyPart {
+  type: 'text' | 'interactive';
+  body: string;
+  buttons?: Array<{ id: string; title: string }>;
+}
 
 export interface AnswerAttemptsTable {
   id: Generated<string>;
@@ -77,5 +85,11 @@ export interface AnswerAttemptsTable {
   error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   finished_at: Date | null;
+  reply_parts: ColumnType<ReplyPart[] | null, string | null | undefined, string | null>;
+  unknown_part: number | null;
+  unknown_since: Date | null;
+  status_part: number | null;
+  status_wamid: string | null;
+  resend_claimed_at: Date | null;
 }
 export type AnswerAttemptRow = Selectable<AnswerAttemptsTable>;

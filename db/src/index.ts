@@ -20,3 +20,4 @@ export * from './campaign.repository';
 export * from './partitions';
 export * from './analyst.repository';
 export * from './schema-doc';
+export * from './answer-attempt.repository';

@@ -15,6 +15,12 @@ export function secretsManagerReader(client?: SecretsManagerClient): SecretReade
   };
 }
 
+/** A cached reader that can also bypass its cache for one read. */
+export interface CachedSecretReader extends SecretReader {
+  /** Reads the secret from its source now and keeps that value in the cache. */
+  reread: SecretReader;
+}
+
 /**
  * Caches each secret for `ttlMs` (per warm Lambda or per process), so a
  * rotated value is picked up without a deploy. A failed read is not cached:
@@ -24,11 +30,9 @@ export function cachedSecretReader(
   source: SecretReader,
   ttlMs = 300_000,
   now: () => number = Date.now,
-): SecretReader {
+): CachedSecretReader {
   const cache = new Map<string, { at: number; value: Promise<string> }>();
-  return (secretId) => {
-    const hit = cache.get(secretId);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
+  const load = (secretId: string): Promise<string> => {
     const value = source(secretId);
     cache.set(secretId, { at: now(), value });
     value.catch(() => {
@@ -36,14 +40,52 @@ export function cachedSecretReader(
     });
     return value;
   };
+  const read: SecretReader = (secretId) => {
+    const hit = cache.get(secretId);
+    if (hit && now() - hit.at < ttlMs) return hit.value;
+    return load(secretId);
+  };
+  return Object.assign(read, { reread: load });
 }
 
-let defaultReader: SecretReader | undefined;
+let defaultReader: CachedSecretReader | undefined;
 
 /** The process-wide cached Secrets Manager reader. */
 export function readSecret(secretId: string): Promise<string> {
   defaultReader ??= cachedSecretReader(secretsManagerReader());
   return defaultReader(secretId);
+}
+
+/** Reads a secret from Secrets Manager now, bypassing (and refreshing) the process-wide cache. */
+export function rereadSecret(secretId: string): Promise<string> {
+  defaultReader ??= cachedSecretReader(secretsManagerReader());
+  return defaultReader.reread(secretId);
+}
+
+/** A secret-backed value: `current` may be cached, `reread` goes to the source. */
+export interface SecretSource {
+  current(): Promise<string>;
+  reread(): Promise<string>;
+}
+
+/**
+ * Like {@link secretEnv}, but read on every use (through the cache), so a
+ * rotated or newly filled secret is picked up by a warm process; `reread`
+ * bypasses the cache. Undefined when neither `env[name]` nor its ARN is set.
+ */
+export function secretEnvSource(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  reader: { read: SecretReader; reread: SecretReader } = { read: readSecret, reread: rereadSecret },
+): SecretSource | undefined {
+  const direct = env[name];
+  if (direct) return { current: async () => direct, reread: async () => direct };
+  const arn = env[`${name}_SECRET_ARN`];
+  if (!arn) return undefined;
+  return {
+    current: async () => (await reader.read(arn)).trim(),
+    reread: async () => (await reader.reread(arn)).trim(),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   databaseUrlFromEnv,
   databaseUrlFromSecret,
   secretEnv,
+  secretEnvSource,
   type SecretReader,
 } from '@waba/db';
 
@@ -142,5 +143,30 @@ describe('cachedSecretReader()', () => {
     fail = false;
     await expect(read('a')).resolves.toBe('ok');
     expect(calls).toEqual(['a', 'a']);
+  });
+});
+
+describe('secretEnvSource()', () => {
+  it('serves the cached token, and after a re-read the value the secret holds now', async () => {
+    const values: Record<string, string> = { 'arn:token': 'old\n' };
+    const source = reader(values);
+    const cached = cachedSecretReader(source, 60_000, () => 0);
+    const token = secretEnvSource(
+      'WHATSAPP_ACCESS_TOKEN',
+      { WHATSAPP_ACCESS_TOKEN_SECRET_ARN: 'arn:token' },
+      { read: cached, reread: cached.reread },
+    )!;
+
+    expect(await token.current()).toBe('old');
+    values['arn:token'] = 'new';
+    expect(await token.current()).toBe('old');
+    expect(await token.reread()).toBe('new');
+    expect(await token.current()).toBe('new');
+    expect(source.calls).toEqual(['arn:token', 'arn:token']);
+  });
+
+  it('is the variable itself when set, and undefined when neither it nor its ARN is', async () => {
+    expect(await secretEnvSource('T', { T: 'direct' })!.reread()).toBe('direct');
+    expect(secretEnvSource('T', {})).toBeUndefined();
   });
 });

@@ -26,6 +26,8 @@
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"code":131056,"httpStatus":400,"to":"16505551234"}' # pair rate
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"code":131030,"httpStatus":400}'              # not on WhatsApp / allowed list
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"code":131000,"httpStatus":500}'              # Meta-side HTTP 500
+ *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"reset"}'   # sent, then the connection resets
+ *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"hang"}'    # sent, the answer never comes
  *     curl -XDELETE $SANDBOX/sandbox/faults
  * - anything else: 404 JSON.
  *
@@ -92,7 +94,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
           },
         });
 
-  function handleMessages(phoneNumberId: string, body: unknown): [number, unknown] {
+  function handleMessages(phoneNumberId: string, body: unknown): Reply {
     const request = parseMessagesRequest(body);
     if (request.kind === 'invalid') return errorReply(request.error);
     const at = new Date().toISOString();
@@ -101,7 +103,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
       return [200, { success: true }];
     }
     const fault = faults.take(request.to);
-    if (fault) {
+    if (fault && 'code' in fault) {
       logger.info({ code: fault.code, httpStatus: fault.httpStatus }, 'send answered with a fault');
       return errorReply(graphError(fault));
     }
@@ -126,7 +128,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
       type: request.type,
       ...(request.bizOpaque === undefined ? {} : { bizOpaque: request.bizOpaque }),
     });
-    return [
+    const answer: Reply = [
       200,
       {
         messaging_product: 'whatsapp',
@@ -134,9 +136,11 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
         messages: [{ id }],
       },
     ];
+    if (fault) logger.info({ wamid: id, lose: fault.lose }, 'send accepted, its answer lost');
+    return fault ? [...answer, fault.lose] : answer;
   }
 
-  function route(req: IncomingMessage, path: string, body: unknown): [number, unknown] {
+  function route(req: IncomingMessage, path: string, body: unknown): Reply {
     const method = req.method ?? 'GET';
     const graph = MESSAGES_PATH.exec(path);
     if (graph && method === 'POST') {
@@ -174,7 +178,10 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
           return sendJson(res, status, body);
         }
         const path = (req.url ?? '/').split('?')[0] as string;
-        const [status, body] = route(req, path, parsed.value);
+        const [status, body, lose] = route(req, path, parsed.value);
+        // The request was read and the send recorded; the client never learns it.
+        if (lose === 'reset') return void req.socket.destroy();
+        if (lose === 'hang') return;
         const headers: Record<string, string> =
           status === 401
             ? {
@@ -239,7 +246,10 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
   };
 }
 
-function errorReply(error: GraphErrorResponse): [number, unknown] {
+/** Status and JSON body; a third element loses the answer instead of sending it. */
+type Reply = [number, unknown] | [number, unknown, 'reset' | 'hang'];
+
+function errorReply(error: GraphErrorResponse): Reply {
   return [error.httpStatus, error.body];
 }
 

@@ -394,6 +394,25 @@ describe('startMetaSandbox()', () => {
     expect(after.status).toBe(200);
   });
 
+  it('takes a send and then loses its answer with {"lose":"reset"}: the message is recorded, the client gets no answer', async () => {
+    // Arrange
+    const sandbox = await start();
+    const queued = await fetch(`${sandbox.url}/sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ lose: 'reset' }),
+    });
+
+    // Act
+    const lost = await post(sandbox, textMessage()).catch((error: unknown) => error);
+    const after = await post(sandbox, textMessage());
+
+    // Assert
+    expect(queued.status).toBe(201);
+    expect(String(lost)).toMatch(/fetch failed/);
+    expect(after.status).toBe(200);
+    expect(sandbox.messages()).toHaveLength(2);
+  });
+
   it('rejects an invalid fault body with 400', async () => {
     // Arrange
     const sandbox = await start();

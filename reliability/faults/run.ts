@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultResult } from './result';
 import { graphErrors } from './scenarios/graph-errors';
+import { lostAnswers } from './scenarios/lost-answers';
 import { poisonDlq } from './scenarios/poison-dlq';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { processorKill } from './scenarios/processor-kill';
@@ -15,6 +16,7 @@ const SCENARIOS: Record<string, () => Promise<FaultResult>> = {
   'processor-kill': processorKill,
   'queue-refusal': queueRefusal,
   'graph-errors': graphErrors,
+  'lost-answers': lostAnswers,
   'poison-dlq': poisonDlq,
 };
 

@@ -117,9 +117,16 @@ describe('logs at info level over a whole pipeline run', () => {
     expect(await customerSays('5511900000004', [body(5)])).toBe(200);
     await logged('answer not sent (permanent error)');
 
-    stack.sandbox!.fault({ code: 131000, httpStatus: 500, to: '5511900000005' });
+    stack.sandbox!.fault({ code: 2, httpStatus: 503, to: '5511900000005' });
     expect(await customerSays('5511900000005', [body(6)])).toBe(200);
     await logged('answer job will be retried');
+
+    // Sent, but the answer is lost: the outcome is unknown until its status webhook comes.
+    stack.sandbox!.fault({ lose: 'reset', to: '5511900000007' });
+    expect(await customerSays('5511900000007', [body(10)])).toBe(200);
+    await logged(
+      'answer send outcome unknown: waiting for its status webhook, re-sent once after the grace period',
+    );
 
     const rejected = `{"object":"whatsapp_business_account","entry":"${body(7)}"}`;
     expect((await post(rejected, null)).status).toBe(401);

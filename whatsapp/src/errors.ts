@@ -53,3 +53,21 @@ export class GraphRequestError extends WhatsAppError {
     this.name = 'GraphRequestError';
   }
 }
+
+/**
+ * The access token cannot be used: it is still the deployment's placeholder,
+ * or Meta refused it (190) and re-reading its secret gave no other token.
+ * Nothing was sent; every send fails the same way until someone fixes the secret.
+ */
+export class GraphTokenError extends GraphApiError {
+  constructor(message: string, options: { httpStatus?: number; cause?: unknown } = {}) {
+    super({
+      message,
+      kind: 'blocked',
+      code: 190,
+      ...(options.httpStatus === undefined ? {} : { httpStatus: options.httpStatus }),
+      cause: options.cause,
+    });
+    this.name = 'GraphTokenError';
+  }
+}

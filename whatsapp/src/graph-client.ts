@@ -1,4 +1,5 @@
-import { GraphApiError, GraphRequestError } from './errors';
+import { isPlaceholderSecret, staticAccessToken, type AccessTokenSource } from './access-token';
+import { GraphApiError, GraphRequestError, GraphTokenError } from './errors';
 import { classifyGraphError } from './graph-errors';
 import {
   graphErrorResponseSchema,
@@ -20,7 +21,8 @@ const ROW_DESCRIPTION_LIMIT = 72;
 const LIST_BUTTON_LIMIT = 20;
 
 export interface GraphClientOptions {
-  accessToken: string;
+  /** A token, or where to read it (re-read once after Meta answers 190). */
+  accessToken: string | AccessTokenSource;
   /** Default 'https://graph.facebook.com'; locally the Meta sandbox. */
   baseUrl?: string;
   /** Default 'v21.0'. */
@@ -91,6 +93,8 @@ export interface GraphClient {
     options?: { bizOpaque?: string },
   ): Promise<SendResult>;
   markReadWithTyping(phoneNumberId: string, messageId: string): Promise<void>;
+  /** Throws GraphTokenError when the token is a placeholder; no network call. */
+  checkToken(): Promise<void>;
 }
 
 /**
@@ -162,17 +166,35 @@ export function clampList(list: ListMessage): ListMessage {
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const { accessToken } = options;
+  const tokens =
+    typeof options.accessToken === 'string'
+      ? staticAccessToken(options.accessToken)
+      : options.accessToken;
   const baseUrl = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
   const apiVersion = options.apiVersion ?? 'v21.0';
   const timeoutMs = options.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? fetch;
 
   // Graph or a network layer may echo request details; the token never leaves in a message.
-  const redact = (text: string): string =>
-    accessToken === '' ? text : text.split(accessToken).join('[redacted]');
+  const redact = (text: string, token: string): string =>
+    token === '' ? text : text.split(token).join('[redacted]');
 
-  async function post(phoneNumberId: string, payload: object): Promise<unknown> {
+  async function usableToken(reread: boolean): Promise<string> {
+    let token: string;
+    try {
+      token = (await (reread ? tokens.reread() : tokens.current())).trim();
+    } catch (error) {
+      throw new GraphTokenError('the Graph API access token could not be read', { cause: error });
+    }
+    if (isPlaceholderSecret(token)) {
+      throw new GraphTokenError(
+        'the Graph API access token is not set (empty or placeholder value); put a real token in its secret',
+      );
+    }
+    return token;
+  }
+
+  async function postWith(token: string, phoneNumberId: string, payload: object): Promise<unknown> {
     const url = `${baseUrl}/${apiVersion}/${encodeURIComponent(phoneNumberId)}/messages`;
     let status: number;
     let text: string;
@@ -180,7 +202,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const response = await doFetch(url, {
         method: 'POST',
         headers: {
-          Authorization: `Bearer ${accessToken}`,
+          Authorization: `Bearer ${token}`,
           'Content-Type': 'application/json',
         },
         body: JSON.stringify(payload),
@@ -193,6 +215,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       throw new GraphApiError({
         message: redact(
           `Graph request failed without an answer: ${describeNetworkError(error, timeoutMs)}`,
+          token,
         ),
         kind: classifyGraphError({}).kind,
         cause: error,
@@ -203,7 +226,37 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       if (json === undefined) throw unexpectedBody(status);
       return json;
     }
-    throw toGraphApiError(status, json, redact);
+    throw toGraphApiError(status, json, (t) => redact(t, token));
+  }
+
+  /**
+   * One request; after a 190 (token invalid or expired) the token is read again,
+   * bypassing caches, and the request repeated once if it changed: a 190 is a
+   * refusal, so nothing went out the first time.
+   */
+  async function post(phoneNumberId: string, payload: object): Promise<unknown> {
+    const token = await usableToken(false);
+    try {
+      return await postWith(token, phoneNumberId, payload);
+    } catch (error) {
+      if (!isTokenRefusal(error)) throw error;
+      const fresh = await usableToken(true);
+      if (fresh === token) {
+        throw new GraphTokenError(
+          `${error.message}; the secret holds the same token, replace it`,
+          withStatus(error),
+        );
+      }
+      try {
+        return await postWith(fresh, phoneNumberId, payload);
+      } catch (retryError) {
+        if (!isTokenRefusal(retryError)) throw retryError;
+        throw new GraphTokenError(
+          `${retryError.message}; the re-read token was refused too`,
+          withStatus(retryError),
+        );
+      }
+    }
   }
 
   async function send(phoneNumberId: string, payload: object): Promise<SendResult> {
@@ -299,7 +352,21 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       const parsed = graphSuccessResponseSchema.safeParse(json);
       if (!parsed.success || !parsed.data.success) throw unexpectedBody(200);
     },
+
+    async checkToken() {
+      await usableToken(false);
+    },
   };
+}
+
+function isTokenRefusal(error: unknown): error is GraphApiError {
+  return error instanceof GraphApiError && error.code === 190;
+}
+
+function withStatus(error: GraphApiError): { httpStatus?: number; cause: unknown } {
+  return error.httpStatus === undefined
+    ? { cause: error }
+    : { httpStatus: error.httpStatus, cause: error };
 }
 
 function envelope(to: string, type: string) {

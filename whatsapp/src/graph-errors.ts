@@ -28,6 +28,11 @@ const BY_CODE: ReadonlyMap<number, GraphErrorClassification> = new Map([
   [190, { kind: 'blocked', reason: 'access token invalid or expired' }],
 ]);
 
+/** Whether `code` is one this table classifies (others fall back to the HTTP status). */
+export function isKnownGraphErrorCode(code: number): boolean {
+  return BY_CODE.has(code);
+}
+
 /**
  * Decide what a sender does with a failed Graph API call. Known error codes
  * win; otherwise the HTTP status decides, and no status at all means the

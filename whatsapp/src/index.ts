@@ -3,14 +3,23 @@ export { decodeWebhookPayload } from './decode-webhook';
 export { messageText } from './message-body';
 export { signPayload, verifySignature } from './signature';
 export { metaEscape } from './meta-json';
-export { classifyGraphError } from './graph-errors';
+export { classifyGraphError, isKnownGraphErrorCode } from './graph-errors';
 export type { GraphErrorKind, GraphErrorClassification } from './graph-errors';
 export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError } from './errors';
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
 export type * from './answer-job';
-export { GraphRequestError } from './errors';
+export { GraphRequestError, GraphTokenError } from './errors';
+export { classifySendFailure, requestNeverLeft } from './send-outcome';
+export type { SendFailure } from './send-outcome';
+export {
+  GRAPH_TOKEN_PLACEHOLDER,
+  PLACEHOLDER_SECRET_PREFIX,
+  isPlaceholderSecret,
+  staticAccessToken,
+} from './access-token';
+export type { AccessTokenSource } from './access-token';
 export {
   createGraphClient,
   splitText,

@@ -14,6 +14,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -79,6 +80,29 @@ export class Monitoring extends Construct {
     alarm.addOkAction(new SnsAction(this.topic));
     this.alarms.push(alarm);
     return alarm;
+  }
+
+  /**
+   * Counts the lines of `logGroup` that match `filterPattern` (a CloudWatch Logs
+   * pattern such as the answer worker's ANSWER_NOT_SENT_LOG_FILTER) as the metric
+   * `WabaPipeline/<metricName>`, and alarms as soon as one appears in 5 minutes.
+   */
+  logAlarm(
+    id: string,
+    props: { logGroup: ILogGroup; filterPattern: string; metricName: string; description: string },
+  ): Alarm {
+    const filter = new MetricFilter(this, `${id}Filter`, {
+      logGroup: props.logGroup,
+      filterPattern: FilterPattern.literal(props.filterPattern),
+      metricNamespace: 'WabaPipeline',
+      metricName: props.metricName,
+      metricValue: '1',
+    });
+    return this.alarm(id, {
+      metric: filter.metric({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+      threshold: 1,
+      description: props.description,
+    });
   }
 
   /** A titled row of graphs on the dashboard. */

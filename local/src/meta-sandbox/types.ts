@@ -1,16 +1,31 @@
 import type { Logger } from '@waba/whatsapp';
 
-export interface SandboxFault {
-  /** Meta error code returned in `error.code`, e.g. 131047. */
-  code: number;
-  httpStatus: number;
-  /** Overrides the error message Meta would give for `code`. */
-  message?: string;
+interface FaultTarget {
   /** How many matching sends fail; default 1, `Infinity` until cleared. */
   times?: number;
   /** Only sends to this recipient fail. */
   to?: string;
 }
+
+/** Meta refuses the send with its error envelope. */
+export interface SandboxErrorFault extends FaultTarget {
+  /** Meta error code returned in `error.code`, e.g. 131047. */
+  code: number;
+  httpStatus: number;
+  /** Overrides the error message Meta would give for `code`. */
+  message?: string;
+}
+
+/**
+ * Meta takes the send (it is recorded and its status webhooks follow) but the
+ * answer is lost: `reset` closes the connection after reading the request,
+ * `hang` never answers (the client times out). The sender cannot know it was sent.
+ */
+export interface SandboxLostAnswerFault extends FaultTarget {
+  lose: 'reset' | 'hang';
+}
+
+export type SandboxFault = SandboxErrorFault | SandboxLostAnswerFault;
 
 export type SandboxMessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 'failed';
 

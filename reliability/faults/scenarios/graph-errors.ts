@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
+import { answeredOncePerGroup, postGroupCustomers } from '../customer-groups';
 import {
-  APP_SECRET,
   answerAtOnce,
   awaitReplies,
   replyViolations,
@@ -8,19 +8,22 @@ import {
   startFaultStack,
   tally,
 } from '../fault-stack';
-import { customerWebhook, emptyLedger, postWebhook } from '../meta-sender';
 import { summary, type FaultResult } from '../result';
 
-/** Meta's answers that mean "not now": the worker must retry them, later, and once. */
+/**
+ * Meta's answers that mean "not now": the worker must retry them, later, and once.
+ * Not 131000 or a 5xx without Meta's envelope: Meta may have sent those, so they are
+ * `unknown` and wait for their status webhook instead (docs/design.md, unknown-outcome rule).
+ */
 const FAULTS = [
-  { name: 'HTTP 500 (131000)', code: 131000, httpStatus: 500 },
+  { name: 'HTTP 503 (2, service unavailable)', code: 2, httpStatus: 503 },
   { name: 'throughput limit (130429)', code: 130429, httpStatus: 429 },
   { name: 'pair rate limit (131056)', code: 131056, httpStatus: 400 },
 ] as const;
 const PER_GROUP = 8;
 
 /**
- * The Graph API answers 5xx, 130429 or 131056 to every reply for a while
+ * The Graph API answers 503 (code 2), 130429 or 131056 to every reply for a while
  * (each group of customers gets one kind; a control group gets none). When
  * it recovers, every customer due a reply gets exactly one.
  */
@@ -30,8 +33,12 @@ export async function graphErrors(): Promise<FaultResult> {
   try {
     await answerAtOnce(f.stack.db);
     const sandbox = f.stack.sandbox!;
-    const groups = [...FAULTS.map((x) => x.name), 'no fault (control)'];
-    const customerOf = (g: number, i: number) => `551140${g}${String(i).padStart(5, '0')}`;
+    const groups = {
+      names: [...FAULTS.map((x) => x.name), 'no fault (control)'],
+      perGroup: PER_GROUP,
+      customerOf: (g: number, i: number) => `551140${g}${String(i).padStart(5, '0')}`,
+    };
+    const { customerOf } = groups;
     FAULTS.forEach((fault, g) => {
       for (let i = 0; i < PER_GROUP; i++)
         sandbox.fault({
@@ -41,15 +48,7 @@ export async function graphErrors(): Promise<FaultResult> {
           times: Infinity,
         });
     });
-    const ledger = emptyLedger();
-    for (let g = 0; g < groups.length; g++) {
-      for (let i = 0; i < PER_GROUP; i++) {
-        const w = customerWebhook(customerOf(g, i), `hello from group ${g}`, APP_SECRET);
-        const status = await postWebhook(`${f.stack.url}/webhook`, w);
-        ledger.sent += 1;
-        if (status === 200) ledger.acknowledged.push({ ...w, customer: customerOf(g, i) });
-      }
-    }
+    const ledger = await postGroupCustomers(f, groups);
     // The faults last until every faulted customer's job was refused at least once.
     const refusedAttempts = () =>
       sql<{ n: number; conversations: number }>`
@@ -80,15 +79,11 @@ export async function graphErrors(): Promise<FaultResult> {
     const extra: Record<string, number | string> = {
       'replies refused by the Graph API, then retried': refused,
     };
-    groups.forEach((name, g) => {
-      const members = Array.from({ length: PER_GROUP }, (_, i) => customerOf(g, i));
-      extra[`${name}: answered exactly once`] =
-        `${members.filter((c) => replies.count.get(c) === 1).length}/${PER_GROUP}`;
-    });
+    Object.assign(extra, answeredOncePerGroup(groups, replies));
     return {
       scenario: 'graph-errors',
       guarantee:
-        'Replies refused with 5xx, 130429 or 131056 are retried and sent exactly once when the Graph API recovers.',
+        'Replies refused with 503 (code 2), 130429 or 131056 are retried and sent exactly once when the Graph API recovers.',
       nemesis: `Graph API refusing the replies of ${FAULTS.length * PER_GROUP} customers for ${faultSeconds.toFixed(1)} s (${FAULTS.map((x) => x.name).join(', ')})`,
       ...summary(ledger, await tally(f.stack.db, ledger)),
       extra,
