@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FaultResult } from './result';
 import { graphErrors } from './scenarios/graph-errors';
+import { longOutage } from './scenarios/long-outage';
 import { poisonDlq } from './scenarios/poison-dlq';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { processorKill } from './scenarios/processor-kill';
@@ -16,6 +17,8 @@ const SCENARIOS: Record<string, () => Promise<FaultResult>> = {
   'queue-refusal': queueRefusal,
   'graph-errors': graphErrors,
   'poison-dlq': poisonDlq,
+  'long-outage': longOutage(true),
+  'long-outage-no-backoff': longOutage(false),
 };
 
 function print(r: FaultResult): void {
