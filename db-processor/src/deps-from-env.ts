@@ -72,8 +72,17 @@ export const ingestBackoffEnvSchema = z
     INGEST_BACKOFF_BASE_SECONDS: seconds(60, MAX_BACKOFF_SECONDS),
     /** Longest delay: bounds how long a message waits once the database is back. */
     INGEST_BACKOFF_MAX_SECONDS: seconds(3600, MAX_BACKOFF_SECONDS),
-    /** The ingest queue; unset, each record's eventSourceARN names it (AWS's URL form). */
-    INGEST_QUEUE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+    /**
+     * The ingest queue; unset, each record's eventSourceARN names it (AWS's URL form). Not
+     * checked as a URL: emulators hand out hosts like sqs.us-east-1.127.0.0.1 that WHATWG rejects.
+     */
+    INGEST_QUEUE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'expected an http(s) queue URL')
+        .optional(),
+    ),
   })
   .refine((env) => env.INGEST_BACKOFF_MAX_SECONDS >= env.INGEST_BACKOFF_BASE_SECONDS, {
     path: ['INGEST_BACKOFF_MAX_SECONDS'],
