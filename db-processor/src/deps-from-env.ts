@@ -1,8 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
 import type { Logger } from '@waba/whatsapp';
 import { sqsAnswerQueue } from './answer-queue';
+import {
+  MAX_BACKOFF_SECONDS,
+  sqsMessageVisibility,
+  type BackoffPolicy,
+  type TransientBackoff,
+} from './backoff';
 import { logger as defaultLogger } from './logger';
 import type { SqsProcessorDeps } from './process-sqs-event';
 import { s3PayloadReader } from './s3-payload-reader';
@@ -19,7 +26,9 @@ export interface ProcessorSharedClients {
  * The processor's dependencies from the environment, as the Lambda and the
  * long-running service configure it: DATABASE_URL or DATABASE_SECRET_ARN
  * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS,
- * DB_POOL_MAX (default 1: concurrency x pool size must fit the database).
+ * DB_POOL_MAX (default 1: concurrency x pool size must fit the database),
+ * and the back-off settings below (INGEST_BACKOFF_BASE_SECONDS, INGEST_BACKOFF_MAX_SECONDS,
+ * INGEST_QUEUE_URL).
  */
 export async function processorDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -32,11 +41,81 @@ export async function processorDepsFromEnv(
       max: Number(env.DB_POOL_MAX ?? 1),
       applicationName: 'waba-db-processor',
     });
+  const sqs = shared.sqs ?? new SQSClient({});
+  const backoff = transientBackoffFromEnv(env, sqs);
   return {
     db,
     payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
-    answers: sqsAnswerQueue(shared.sqs ?? new SQSClient({}), env.ANSWER_QUEUE_URL ?? ''),
+    answers: sqsAnswerQueue(sqs, env.ANSWER_QUEUE_URL ?? ''),
     logger: shared.logger ?? defaultLogger,
     answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
+    ...(backoff && { backoff }),
   };
+}
+
+// ---------------------------------------------------------------------------
+// Back-off on transient batch failures (a database outage must not flood the
+// DLQ): the settings, their defaults and their limits. docs/reliability.md,
+// "A database outage does not flood the DLQ", has the arithmetic.
+// ---------------------------------------------------------------------------
+
+/** An unset or empty variable takes the default. */
+const seconds = (defaultValue: number, max: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(0).max(max).default(defaultValue),
+  );
+
+export const ingestBackoffEnvSchema = z
+  .object({
+    /** First delay after a transient failure, doubled on every receive; 0 turns back-off off. */
+    INGEST_BACKOFF_BASE_SECONDS: seconds(60, MAX_BACKOFF_SECONDS),
+    /** Longest delay: bounds how long a message waits once the database is back. */
+    INGEST_BACKOFF_MAX_SECONDS: seconds(3600, MAX_BACKOFF_SECONDS),
+    /**
+     * The ingest queue; unset, each record's eventSourceARN names it (AWS's URL form). Not
+     * checked as a URL: emulators hand out hosts like sqs.us-east-1.127.0.0.1 that WHATWG rejects.
+     */
+    INGEST_QUEUE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^https?:\/\/\S+$/, 'expected an http(s) queue URL')
+        .optional(),
+    ),
+  })
+  .refine((env) => env.INGEST_BACKOFF_MAX_SECONDS >= env.INGEST_BACKOFF_BASE_SECONDS, {
+    path: ['INGEST_BACKOFF_MAX_SECONDS'],
+    message: 'must not be below INGEST_BACKOFF_BASE_SECONDS',
+  });
+
+/** The back-off settings: `policy` is undefined when back-off is turned off (base 0). */
+export interface IngestBackoffSettings {
+  policy: BackoffPolicy | undefined;
+  queueUrl: string | undefined;
+}
+
+/** Validates the back-off settings once; a bad value throws with the variable's name. */
+export function ingestBackoffFromEnv(env: NodeJS.ProcessEnv = process.env): IngestBackoffSettings {
+  const parsed = ingestBackoffEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    policy:
+      e.INGEST_BACKOFF_BASE_SECONDS > 0
+        ? { baseSeconds: e.INGEST_BACKOFF_BASE_SECONDS, maxSeconds: e.INGEST_BACKOFF_MAX_SECONDS }
+        : undefined,
+    queueUrl: e.INGEST_QUEUE_URL,
+  };
+}
+
+function transientBackoffFromEnv(
+  env: NodeJS.ProcessEnv,
+  sqs: SQSClient,
+): TransientBackoff | undefined {
+  const { policy, queueUrl } = ingestBackoffFromEnv(env);
+  return policy && { policy, visibility: sqsMessageVisibility(sqs, queueUrl) };
 }

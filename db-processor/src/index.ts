@@ -1,4 +1,5 @@
 export * from './answer-queue';
+export * from './backoff';
 export * from './deps-from-env';
 export * from './errors';
 export * from './normalize';

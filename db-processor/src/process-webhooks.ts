@@ -10,7 +10,12 @@ import {
   type Db,
   type IngestBatch,
 } from '@waba/db';
-import { decodeWebhookPayload, InvalidWebhookPayloadError, type Logger } from '@waba/whatsapp';
+import {
+  decodeWebhookPayload,
+  errorText,
+  InvalidWebhookPayloadError,
+  type Logger,
+} from '@waba/whatsapp';
 import type { AnswerQueue } from './answer-queue';
 import { TransientBatchError } from './errors';
 import { emptyNormalizedWebhook, normalizeWebhook } from './normalize';
@@ -35,7 +40,7 @@ export interface ProcessResult {
 
 type Prepared = ParsedInput & { id: string; rejected?: string };
 
-function prepare(w: RawWebhook): Prepared {
+function prepare(w: RawWebhook, logger: Logger): Prepared {
   const audit = {
     bodySha256: createHash('sha256').update(w.raw).digest('hex'),
     appId: w.appId,
@@ -43,6 +48,13 @@ function prepare(w: RawWebhook): Prepared {
     rawBody: w.raw,
     receivedAt: w.receivedAt,
   };
+  const rejected = (reason: string): Prepared => ({
+    id: w.id,
+    audit,
+    normalized: emptyNormalizedWebhook(),
+    rejected: reason,
+  });
+  if (w.unreadable !== undefined) return rejected(w.unreadable);
   try {
     return {
       id: w.id,
@@ -50,13 +62,15 @@ function prepare(w: RawWebhook): Prepared {
       normalized: normalizeWebhook(decodeWebhookPayload(w.raw), w.receivedAt),
     };
   } catch (error) {
-    if (!(error instanceof InvalidWebhookPayloadError)) throw error;
-    return {
-      id: w.id,
-      audit,
-      normalized: emptyNormalizedWebhook(),
-      rejected: [error.message, ...error.issues.slice(0, 20)].join('\n'),
-    };
+    if (error instanceof InvalidWebhookPayloadError) {
+      return rejected([error.message, ...error.issues.slice(0, 20)].join('\n'));
+    }
+    // Whatever else reading this one body throws is its own: the same on every retry.
+    logger.warn(
+      { err: error, id: w.id, sha256: audit.bodySha256 },
+      'webhook kept as rejected: it cannot be normalized',
+    );
+    return rejected(`not normalizable: ${errorText(error)}`);
   }
 }
 
@@ -138,7 +152,8 @@ async function keepAsRejected(
 
 /**
  * Stores a batch of raw webhooks.
- * 1. Parse and normalize each; an unparseable one becomes a `rejected` audit row.
+ * 1. Parse and normalize each; one that cannot be read, parsed or normalized, for
+ *    whatever reason, becomes a `rejected` audit row with its raw body and the reason.
  * 2. Write all of them in one transaction with a fixed number of statements.
  * 3. If that fails because the database is unavailable, throw: the whole batch retries.
  *    If it fails because of some record's data, write each record alone, so the
@@ -151,7 +166,7 @@ export async function processWebhooks(
   webhooks: readonly RawWebhook[],
   deps: ProcessorDeps,
 ): Promise<ProcessResult> {
-  const prepared = webhooks.map(prepare);
+  const prepared = webhooks.map((w) => prepare(w, deps.logger));
   const failed: string[] = [];
   let conversations: Conversation[] = [];
   let statements = 0;

@@ -22,6 +22,7 @@ import {
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
+  whileRefusingBody,
 } from './helpers/factories';
 
 const CUSTOMER = '5511999990000';
@@ -335,24 +336,17 @@ describe('processSqsEvent()', () => {
 
   it('reports only the poison record of a batch of 10; the other 9 commit', async () => {
     // A faulty trigger stands in for a cause outside the data (a bad deploy): a retry may pass.
-    await sql`
-      create function refuse_bad() returns trigger language plpgsql as $$
-        begin if new.body = 'bad' then raise exception 'refused'; end if; return new; end $$;
-      create trigger refuse_bad before insert on messages for each row execute function refuse_bad();
-    `.execute(t.db);
-    try {
-      const good = nineGood();
-      const poison = oneMessage(undefined, 'bad');
-      const records = [...good.slice(0, 4), poison, ...good.slice(4)];
+    const good = nineGood();
+    const poison = oneMessage(undefined, 'bad');
+    const records = [...good.slice(0, 4), poison, ...good.slice(4)];
 
-      const result = await processSqsEvent(sqsEvent(records), processorDeps(t.db));
+    const result = await whileRefusingBody(t.db, 'bad', () =>
+      processSqsEvent(sqsEvent(records), processorDeps(t.db)),
+    );
 
-      expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
-      expect((await t.db.selectFrom('messages').select('body').execute()).length).toBe(9);
-      expect((await t.db.selectFrom('webhook_events').select('id').execute()).length).toBe(9);
-    } finally {
-      await sql`drop trigger refuse_bad on messages; drop function refuse_bad();`.execute(t.db);
-    }
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+    expect((await t.db.selectFrom('messages').select('body').execute()).length).toBe(9);
+    expect((await t.db.selectFrom('webhook_events').select('id').execute()).length).toBe(9);
   });
 
   it('keeps a record Postgres can never store as rejected with its reason, not as poison', async () => {

@@ -1,3 +1,5 @@
+import { ingestBackoffFromEnv, type BackoffPolicy } from '@waba/db-processor';
+
 /** Configuration of the local stack: the environment, with dev defaults for everything. */
 export interface StackConfig {
   port: number;
@@ -34,6 +36,8 @@ export interface StackConfig {
     visibilityTimeoutSeconds: number;
     maxReceiveCount: number;
     concurrency: number;
+    /** Back-off of batches failing while the database is down; undefined: off. */
+    backoff: BackoffPolicy | undefined;
   };
 }
 
@@ -89,8 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
       batchSize: Number(env.INGEST_BATCH_SIZE ?? 100),
       windowSeconds: Number(env.INGEST_BATCHING_WINDOW_SECONDS ?? 0.2),
       visibilityTimeoutSeconds: Number(env.INGEST_VISIBILITY_TIMEOUT_SECONDS ?? 30),
-      maxReceiveCount: Number(env.INGEST_MAX_RECEIVE_COUNT ?? 5),
+      // 50 as in production: with the back-off, receives are spread over hours of outage.
+      maxReceiveCount: Number(env.INGEST_MAX_RECEIVE_COUNT ?? 50),
       concurrency: Number(env.INGEST_CONCURRENCY ?? 2),
+      backoff: ingestBackoffFromEnv(env).policy,
     },
   };
   return { config, defaulted };

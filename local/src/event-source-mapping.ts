@@ -8,7 +8,11 @@
  *   DLQ after `maxReceiveCount` receives;
  * - an empty, null or unknown `itemIdentifier`, or a malformed response, fails
  *   the whole batch; a thrown/rejected handler fails the whole batch;
- * - `undefined`, `null`, `{}` or an empty/null `batchItemFailures` is success.
+ * - `undefined`, `null`, `{}` or an empty/null `batchItemFailures` is success;
+ * - a visibility the handler changed itself (ChangeMessageVisibility with the
+ *   record's receipt handle, as the processor's back-off does) is left as it
+ *   is: a failed record comes back after that delay, not the queue's timeout
+ *   (local/tests/outage-backoff.test.ts).
  *
  * Differences from AWS, on purpose or by necessity:
  * - ReportBatchItemFailures is always on (AWS ignores `batchItemFailures`

@@ -16,6 +16,7 @@ import {
   processSqsEvent,
   s3PayloadReader,
   sqsAnswerQueue,
+  sqsMessageVisibility,
   type SqsProcessorDeps,
 } from '@waba/db-processor';
 import {
@@ -173,6 +174,12 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       answers: sqsAnswerQueue(sqs, answer.url),
       logger: logger.child({ fn: 'db-processor' }),
       answerDelaySeconds: config.answerDelaySeconds,
+      ...(config.ingest.backoff && {
+        backoff: {
+          policy: config.ingest.backoff,
+          visibility: sqsMessageVisibility(sqs, ingest.url),
+        },
+      }),
     };
     const processor = startEventSourceMapping({
       sqs,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FaultResult } from './result';
 import { graphErrors } from './scenarios/graph-errors';
 import { lostAnswers } from './scenarios/lost-answers';
+import { longOutage } from './scenarios/long-outage';
 import { poisonDlq } from './scenarios/poison-dlq';
 import { postgresOutage } from './scenarios/postgres-outage';
 import { processorKill } from './scenarios/processor-kill';
@@ -18,6 +19,8 @@ const SCENARIOS: Record<string, () => Promise<FaultResult>> = {
   'graph-errors': graphErrors,
   'lost-answers': lostAnswers,
   'poison-dlq': poisonDlq,
+  'long-outage': longOutage(true),
+  'long-outage-no-backoff': longOutage(false),
 };
 
 function print(r: FaultResult): void {

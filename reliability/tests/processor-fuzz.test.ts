@@ -4,7 +4,13 @@ import { sql } from 'kysely';
 import { decodeWebhookPayload, metaEscape } from '@waba/whatsapp';
 import { normalizeWebhook, readRecord } from '@waba/db-processor';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { mutate, mutationArb, saltWamids, type Mutation } from './helpers/mutations';
+import {
+  mutate,
+  mutationArb,
+  saltWamids,
+  spliceDeepNesting,
+  type Mutation,
+} from './helpers/mutations';
 import { inMemoryIngest, postSigned, processBatch, processorFor } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 import { buildPayloads, scenarioArb, type ScenarioSpec } from './helpers/scenarios';
@@ -36,7 +42,7 @@ function fuzzBody(input: FuzzInput, salt: string): { raw: string; value: unknown
   } catch {
     return { raw: body, value: body };
   }
-  return { raw: metaEscape(JSON.stringify(value)), value };
+  return { raw: spliceDeepNesting(metaEscape(JSON.stringify(value))), value };
 }
 
 const isEnvelope = (v: unknown) =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeParseOf } from './safe-parse';
 
 /**
  * Meta sends unix seconds as a string; some relays and older test tools send a
@@ -19,5 +20,5 @@ export const webhookErrorSchema = z.looseObject({
 export type WebhookError = z.infer<typeof webhookErrorSchema>;
 
 export function parseWebhookError(item: unknown): z.ZodSafeParseResult<WebhookError> {
-  return webhookErrorSchema.safeParse(item);
+  return safeParseOf(webhookErrorSchema, item);
 }

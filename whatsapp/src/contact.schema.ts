@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeParseOf } from './safe-parse';
 
 export const webhookContactSchema = z.looseObject({
   profile: z.looseObject({ name: z.string().optional() }).optional(),
@@ -9,5 +10,5 @@ export const webhookContactSchema = z.looseObject({
 export type WebhookContact = z.infer<typeof webhookContactSchema>;
 
 export function parseContact(item: unknown): z.ZodSafeParseResult<WebhookContact> {
-  return webhookContactSchema.safeParse(item);
+  return safeParseOf(webhookContactSchema, item);
 }

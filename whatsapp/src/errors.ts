@@ -71,3 +71,17 @@ export class GraphTokenError extends GraphApiError {
     this.name = 'GraphTokenError';
   }
 }
+
+/**
+ * `Name: message` of anything thrown, for a log line or an audit row's reason.
+ * Duck-typed: errors from Node's core may come from another realm (jest's vm).
+ */
+export function errorText(error: unknown): string {
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+  };
+  if (typeof message === 'string')
+    return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
+  return typeof error === 'string' ? error : 'unknown error';
+}

@@ -5,7 +5,7 @@ export { signPayload, verifySignature } from './signature';
 export { metaEscape } from './meta-json';
 export { classifyGraphError, isKnownGraphErrorCode } from './graph-errors';
 export type { GraphErrorKind, GraphErrorClassification } from './graph-errors';
-export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError } from './errors';
+export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError, errorText } from './errors';
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
@@ -39,3 +39,5 @@ export type {
   TemplateMessage,
 } from './graph-client';
 export { lazy } from './lazy';
+export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
+export { safeParseOf } from './safe-parse';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeParseOf } from './safe-parse';
 import { unixTimestampSchema, webhookErrorSchema } from './common.schema';
 
 // Meta documents id, mime_type and sha256 on every media object, but a message
@@ -127,5 +128,5 @@ export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 export type RawInboundMessage = z.input<typeof inboundMessageSchema>;
 
 export function parseInboundMessage(item: unknown): z.ZodSafeParseResult<InboundMessage> {
-  return inboundMessageSchema.safeParse(item);
+  return safeParseOf(inboundMessageSchema, item);
 }

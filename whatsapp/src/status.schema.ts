@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeParseOf } from './safe-parse';
 import { unixTimestampSchema, webhookErrorSchema } from './common.schema';
 
 /** Known values; `status` itself stays a free string so new ones (e.g. `deleted`) still parse. */
@@ -33,5 +34,5 @@ export const messageStatusSchema = z.looseObject({
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 
 export function parseStatus(item: unknown): z.ZodSafeParseResult<MessageStatus> {
-  return messageStatusSchema.safeParse(item);
+  return safeParseOf(messageStatusSchema, item);
 }

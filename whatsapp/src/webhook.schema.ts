@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeParseOf } from './safe-parse';
 import { unixTimestampSchema } from './common.schema';
 
 export * from './common.schema';
@@ -66,5 +67,5 @@ export function isMessagesField(change: WebhookChange): change is MessagesChange
 }
 
 export function parseWebhookPayload(body: unknown): z.ZodSafeParseResult<WebhookPayload> {
-  return webhookPayloadSchema.safeParse(body);
+  return safeParseOf(webhookPayloadSchema, body);
 }

@@ -302,3 +302,33 @@ describe('parseWebhookPayload()', () => {
     expect(parseWebhookPayload(body).success).toBe(false);
   });
 });
+
+describe('item parsers on values built to break zod', () => {
+  // What JSON.parse makes of `{"length":{"toString":0}}`: zod's min(1) check compares its
+  // `length` with 1, and converting an object whose toString is not callable throws.
+  const hostile = JSON.parse('{"length":{"toString":0}}') as unknown;
+
+  it.each([
+    [
+      'parseInboundMessage',
+      () => parseInboundMessage({ ...textMessage({ body: 'hi' }), from: hostile }),
+    ],
+    [
+      'parseStatus',
+      () => parseStatus({ ...status({ id: wamid('1'), status: 'sent' }), id: hostile }),
+    ],
+    [
+      'parseWebhookPayload',
+      () =>
+        parseWebhookPayload({
+          object: 'whatsapp_business_account',
+          entry: [{ id: hostile, changes: [] }],
+        }),
+    ],
+  ])('%s reports a failure instead of throwing', (_label, parse) => {
+    const result = parse();
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/unreadable value \(TypeError/);
+  });
+});

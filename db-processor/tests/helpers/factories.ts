@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { upsertOrganization, type Db } from '@waba/db';
 import { INGEST_ATTRIBUTES as A, metaEscape } from '@waba/whatsapp';
@@ -70,4 +71,25 @@ export function processorDeps(db: Db, overrides: Partial<SqsProcessorDeps> = {})
     answerDelaySeconds: 2,
     ...overrides,
   };
+}
+
+/**
+ * Runs `act` while a faulty trigger refuses every message whose body is `body`:
+ * a failure outside the data (a bad deploy), which a retry may pass.
+ */
+export async function whileRefusingBody<T>(
+  db: Db,
+  body: string,
+  act: () => Promise<T>,
+): Promise<T> {
+  await sql`
+    create function refuse_body() returns trigger language plpgsql as $$
+      begin if new.body = ${sql.lit(body)} then raise exception 'refused'; end if; return new; end $$;
+    create trigger refuse_body before insert on messages for each row execute function refuse_body();
+  `.execute(db);
+  try {
+    return await act();
+  } finally {
+    await sql`drop trigger refuse_body on messages; drop function refuse_body();`.execute(db);
+  }
 }

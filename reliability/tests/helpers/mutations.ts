@@ -18,6 +18,18 @@ function pseudoRandomText(n: number, seed: number): string {
   return out.join('');
 }
 
+/**
+ * Stands for 5,000 nested arrays (10 KB): too deep to build as a value (the
+ * test's own JSON.stringify would overflow), so {@link spliceDeepNesting}
+ * puts them into the body's text.
+ */
+export const DEEP_NESTING = '__5000_nested_arrays__';
+
+/** The raw body with every DEEP_NESTING string replaced by the nesting it stands for. */
+export function spliceDeepNesting(raw: string): string {
+  return raw.replaceAll(JSON.stringify(DEEP_NESTING), '['.repeat(5_000) + ']'.repeat(5_000));
+}
+
 /** Values that broke parsers, casts and indexes somewhere. */
 export const HOSTILE_VALUES: readonly Json[] = [
   null,
@@ -49,6 +61,10 @@ export const HOSTILE_VALUES: readonly Json[] = [
   {},
   [[[[[[[[[[[]]]]]]]]]]],
   { object: 'whatsapp_business_account' },
+  // zod's length checks compare `length` with a number: converting these objects throws.
+  { length: { toString: 0 } },
+  { length: [{ toString: 0 }] },
+  DEEP_NESTING,
 ];
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
