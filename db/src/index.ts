@@ -18,4 +18,5 @@ export * from './agent.repository';
 export * from './campaign.repository';
 export * from './partitions';
 export * from './analyst.repository';
+export * from './scram';
 export * from './schema-doc';

