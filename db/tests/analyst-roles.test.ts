@@ -197,7 +197,9 @@ describe('createAnalyst() and dropAnalyst()', () => {
     const pool = createPool({ connectionString: t.url, max: 1 });
     const logged: Db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool }),
-      log: (event) => statements.push(JSON.stringify([event.query.sql, event.query.parameters])),
+      log: (event) => {
+        statements.push(JSON.stringify([event.query.sql, event.query.parameters]));
+      },
     });
     const role = name('quiet');
     const password = `never-in-ddl-${randomUUID()}`;
