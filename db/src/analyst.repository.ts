@@ -6,6 +6,8 @@ import { scramSha256Secret } from './scram';
 
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const ANALYST_GROUP = 'waba_analyst';
+/** Groups an analyst login may also belong to: IAM authentication on RDS (docs/database.md). */
+const ALLOWED_GROUPS = [ANALYST_GROUP, 'rds_iam'];
 
 /** A role that `analyst add` or `analyst remove` must not touch, with the reason. */
 export class AnalystRoleError extends DbError {
@@ -41,7 +43,7 @@ async function roleFacts(trx: Transaction<Database>, role: string): Promise<Role
       exists (select from pg_auth_members m join pg_roles g on g.oid = m.roleid
               where m.member = r.oid and g.rolname = ${ANALYST_GROUP}) as analyst,
       array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid
-            where m.member = r.oid and g.rolname <> ${ANALYST_GROUP}
+            where m.member = r.oid and g.rolname::text <> all(${ALLOWED_GROUPS}::text[])
             union
             select u.rolname::text from pg_auth_members m join pg_roles u on u.oid = m.member
             where m.roleid = r.oid) as others,

@@ -164,6 +164,17 @@ describe('createAnalyst() and dropAnalyst()', () => {
     );
   });
 
+  it('accepts an analyst that is also in rds_iam (IAM authentication on RDS)', async () => {
+    await sql`do $$ begin
+      if not exists (select from pg_roles where rolname = 'rds_iam') then create role rds_iam; end if;
+    end $$`.execute(t.db);
+    const role = name('iam');
+    await createAnalyst(t.db, { role, organizationId: acme });
+    await sql.raw(`grant rds_iam to ${role}`).execute(t.db);
+    await createAnalyst(t.db, { role, organizationId: acme, password: 'also a password' });
+    expect(await login(role, 'also a password')).toBe(`scram-sha-256:${role}`);
+  });
+
   it.each([
     ['pg_monitor', /reserved for Postgres/],
     ['pg_anything_new', /reserved for Postgres/],
