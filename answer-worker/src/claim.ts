@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
 import type { AnswerJob } from '@waba/whatsapp';
-import { fold } from './agent/rules-agent';
+import { keywordMatcher } from './keywords';
 
 export type ClaimDecision =
   | { kind: 'nothing' } // no unanswered messages, or a newer message's job will answer them
@@ -101,11 +101,8 @@ export async function claimConversation(
         attemptId: await claim('skipped', 'guard:handoff'),
       };
     }
-    const wantsHuman = messages.some((m) =>
-      config.handoff_keywords.some((k) =>
-        new RegExp(`(^|\\W)${fold(k)}($|\\W)`, 'u').test(fold(m.body ?? '')),
-      ),
-    );
+    const asksForHuman = keywordMatcher(config.handoff_keywords);
+    const wantsHuman = messages.some((m) => asksForHuman(m.body ?? ''));
     if (wantsHuman) {
       await updateConversation(trx, job, {
         bot_paused: true,

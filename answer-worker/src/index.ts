@@ -8,6 +8,7 @@ export * from './claim';
 export * from './deps-from-env';
 export * from './errors';
 export * from './history';
+export * from './keywords';
 export * from './pii';
 export * from './process-answer-jobs';
 export * from './reply-parts';

@@ -19,5 +19,6 @@ export * from './agent.repository';
 export * from './campaign.repository';
 export * from './partitions';
 export * from './analyst.repository';
+export * from './scram';
 export * from './schema-doc';
 export * from './answer-attempt.repository';

@@ -19,11 +19,13 @@ import {
   updateAgentConfig,
   upsertKnowledge,
   type AgentConfigUpdate,
+  type AgentRule,
   listOrganizations,
   listWebhookEvents,
   upsertOrganization,
 } from '@waba/db';
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
+import { KeywordError, validateKeywords } from '@waba/answer-worker';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
@@ -97,6 +99,16 @@ async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Mess
   return [...seen.values()].slice(0, max);
 }
 
+/** Operator keywords are checked before they are stored: a bad one is a usage error. */
+function checked<T>(option: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof KeywordError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
+}
+
 function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> {
   const u: Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> = {};
   const kind = flag(args, 'kind');
@@ -130,12 +142,18 @@ function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' 
   if (pii !== undefined) u.pii_redaction = pii === 'on';
   const keywords = text('handoff-keywords');
   if (keywords !== undefined)
-    u.handoff_keywords = keywords
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean);
+    u.handoff_keywords = checked('--handoff-keywords', () =>
+      keywords.trim() === '' ? [] : validateKeywords(keywords.split(','), 'handoff keyword'),
+    );
   const rules = text('rules');
-  if (rules !== undefined) u.rules = JSON.parse(readFileSync(rules, 'utf8'));
+  if (rules !== undefined) {
+    const parsed = JSON.parse(readFileSync(rules, 'utf8')) as AgentRule[];
+    u.rules = checked('--rules', () =>
+      parsed.map((r, i) =>
+        r.keywords ? { ...r, keywords: validateKeywords(r.keywords, `rule ${i + 1} keyword`) } : r,
+      ),
+    );
+  }
   return u;
 }
 

@@ -1,23 +1,14 @@
 import type { AgentRule } from '@waba/db';
+import { keywordMatcher } from '../keywords';
 import type { Agent, AgentInput } from './agent';
 import type { AgentReply } from './agent.schema';
 
-/** Lower case without accents, so "AtendÊNCIA" matches "atendencia". */
-export function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 function matches(rule: AgentRule, input: AgentInput): boolean {
+  const keyword = keywordMatcher(rule.keywords ?? []);
   return input.messages.some(
-    (m) =>
-      (m.buttonId !== null && (rule.buttonIds ?? []).includes(m.buttonId)) ||
-      (rule.keywords ?? []).some((k) =>
-        new RegExp(`(^|\\W)${escape(fold(k))}($|\\W)`, 'u').test(fold(m.text)),
-      ),
+    (m) => (m.buttonId !== null && (rule.buttonIds ?? []).includes(m.buttonId)) || keyword(m.text),
   );
 }
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The built-in agent when no model is configured: the first rule whose

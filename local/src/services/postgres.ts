@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startChildService, type ChildService } from './child-service';
 import { freePort } from './free-port';
+import { reachableBinariesDir, traversableByOthers } from './postgres-binaries';
 
 export interface PostgresHandle {
   /** Connection string of the server's `postgres` database. */
@@ -21,14 +22,20 @@ export interface EmbeddedPostgresOptions {
   fsync?: boolean;
 }
 
-/** Starts an embedded PostgreSQL server (real binaries from npm) in a child process. */
+/**
+ * Starts an embedded PostgreSQL server (real binaries from npm) in a child
+ * process. As root, binaries and data live where the `postgres` user can
+ * reach them (see reachableBinariesDir), wherever the checkout is.
+ */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<PostgresHandle> {
   const port = options.port ?? (await freePort());
   const persistent = options.dataDir !== undefined;
+  const binaries = reachableBinariesDir();
   const dataDir = options.dataDir ? serverReachable(options.dataDir) : join(tempDir(), 'data');
   const service = await startChildService('postgres-server.mts', {
+    ...(binaries ? { PG_BINARIES_DIR: binaries } : {}),
     PG_DATA_DIR: dataDir,
     PG_PORT: String(port),
     PG_PERSISTENT: String(persistent),
@@ -59,17 +66,12 @@ function tempDir(): string {
 function serverReachable(dataDir: string): string {
   const absolute = resolve(dataDir);
   mkdirSync(dirname(absolute), { recursive: true });
-  if (process.getuid?.() !== 0) return absolute;
-  for (let dir = dirname(absolute); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      const hash = createHash('sha256').update(absolute).digest('hex').slice(0, 12);
-      const fallback = join(tmpdir(), `waba-pg-${hash}`);
-      mkdirSync(fallback, { recursive: true });
-      chmodSync(fallback, 0o755);
-      return join(fallback, 'data');
-    }
-    if (dir === dirname(dir)) return absolute;
-  }
+  if (process.getuid?.() !== 0 || traversableByOthers(dirname(absolute))) return absolute;
+  const hash = createHash('sha256').update(absolute).digest('hex').slice(0, 12);
+  const fallback = join(tmpdir(), `waba-pg-${hash}`);
+  mkdirSync(fallback, { recursive: true });
+  chmodSync(fallback, 0o755);
+  return join(fallback, 'data');
 }
 
 /** Replaces the database name of a connection string. */
