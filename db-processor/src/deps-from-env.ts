@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
 import type { Logger } from '@waba/whatsapp';
 import { sqsAnswerQueue } from './answer-queue';
+import { processorEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
 import type { SqsProcessorDeps } from './process-sqs-event';
 import { s3PayloadReader } from './s3-payload-reader';
@@ -19,24 +20,26 @@ export interface ProcessorSharedClients {
  * The processor's dependencies from the environment, as the Lambda and the
  * long-running service configure it: DATABASE_URL or DATABASE_SECRET_ARN
  * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS,
- * DB_POOL_MAX (default 1: concurrency x pool size must fit the database).
+ * DB_POOL_MAX (default 1: concurrency x pool size must fit the database),
+ * validated by processorEnvSchema before anything is built.
  */
 export async function processorDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: ProcessorSharedClients = {},
 ): Promise<SqsProcessorDeps> {
+  const settings = processorEnvFromEnv(env);
   const db =
     shared.db ??
     createDb({
       connectionString: await databaseUrlFromEnv(env),
-      max: Number(env.DB_POOL_MAX ?? 1),
+      max: settings.DB_POOL_MAX,
       applicationName: 'waba-db-processor',
     });
   return {
     db,
     payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
-    answers: sqsAnswerQueue(shared.sqs ?? new SQSClient({}), env.ANSWER_QUEUE_URL ?? ''),
+    answers: sqsAnswerQueue(shared.sqs ?? new SQSClient({}), settings.ANSWER_QUEUE_URL),
     logger: shared.logger ?? defaultLogger,
-    answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
+    answerDelaySeconds: settings.ANSWER_DELAY_SECONDS,
   };
 }

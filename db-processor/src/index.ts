@@ -1,5 +1,6 @@
 export * from './answer-queue';
 export * from './deps-from-env';
+export * from './env.schema';
 export * from './errors';
 export * from './normalize';
 export * from './process-sqs-event';

@@ -1,11 +1,10 @@
 import { createDb } from './connection';
-import {
-  DEFAULT_RETENTION,
-  maintainPartitions,
-  parseRetentionMonths,
-  type MaintenanceReport,
-} from './partitions';
+import { maintenanceEnvFromEnv } from './env.schema';
+import { maintainPartitions, type MaintenanceReport } from './partitions';
 import { databaseUrlFromEnv } from './secrets';
+
+// Checked at cold start: a bad retention stops the start with the variable's name.
+const settings = maintenanceEnvFromEnv(process.env);
 
 /**
  * The scheduled maintenance function (daily): creates the coming monthly
@@ -14,21 +13,12 @@ import { databaseUrlFromEnv } from './secrets';
  * STATUS_EVENTS_RETENTION_MONTHS (default 13), 0 keeping everything.
  */
 export async function handler(): Promise<MaintenanceReport> {
-  const env = process.env;
   const retention = {
-    webhookEventsMonths: parseRetentionMonths(
-      env.WEBHOOK_EVENTS_RETENTION_MONTHS,
-      DEFAULT_RETENTION.webhookEventsMonths,
-      'WEBHOOK_EVENTS_RETENTION_MONTHS',
-    ),
-    statusEventsMonths: parseRetentionMonths(
-      env.STATUS_EVENTS_RETENTION_MONTHS,
-      DEFAULT_RETENTION.statusEventsMonths,
-      'STATUS_EVENTS_RETENTION_MONTHS',
-    ),
+    webhookEventsMonths: settings.WEBHOOK_EVENTS_RETENTION_MONTHS || null,
+    statusEventsMonths: settings.STATUS_EVENTS_RETENTION_MONTHS || null,
   };
   const db = createDb({
-    connectionString: await databaseUrlFromEnv(env),
+    connectionString: await databaseUrlFromEnv(process.env),
     max: 1,
     applicationName: 'waba-maintenance',
   });

@@ -245,7 +245,7 @@ describe('handleWebhookRequest()', () => {
 
     it('leaves out routing values holding characters SQS refuses, and enqueues the body', async () => {
       const entry = (wabaId: string, phoneNumberId: string, field = 'messages') => {
-        const e = messagesEntry({ wabaId, phoneNumberId, messages: [textMessage({})] });
+        const e = messagesEntry({ wabaId, phoneNumberId, messages: [textMessage({ body: 'hi' })] });
         e.changes[0]!.field = field;
         return e;
       };
@@ -283,7 +283,7 @@ describe('handleWebhookRequest()', () => {
       expect(Buffer.byteLength(ids.join(','))).toBeGreaterThan(1024 * 1024);
       const many = webhookPayload({
         entries: [
-          messagesEntry({ messages: [textMessage({})] }),
+          messagesEntry({ messages: [textMessage({ body: 'hi' })] }),
           ...Array.from({ length: 50_000 }, (_, i) => ({
             id: '102290129340398',
             changes: [

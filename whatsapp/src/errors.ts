@@ -53,3 +53,14 @@ export class GraphRequestError extends WhatsAppError {
     this.name = 'GraphRequestError';
   }
 }
+
+/** The environment holds a value its deployable cannot use; `variables` names each one. */
+export class EnvError extends WhatsAppError {
+  readonly variables: readonly string[];
+
+  constructor(message: string, variables: readonly string[]) {
+    super(message);
+    this.name = 'EnvError';
+    this.variables = variables;
+  }
+}
