@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AwsV4Signer } from 'aws4fetch';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsCallError } from './errors';
 
 /*
@@ -10,7 +10,9 @@ import { AwsCallError } from './errors';
  * SDK: loading the SDK's SQS client alone takes longer than the receiver's
  * whole cold-start budget (bench/cold-init.ts, docs/benchmarks.md). Both are
  * AWS JSON protocol calls: one POST, the action in X-Amz-Target, signed with
- * Signature Version 4 by aws4fetch (no dependencies, a few KB). The protocol
+ * Signature Version 4 by the SDK's own signer, @smithy/signature-v4 (10 KB
+ * bundled; aws4fetch's first signature loads Node's fetch stack, which costs
+ * more than the cold-start budget allows: docs/design.md). The protocol
  * version is the service's own: SQS speaks AWS JSON 1.0, Secrets Manager
  * AWS JSON 1.1 (tests/aws-protocol.test.ts compares both with the SDK).
  */
@@ -48,8 +50,53 @@ export function awsFromEnv(env: NodeJS.ProcessEnv): AwsTarget {
   };
 }
 
-/** Signing keys per day, region and service: aws4fetch derives them once and reuses them. */
-const signingKeys = new Map<string, ArrayBuffer>();
+/** What the SDK's signer hands a hash to digest (@smithy/types' SourceData). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+const bytes = (data: SourceData): Buffer =>
+  typeof data === 'string'
+    ? Buffer.from(data)
+    : ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data);
+
+/** SHA-256, and HMAC-SHA256 when given a key, through node:crypto, as the signer wants it. */
+export class NodeSha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined
+      ? createHash('sha256')
+      : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+/** The query as the signer's HttpRequest holds it: decoded, a repeated key as an array. */
+function queryOf(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const seen = query[k];
+    query[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
+  }
+  return query;
+}
+
+/** `YYYYMMDDTHHMMSSZ` → Date. */
+const dateOf = (d: string) =>
+  new Date(
+    `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`,
+  );
 
 export interface SignInput {
   method: string;
@@ -65,28 +112,38 @@ export interface SignInput {
 }
 
 /**
- * Signs a request with Signature Version 4 (aws4fetch; every header signed,
- * as the SDK's signer does) and returns its headers: the given ones plus
- * `x-amz-date`, `x-amz-security-token` when there is a session token, and
- * `authorization`. `host` is signed but not returned: the HTTP client sets it.
+ * Signs a request with Signature Version 4 (@smithy/signature-v4, the AWS
+ * SDK's own signer, every header signed) and returns its headers: the given
+ * ones plus `x-amz-date`, `x-amz-security-token` when there is a session
+ * token, and `authorization`. `host` is signed but not returned: the HTTP
+ * client sets it.
  */
 export async function signRequest(input: SignInput): Promise<Record<string, string>> {
-  const signer = new AwsV4Signer({
-    method: input.method,
-    url: input.url.toString(),
-    headers: input.headers,
-    body: input.body,
-    accessKeyId: input.credentials.accessKeyId,
-    secretAccessKey: input.credentials.secretAccessKey,
-    sessionToken: input.credentials.sessionToken,
-    service: input.service,
+  const signer = new SignatureV4({
+    credentials: input.credentials,
     region: input.region,
-    datetime: input.datetime,
-    allHeaders: true,
-    cache: signingKeys,
+    service: input.service,
+    sha256: NodeSha256,
+    // x-amz-content-sha256 is an S3 header; JSON services do not want it.
+    applyChecksum: false,
   });
-  const signed = await signer.sign();
-  return Object.fromEntries(signed.headers);
+  const { url } = input;
+  const signed = await signer.sign(
+    {
+      method: input.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query: queryOf(url),
+      headers: { ...input.headers, host: url.host },
+      body: input.body,
+    },
+    input.datetime ? { signingDate: dateOf(input.datetime) } : {},
+  );
+  const headers = { ...signed.headers };
+  delete headers.host;
+  return headers;
 }
 
 const agents = {

@@ -9,7 +9,7 @@ import {
   sqsHttpQueue,
   type AwsTarget,
 } from '@waba/webhook-receiver';
-import { sdkSignature } from './helpers/sdk-signer';
+import { aws4fetchSignature, sdkSignature } from './helpers/reference-signers';
 
 const EXAMPLE = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -36,8 +36,10 @@ describe('signRequest()', () => {
     );
   });
 
-  // The same request signed by the SDK's own signer: any difference in
-  // canonicalization (query order, path encoding, header folding) shows here.
+  // The same request signed by the SDK's signer (built from the URL as written,
+  // not through signRequest's wrapper) and by aws4fetch, which shares no code
+  // with it: any difference in canonicalization (query order, path encoding,
+  // header folding, session token) shows here.
   const cases: Array<[string, { method: string; url: string; body: string; token?: string }]> = [
     [
       'a JSON call with a session token',
@@ -66,7 +68,7 @@ describe('signRequest()', () => {
     ],
   ];
 
-  it.each(cases)('signs %s as @smithy/signature-v4 does', async (_name, c) => {
+  it.each(cases)('signs %s as the SDK and aws4fetch do', async (_name, c) => {
     const url = new URL(c.url);
     const headers = {
       'content-type': 'application/x-amz-json-1.0',
@@ -86,13 +88,11 @@ describe('signRequest()', () => {
       credentials,
       datetime,
     });
-    const sdk = await sdkSignature({ method: c.method, url, headers, body: c.body }, credentials, {
-      region: 'us-east-1',
-      service: 'sqs',
-      datetime,
-    });
+    const request = { method: c.method, url, headers, body: c.body };
+    const scope = { region: 'us-east-1', service: 'sqs', datetime };
 
-    expect(ours.authorization).toBe(sdk);
+    expect(ours.authorization).toBe(await sdkSignature(request, credentials, scope));
+    expect(ours.authorization).toBe(await aws4fetchSignature(request, credentials, scope));
   });
 });
 

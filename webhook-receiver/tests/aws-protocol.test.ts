@@ -10,7 +10,7 @@ import {
   type AwsTarget,
 } from '@waba/webhook-receiver';
 import { messageAttributes } from '../src/sqs-message';
-import { sdkSignature } from './helpers/sdk-signer';
+import { sdkSignature } from './helpers/reference-signers';
 
 interface Captured {
   method: string;
