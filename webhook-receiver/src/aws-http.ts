@@ -118,15 +118,31 @@ export interface SignInput {
  * token, and `authorization`. `host` is signed but not returned: the HTTP
  * client sets it.
  */
+/** One signer per scope and credentials: it keeps the day's signing key between calls. */
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(input: SignInput): SignatureV4 {
+  const { credentials: c } = input;
+  const key = [input.region, input.service, c.accessKeyId, c.secretAccessKey, c.sessionToken].join(
+    '\n',
+  );
+  let signer = signers.get(key);
+  if (!signer) {
+    signer = new SignatureV4({
+      credentials: { ...c },
+      region: input.region,
+      service: input.service,
+      sha256: NodeSha256,
+      // x-amz-content-sha256 is an S3 header; JSON services do not want it.
+      applyChecksum: false,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
+
 export async function signRequest(input: SignInput): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    credentials: input.credentials,
-    region: input.region,
-    service: input.service,
-    sha256: NodeSha256,
-    // x-amz-content-sha256 is an S3 header; JSON services do not want it.
-    applyChecksum: false,
-  });
+  const signer = signerFor(input);
   const { url } = input;
   const signed = await signer.sign(
     {
