@@ -13,6 +13,7 @@ import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } fr
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
 import { claimConversation, releaseClaim } from './claim';
+import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
 import { redactPii } from './pii';
@@ -45,7 +46,7 @@ export type AnswerOutcome =
 /** The outcome; `recheckAt` is set while an answer of the conversation waits in `unknown`. */
 export type AnswerResult = AnswerOutcome & { recheckAt?: Date };
 
-export const DEFAULT_UNKNOWN_GRACE_MS = 300_000;
+export const DEFAULT_UNKNOWN_GRACE_MS = DEFAULT_UNKNOWN_GRACE_SECONDS * 1000;
 
 function buttonIdOf(m: MessageRow): string | null {
   const p = m.payload as {

@@ -2,7 +2,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, databaseUrlFromEnv, secretEnv, secretEnvSource, type Db } from '@waba/db';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
-import { DEFAULT_UNKNOWN_GRACE_MS } from './answer-conversation';
+import { answerEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
 import type { AnswerJobsDeps } from './process-answer-jobs';
 import { sqsRetryDelay } from './sqs-retry-delay';
@@ -19,12 +19,14 @@ export interface AnswerSharedClients {
  * long-running service configure it. Secrets come from the variable itself or
  * from Secrets Manager through `<NAME>_SECRET_ARN`: DATABASE_URL /
  * DATABASE_SECRET_ARN, WHATSAPP_ACCESS_TOKEN(_SECRET_ARN),
- * OPENAI_API_KEY(_SECRET_ARN) (unset: the rules agent).
+ * OPENAI_API_KEY(_SECRET_ARN) (unset: the rules agent). Settings are validated
+ * by answerEnvSchema before anything is read or built.
  */
 export async function answerDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: AnswerSharedClients = {},
 ): Promise<AnswerJobsDeps> {
+  const settings = answerEnvFromEnv(env);
   const [databaseUrl, openAiKey] = await Promise.all([
     shared.db ? undefined : databaseUrlFromEnv(env),
     secretEnv('OPENAI_API_KEY', env),
@@ -40,7 +42,7 @@ export async function answerDepsFromEnv(
       shared.db ??
       createDb({
         connectionString: databaseUrl!,
-        max: Number(env.DB_POOL_MAX ?? 2),
+        max: settings.DB_POOL_MAX,
         applicationName: 'waba-answer-worker',
       }),
     graph: createGraphClient({ accessToken, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
@@ -51,23 +53,9 @@ export async function answerDepsFromEnv(
     }),
     logger: shared.logger ?? defaultLogger,
     clock: () => new Date(),
-    agentTimeoutMs: Number(env.AGENT_TIMEOUT_MS ?? 15_000),
-    delayRetry: sqsRetryDelay(sqs, env.ANSWER_QUEUE_URL ?? ''),
-    ...unknownOutcomeSettings(env),
+    agentTimeoutMs: settings.AGENT_TIMEOUT_MS,
+    delayRetry: sqsRetryDelay(sqs, settings.ANSWER_QUEUE_URL),
+    unknownGraceMs: settings.ANSWER_UNKNOWN_GRACE_SECONDS * 1000,
   };
 }
 
-/**
- * ANSWER_UNKNOWN_GRACE_SECONDS (default 300): how long an answer whose send
- * outcome is unknown waits for its status webhook before its one re-send.
- */
-function unknownOutcomeSettings(env: NodeJS.ProcessEnv): { unknownGraceMs: number } {
-  const raw = env.ANSWER_UNKNOWN_GRACE_SECONDS;
-  const seconds = raw === undefined || raw === '' ? DEFAULT_UNKNOWN_GRACE_MS / 1000 : Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 43_200) {
-    throw new Error(
-      `ANSWER_UNKNOWN_GRACE_SECONDS must be a whole number of seconds from 0 to 43200, got "${raw}"`,
-    );
-  }
-  return { unknownGraceMs: seconds * 1000 };
-}

@@ -6,6 +6,7 @@ export * from './agent/rules-agent';
 export * from './answer-conversation';
 export * from './claim';
 export * from './deps-from-env';
+export * from './env.schema';
 export * from './errors';
 export * from './history';
 export * from './keywords';

@@ -1,36 +1,38 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, databaseUrlFromEnv, secretEnvSource, type Db } from '@waba/db';
 import { createGraphClient, createLogger, type Logger } from '@waba/whatsapp';
+import { campaignEnvFromEnv } from './env.schema';
 import { sqsCampaignQueue, type CampaignJobsDeps } from './process-campaign-jobs';
 
 /**
  * The sender's dependencies from the environment (Lambda and long-running
  * service): DATABASE_URL / DATABASE_SECRET_ARN, WHATSAPP_ACCESS_TOKEN(_SECRET_ARN),
  * WHATSAPP_GRAPH_URL, CAMPAIGN_QUEUE_URL, CAMPAIGN_RATE_PER_SECOND (default 80),
- * CAMPAIGN_SLICE_SECONDS (default 45: under a 60 s function timeout).
+ * CAMPAIGN_SLICE_SECONDS (default 45: under a 60 s function timeout), validated
+ * by campaignEnvSchema before anything is read or built.
  */
 export async function campaignDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: { db?: Db; sqs?: SQSClient; logger?: Logger } = {},
 ): Promise<CampaignJobsDeps> {
+  const settings = campaignEnvFromEnv(env);
   const databaseUrl = shared.db ? undefined : await databaseUrlFromEnv(env);
   // Read per send through the secrets cache (re-read after a 190); a placeholder is refused per job.
   const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
   if (!accessToken)
     throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
-  if (!env.CAMPAIGN_QUEUE_URL) throw new Error('CAMPAIGN_QUEUE_URL is not set');
   return {
     db:
       shared.db ??
       createDb({
         connectionString: databaseUrl!,
-        max: Number(env.DB_POOL_MAX ?? 2),
+        max: settings.DB_POOL_MAX,
         applicationName: 'waba-campaign-sender',
       }),
     graph: createGraphClient({ accessToken, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
     logger: shared.logger ?? createLogger('campaign-sender'),
-    defaultRatePerSecond: Number(env.CAMPAIGN_RATE_PER_SECOND ?? 80),
-    sliceMs: Number(env.CAMPAIGN_SLICE_SECONDS ?? 45) * 1000,
-    enqueue: sqsCampaignQueue(shared.sqs ?? new SQSClient({}), env.CAMPAIGN_QUEUE_URL),
+    defaultRatePerSecond: settings.CAMPAIGN_RATE_PER_SECOND,
+    sliceMs: settings.CAMPAIGN_SLICE_SECONDS * 1000,
+    enqueue: sqsCampaignQueue(shared.sqs ?? new SQSClient({}), settings.CAMPAIGN_QUEUE_URL),
   };
 }

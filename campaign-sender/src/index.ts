@@ -3,3 +3,4 @@ export * from './template';
 export * from './send-slice';
 export * from './process-campaign-jobs';
 export * from './deps-from-env';
+export * from './env.schema';

@@ -10,6 +10,7 @@ import {
   type BackoffPolicy,
   type TransientBackoff,
 } from './backoff';
+import { processorEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
 import type { SqsProcessorDeps } from './process-sqs-event';
 import { s3PayloadReader } from './s3-payload-reader';
@@ -27,18 +28,19 @@ export interface ProcessorSharedClients {
  * long-running service configure it: DATABASE_URL or DATABASE_SECRET_ARN
  * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS,
  * DB_POOL_MAX (default 1: concurrency x pool size must fit the database),
- * and the back-off settings below (INGEST_BACKOFF_BASE_SECONDS, INGEST_BACKOFF_MAX_SECONDS,
- * INGEST_QUEUE_URL).
+ * validated by processorEnvSchema before anything is built, and the back-off
+ * settings below (INGEST_BACKOFF_BASE_SECONDS, INGEST_BACKOFF_MAX_SECONDS, INGEST_QUEUE_URL).
  */
 export async function processorDepsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   shared: ProcessorSharedClients = {},
 ): Promise<SqsProcessorDeps> {
+  const settings = processorEnvFromEnv(env);
   const db =
     shared.db ??
     createDb({
       connectionString: await databaseUrlFromEnv(env),
-      max: Number(env.DB_POOL_MAX ?? 1),
+      max: settings.DB_POOL_MAX,
       applicationName: 'waba-db-processor',
     });
   const sqs = shared.sqs ?? new SQSClient({});
@@ -46,9 +48,9 @@ export async function processorDepsFromEnv(
   return {
     db,
     payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
-    answers: sqsAnswerQueue(sqs, env.ANSWER_QUEUE_URL ?? ''),
+    answers: sqsAnswerQueue(sqs, settings.ANSWER_QUEUE_URL),
     logger: shared.logger ?? defaultLogger,
-    answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
+    answerDelaySeconds: settings.ANSWER_DELAY_SECONDS,
     ...(backoff && { backoff }),
   };
 }

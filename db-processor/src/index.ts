@@ -1,6 +1,7 @@
 export * from './answer-queue';
 export * from './backoff';
 export * from './deps-from-env';
+export * from './env.schema';
 export * from './errors';
 export * from './normalize';
 export * from './process-sqs-event';

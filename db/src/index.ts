@@ -1,6 +1,7 @@
 export * from './connection';
 export * from './database';
 export * from './errors';
+export * from './env.schema';
 export * from './migrate';
 export * from './secrets';
 export * from './pg-safe';

@@ -1,19 +1,17 @@
 import { createDb, type Db } from './connection';
+import { maintenanceEnvFromEnv } from './env.schema';
 import {
   parseMaintenanceRequest,
   toAuditLookup,
   type AuditLookup,
   type MaintenanceRequest,
 } from './maintenance-request.schema';
-import {
-  DEFAULT_RETENTION,
-  maintainPartitions,
-  parseRetentionMonths,
-  type MaintenanceReport,
-  type RetentionPolicy,
-} from './partitions';
+import { maintainPartitions, type MaintenanceReport, type RetentionPolicy } from './partitions';
 import { databaseUrlFromEnv } from './secrets';
 import { findWebhookEventBySha256 } from './webhook-event.repository';
+
+// Checked at cold start: a bad retention stops the start with the variable's name.
+const settings = maintenanceEnvFromEnv(process.env);
 
 /**
  * One request of the maintenance function: `maintain` creates the coming
@@ -32,18 +30,11 @@ export async function handleMaintenanceRequest(
   return report;
 }
 
-function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionPolicy {
+/** The retention the environment sets (validated at cold start); 0 keeps everything. */
+function retentionFromSettings(): RetentionPolicy {
   return {
-    webhookEventsMonths: parseRetentionMonths(
-      env.WEBHOOK_EVENTS_RETENTION_MONTHS,
-      DEFAULT_RETENTION.webhookEventsMonths,
-      'WEBHOOK_EVENTS_RETENTION_MONTHS',
-    ),
-    statusEventsMonths: parseRetentionMonths(
-      env.STATUS_EVENTS_RETENTION_MONTHS,
-      DEFAULT_RETENTION.statusEventsMonths,
-      'STATUS_EVENTS_RETENTION_MONTHS',
-    ),
+    webhookEventsMonths: settings.WEBHOOK_EVENTS_RETENTION_MONTHS || null,
+    statusEventsMonths: settings.STATUS_EVENTS_RETENTION_MONTHS || null,
   };
 }
 
@@ -54,15 +45,14 @@ function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionPolicy {
  * (default 3) and STATUS_EVENTS_RETENTION_MONTHS (default 13), 0 keeping everything.
  */
 export async function handler(event: unknown): Promise<MaintenanceReport | AuditLookup> {
-  const env = process.env;
   const request = parseMaintenanceRequest(event);
   const db = createDb({
-    connectionString: await databaseUrlFromEnv(env),
+    connectionString: await databaseUrlFromEnv(process.env),
     max: 1,
     applicationName: 'waba-maintenance',
   });
   try {
-    return await handleMaintenanceRequest(request, { db, retention: () => retentionFromEnv(env) });
+    return await handleMaintenanceRequest(request, { db, retention: retentionFromSettings });
   } finally {
     await db.destroy();
   }

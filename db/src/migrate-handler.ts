@@ -1,5 +1,6 @@
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { createDb } from './connection';
+import { migrateEnvFromEnv } from './env.schema';
 import { isTransientDbError } from './errors';
 import { migrateToLatest } from './migrate';
 import { databaseUrlFromEnv } from './secrets';
@@ -47,6 +48,9 @@ export async function handleMigrationRequest(
   }
 }
 
+// Checked at cold start: a bad value stops the start with the variable's name.
+const settings = migrateEnvFromEnv(process.env);
+
 /** The migration Lambda: DATABASE_URL, or DATABASE_SECRET_ARN (+ DATABASE_HOST for a proxy). */
 export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
   return handleMigrationRequest(event, {
@@ -65,6 +69,6 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
     },
     log: (message, details) => console.log(JSON.stringify({ message, ...details })),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    attempts: Number(process.env.MIGRATION_ATTEMPTS ?? 8),
+    attempts: settings.MIGRATION_ATTEMPTS,
   });
 }

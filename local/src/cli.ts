@@ -26,6 +26,7 @@ import {
 } from '@waba/db';
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
 import { KeywordError, validateKeywords } from '@waba/answer-worker';
+import { loadConfig } from './config';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
@@ -262,7 +263,7 @@ export async function runCli(
           db,
           answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
           logger: pino({ level: 'warn' }),
-          answerDelaySeconds: Number(process.env.ANSWER_DELAY_SECONDS ?? 2),
+          answerDelaySeconds: loadConfig().config.answerDelaySeconds,
         }),
       );
       out(

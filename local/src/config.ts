@@ -1,4 +1,8 @@
-import { ingestBackoffFromEnv, type BackoffPolicy } from '@waba/db-processor';
+import * as z from 'zod/mini';
+import { campaignEnvSchema } from '@waba/campaign-sender';
+import { ingestBackoffFromEnv, processorEnvSchema, type BackoffPolicy } from '@waba/db-processor';
+import { receiverEnvSchema } from '@waba/webhook-receiver';
+import { EnvError, envInt, envNumber, envOptional, parseEnv } from '@waba/whatsapp';
 
 /** Configuration of the local stack: the environment, with dev defaults for everything. */
 export interface StackConfig {
@@ -49,55 +53,121 @@ export const DEV_DEFAULTS = {
   WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
 } as const;
 
+/** The dev defaults that are secrets: published here and printed at start. */
+const DEV_SECRETS = [
+  'WHATSAPP_APP_SECRET',
+  'WHATSAPP_VERIFY_TOKEN',
+  'WHATSAPP_ACCESS_TOKEN',
+] as const satisfies ReadonlyArray<keyof typeof DEV_DEFAULTS>;
+
+const port = (fallback: number) => envInt(fallback, { max: 65_535 });
+
+/**
+ * The local stack's environment; every variable is optional. Settings the
+ * Lambdas share take their definition (default and range) from the Lambda's
+ * own schema.
+ */
+export const stackEnvSchema = z.object({
+  PORT: port(3000),
+  HOST: envOptional(),
+  DATABASE_URL: envOptional(),
+  EMBEDDED_PG_DATA_DIR: envOptional(),
+  EMBEDDED_PG_PORT: port(54329),
+  SQS_EMULATOR_PORT: port(0),
+  WHATSAPP_APP_SECRET: envOptional(),
+  WHATSAPP_APP_SECRET_PREVIOUS: envOptional(),
+  WHATSAPP_VERIFY_TOKEN: envOptional(),
+  WHATSAPP_ACCESS_TOKEN: envOptional(),
+  WHATSAPP_PHONE_NUMBER_ID: envOptional(),
+  WHATSAPP_BUSINESS_ACCOUNT_ID: envOptional(),
+  WHATSAPP_DISPLAY_PHONE_NUMBER: envOptional(),
+  WHATSAPP_APPS: envOptional(),
+  ANSWER_DELAY_SECONDS: processorEnvSchema.shape.ANSWER_DELAY_SECONDS,
+  SQS_MAX_MESSAGE_BYTES: receiverEnvSchema.shape.SQS_MAX_MESSAGE_BYTES,
+  STACK_STATE_FILE: envOptional(),
+  WHATSAPP_GRAPH_URL: envOptional(),
+  SANDBOX_PORT: port(0),
+  OPENAI_API_KEY: envOptional(),
+  OPENAI_BASE_URL: envOptional(),
+  OPENAI_MODEL: envOptional(),
+  LOG_LEVEL: envOptional(),
+  CAMPAIGN_RATE_PER_SECOND: campaignEnvSchema.shape.CAMPAIGN_RATE_PER_SECOND,
+  INGEST_BATCH_SIZE: envInt(100, { min: 1, max: 10_000 }),
+  INGEST_BATCHING_WINDOW_SECONDS: envNumber(0.2, { max: 300 }),
+  INGEST_VISIBILITY_TIMEOUT_SECONDS: envInt(30, { max: 43_200 }),
+  // 50 as in production: with the back-off, receives are spread over hours of outage.
+  INGEST_MAX_RECEIVE_COUNT: envInt(50, { min: 1, max: 1_000 }),
+  INGEST_CONCURRENCY: envInt(2, { min: 1, max: 1_000 }),
+});
+
+/** 127.0.0.0/8, ::1 and localhost: nobody else can reach the stack. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The stack's configuration from the environment, validated (an EnvError
+ * names each bad variable), with dev defaults for what is unset; `defaulted`
+ * lists those. Bound to an address other machines can reach, the stack
+ * refuses to start with the published dev secrets, set or defaulted.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
   config: StackConfig;
   defaulted: string[];
 } {
+  const e = parseEnv(stackEnvSchema, env);
   const defaulted: string[] = [];
   const get = (name: keyof typeof DEV_DEFAULTS): string => {
-    const value = env[name];
+    const value = e[name];
     if (value) return value;
     defaulted.push(`${name}=${DEV_DEFAULTS[name]}`);
     return DEV_DEFAULTS[name];
   };
+  const host = e.HOST ?? '127.0.0.1';
   const config: StackConfig = {
-    port: Number(env.PORT ?? 3000),
-    host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || undefined,
+    port: e.PORT,
+    host,
+    databaseUrl: e.DATABASE_URL,
     embeddedPg: {
-      dataDir: env.EMBEDDED_PG_DATA_DIR ?? '.data/pg',
-      port: Number(env.EMBEDDED_PG_PORT ?? 54329),
+      dataDir: e.EMBEDDED_PG_DATA_DIR ?? '.data/pg',
+      port: e.EMBEDDED_PG_PORT,
     },
-    sqsPort: Number(env.SQS_EMULATOR_PORT ?? 0),
+    sqsPort: e.SQS_EMULATOR_PORT,
     appSecret: get('WHATSAPP_APP_SECRET'),
-    previousAppSecret: env.WHATSAPP_APP_SECRET_PREVIOUS || undefined,
+    previousAppSecret: e.WHATSAPP_APP_SECRET_PREVIOUS,
     verifyToken: get('WHATSAPP_VERIFY_TOKEN'),
     accessToken: get('WHATSAPP_ACCESS_TOKEN'),
     phoneNumberId: get('WHATSAPP_PHONE_NUMBER_ID'),
     businessAccountId: get('WHATSAPP_BUSINESS_ACCOUNT_ID'),
-    displayPhoneNumber: env.WHATSAPP_DISPLAY_PHONE_NUMBER ?? '15550783881',
-    extraApps: env.WHATSAPP_APPS || undefined,
-    answerDelaySeconds: Number(env.ANSWER_DELAY_SECONDS ?? 2),
-    sqsMaxMessageBytes: Number(env.SQS_MAX_MESSAGE_BYTES ?? 262_144),
-    stateFile: env.STACK_STATE_FILE ?? '.data/stack.json',
-    graphUrl: env.WHATSAPP_GRAPH_URL || undefined,
-    sandboxPort: Number(env.SANDBOX_PORT ?? 0),
-    openai: {
-      apiKey: env.OPENAI_API_KEY || undefined,
-      baseURL: env.OPENAI_BASE_URL || undefined,
-      model: env.OPENAI_MODEL || undefined,
-    },
-    logLevel: env.LOG_LEVEL ?? 'info',
-    campaignRatePerSecond: Number(env.CAMPAIGN_RATE_PER_SECOND ?? 80),
+    displayPhoneNumber: e.WHATSAPP_DISPLAY_PHONE_NUMBER ?? '15550783881',
+    extraApps: e.WHATSAPP_APPS,
+    answerDelaySeconds: e.ANSWER_DELAY_SECONDS,
+    sqsMaxMessageBytes: e.SQS_MAX_MESSAGE_BYTES,
+    stateFile: e.STACK_STATE_FILE ?? '.data/stack.json',
+    graphUrl: e.WHATSAPP_GRAPH_URL,
+    sandboxPort: e.SANDBOX_PORT,
+    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    logLevel: e.LOG_LEVEL ?? 'info',
+    campaignRatePerSecond: e.CAMPAIGN_RATE_PER_SECOND,
     ingest: {
-      batchSize: Number(env.INGEST_BATCH_SIZE ?? 100),
-      windowSeconds: Number(env.INGEST_BATCHING_WINDOW_SECONDS ?? 0.2),
-      visibilityTimeoutSeconds: Number(env.INGEST_VISIBILITY_TIMEOUT_SECONDS ?? 30),
-      // 50 as in production: with the back-off, receives are spread over hours of outage.
-      maxReceiveCount: Number(env.INGEST_MAX_RECEIVE_COUNT ?? 50),
-      concurrency: Number(env.INGEST_CONCURRENCY ?? 2),
+      batchSize: e.INGEST_BATCH_SIZE,
+      windowSeconds: e.INGEST_BATCHING_WINDOW_SECONDS,
+      visibilityTimeoutSeconds: e.INGEST_VISIBILITY_TIMEOUT_SECONDS,
+      maxReceiveCount: e.INGEST_MAX_RECEIVE_COUNT,
+      concurrency: e.INGEST_CONCURRENCY,
       backoff: ingestBackoffFromEnv(env).policy,
     },
   };
+  const published = DEV_SECRETS.filter(
+    (name) => (e[name] ?? DEV_DEFAULTS[name]) === DEV_DEFAULTS[name],
+  );
+  if (!isLoopback(host) && published.length > 0) {
+    throw new EnvError(
+      `HOST=${host} is reachable from other machines: set ${published.join(', ')} ` +
+        '(their dev defaults are published), or bind to 127.0.0.1',
+      published,
+    );
+  }
   return { config, defaulted };
 }

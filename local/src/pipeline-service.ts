@@ -10,6 +10,7 @@ import {
   type EventSourceMapping,
   type EventSourceMappingStats,
 } from './event-source-mapping';
+import { serviceEnvFromEnv } from './service-env.schema';
 
 export type ConsumerName = 'ingest' | 'answer' | 'campaign';
 
@@ -31,53 +32,50 @@ export interface ServiceSettings {
   waitTimeSeconds: number;
 }
 
-const num = (value: string | undefined, fallback: number): number => {
-  const n = Number(value);
-  return value !== undefined && value !== '' && Number.isFinite(n) ? n : fallback;
-};
-
 /**
- * Settings from the environment: INGEST_QUEUE_URL and ANSWER_QUEUE_URL
+ * Settings from the environment (serviceEnvSchema, validated: an EnvError
+ * names each bad variable): INGEST_QUEUE_URL and ANSWER_QUEUE_URL
  * (required), CAMPAIGN_QUEUE_URL (unset: no campaign sending), per consumer
  * <NAME>_BATCH_SIZE / _BATCHING_WINDOW_SECONDS / _CONCURRENCY /
  * _TIMEOUT_SECONDS, SERVICE_CONSUMERS (default: every configured queue),
  * DB_POOL_MAX, SQS_WAIT_TIME_SECONDS.
  */
 export function serviceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceSettings {
-  if (!env.INGEST_QUEUE_URL) throw new Error('INGEST_QUEUE_URL is not set');
-  if (!env.ANSWER_QUEUE_URL) throw new Error('ANSWER_QUEUE_URL is not set');
+  const e = serviceEnvFromEnv(env);
   const wanted = new Set(
-    (env.SERVICE_CONSUMERS ?? 'ingest,answer,campaign').split(',').map((s) => s.trim()),
+    (e.SERVICE_CONSUMERS ?? 'ingest,answer,campaign').split(',').map((s) => s.trim()),
   );
-  const defaults: Record<ConsumerName, Omit<ConsumerSettings, 'queueUrl'>> = {
-    ingest: { batchSize: 100, windowSeconds: 1, concurrency: 2, timeoutSeconds: 30 },
-    answer: { batchSize: 5, windowSeconds: 0, concurrency: 2, timeoutSeconds: 60 },
-    campaign: { batchSize: 1, windowSeconds: 0, concurrency: 1, timeoutSeconds: 60 },
-  };
-  const urls: Record<ConsumerName, string | undefined> = {
-    ingest: env.INGEST_QUEUE_URL,
-    answer: env.ANSWER_QUEUE_URL,
-    campaign: env.CAMPAIGN_QUEUE_URL,
+  const all: Record<ConsumerName, ConsumerSettings | undefined> = {
+    ingest: {
+      queueUrl: e.INGEST_QUEUE_URL,
+      batchSize: e.INGEST_BATCH_SIZE,
+      windowSeconds: e.INGEST_BATCHING_WINDOW_SECONDS,
+      concurrency: e.INGEST_CONCURRENCY,
+      timeoutSeconds: e.INGEST_TIMEOUT_SECONDS,
+    },
+    answer: {
+      queueUrl: e.ANSWER_QUEUE_URL,
+      batchSize: e.ANSWER_BATCH_SIZE,
+      windowSeconds: e.ANSWER_BATCHING_WINDOW_SECONDS,
+      concurrency: e.ANSWER_CONCURRENCY,
+      timeoutSeconds: e.ANSWER_TIMEOUT_SECONDS,
+    },
+    campaign: e.CAMPAIGN_QUEUE_URL
+      ? {
+          queueUrl: e.CAMPAIGN_QUEUE_URL,
+          batchSize: e.CAMPAIGN_BATCH_SIZE,
+          windowSeconds: e.CAMPAIGN_BATCHING_WINDOW_SECONDS,
+          concurrency: e.CAMPAIGN_CONCURRENCY,
+          timeoutSeconds: e.CAMPAIGN_TIMEOUT_SECONDS,
+        }
+      : undefined,
   };
   const consumers: ServiceSettings['consumers'] = {};
-  for (const name of Object.keys(defaults) as ConsumerName[]) {
-    const queueUrl = urls[name];
-    if (!queueUrl || !wanted.has(name)) continue;
-    const prefix = name.toUpperCase();
-    const d = defaults[name];
-    consumers[name] = {
-      queueUrl,
-      batchSize: num(env[`${prefix}_BATCH_SIZE`], d.batchSize),
-      windowSeconds: num(env[`${prefix}_BATCHING_WINDOW_SECONDS`], d.windowSeconds),
-      concurrency: num(env[`${prefix}_CONCURRENCY`], d.concurrency),
-      timeoutSeconds: num(env[`${prefix}_TIMEOUT_SECONDS`], d.timeoutSeconds),
-    };
+  for (const name of Object.keys(all) as ConsumerName[]) {
+    const c = all[name];
+    if (c && wanted.has(name)) consumers[name] = c;
   }
-  return {
-    consumers,
-    dbPoolMax: num(env.DB_POOL_MAX, 10),
-    waitTimeSeconds: num(env.SQS_WAIT_TIME_SECONDS, 10),
-  };
+  return { consumers, dbPoolMax: e.DB_POOL_MAX, waitTimeSeconds: e.SQS_WAIT_TIME_SECONDS };
 }
 
 export interface PipelineService {

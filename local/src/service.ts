@@ -3,6 +3,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { createLogger } from '@waba/whatsapp';
 import { startPipelineService } from './pipeline-service';
+import { serviceEnvFromEnv } from './service-env.schema';
 
 /**
  * The long-running mode (`npx tsx local/src/service.ts`, or the container of
@@ -13,10 +14,11 @@ import { startPipelineService } from './pipeline-service';
  */
 async function main(): Promise<void> {
   const logger = createLogger('waba-service');
+  const settings = serviceEnvFromEnv(process.env);
   const service = await startPipelineService(process.env, logger);
   const statsTimer = setInterval(
     () => logger.info({ stats: service.stats() }, 'consumer stats'),
-    Number(process.env.STATS_INTERVAL_SECONDS ?? 60) * 1000,
+    settings.STATS_INTERVAL_SECONDS * 1000,
   );
   statsTimer.unref();
 
@@ -29,13 +31,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: finishing batches in flight');
     // ECS sends SIGKILL after the task's stopTimeout (120 s at most): leave before it.
-    const deadline = setTimeout(
-      () => {
-        logger.error('batches did not finish in time: exiting');
-        process.exit(1);
-      },
-      Number(process.env.SHUTDOWN_TIMEOUT_SECONDS ?? 110) * 1000,
-    );
+    const deadline = setTimeout(() => {
+      logger.error('batches did not finish in time: exiting');
+      process.exit(1);
+    }, settings.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     deadline.unref();
     service
       .stop()

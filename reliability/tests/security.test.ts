@@ -120,6 +120,7 @@ const LAMBDA_ENV = {
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
   INGEST_QUEUE_URL: 'http://127.0.0.1:1/000000000000/ingest',
+  PAYLOAD_BUCKET: 'payloads',
 };
 
 /** Runs `fn` with the process environment of a Lambda configured with `env`. */

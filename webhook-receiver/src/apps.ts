@@ -85,33 +85,57 @@ export interface SecretSource {
   read(secretId: string): Promise<string>;
 }
 
+export interface AppsCacheOptions {
+  /** Least time between two re-reads caused by a miss (unknown app id, empty document). */
+  refreshOnMissMs?: number;
+  /** Milliseconds now (tests). */
+  now?: () => number;
+}
+
 /**
  * Apps from one Secrets Manager secret holding the same JSON document as
  * WHATSAPP_APPS. Cached for `ttlMs` across invocations of a warm Lambda, so
- * a rotated secret is picked up within the TTL without a redeploy.
+ * a rotated secret is picked up within the TTL without a redeploy. A miss on
+ * the cached document (the placeholder `{}`, an app added since) re-reads the
+ * secret at once, at most once per `refreshOnMissMs`: Meta's "Verify and save"
+ * works as soon as the secret is filled in, and unknown app ids cannot turn
+ * every request into a Secrets Manager call.
  */
 export function appsFromSecret(
   source: SecretSource,
   secretId: string,
   ttlMs = 300_000,
+  options: AppsCacheOptions = {},
 ): AppRegistry {
+  const refreshOnMissMs = options.refreshOnMissMs ?? 5_000;
+  const clock = options.now ?? Date.now;
   let cached: { at: number; apps: Promise<Map<string, AppConfig>> } | undefined;
+  let lastMissRefresh = -Infinity;
   const load = (now: number) => {
     const apps = source
       .read(secretId)
       .then((json) => parseAppsDocument(json, `secret ${secretId}`));
-    cached = { at: now, apps };
+    const entry = { at: now, apps };
+    cached = entry;
     // A failed read must not be cached: the next request tries again.
     apps.catch(() => {
-      if (cached?.apps === apps) cached = undefined;
+      if (cached === entry) cached = undefined;
     });
     return apps;
   };
   return {
     async get(appId) {
-      const now = Date.now();
-      const apps = cached && now - cached.at < ttlMs ? cached.apps : load(now);
-      return (await apps).get(appId ?? DEFAULT_APP_ID);
+      const key = appId ?? DEFAULT_APP_ID;
+      const now = clock();
+      const current = cached && now - cached.at < ttlMs ? cached : undefined;
+      const app = (await (current ? current.apps : load(now))).get(key);
+      if (app || !current) return app;
+      if (now - lastMissRefresh >= refreshOnMissMs) {
+        lastMissRefresh = now;
+        return (await load(now)).get(key);
+      }
+      // Refreshed a moment ago (maybe still reading): answer from the newest read.
+      return cached && cached !== current ? (await cached.apps).get(key) : undefined;
     },
   };
 }

@@ -1,6 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsCallError } from './errors';
 
 /*
@@ -8,8 +9,12 @@ import { AwsCallError } from './errors';
  * Secrets Manager GetSecretValue) as signed HTTPS requests, without the AWS
  * SDK: loading the SDK's SQS client alone takes longer than the receiver's
  * whole cold-start budget (bench/cold-init.ts, docs/benchmarks.md). Both are
- * AWS JSON 1.0 protocol calls: one POST, the action in X-Amz-Target,
- * Signature Version 4.
+ * AWS JSON protocol calls: one POST, the action in X-Amz-Target, signed with
+ * Signature Version 4 by the SDK's own signer, @smithy/signature-v4 (10 KB
+ * bundled; aws4fetch's first signature loads Node's fetch stack, which costs
+ * more than the cold-start budget allows: docs/design.md). The protocol
+ * version is the service's own: SQS speaks AWS JSON 1.0, Secrets Manager
+ * AWS JSON 1.1 (tests/aws-protocol.test.ts compares both with the SDK).
  */
 
 export interface AwsCredentials {
@@ -45,55 +50,116 @@ export function awsFromEnv(env: NodeJS.ProcessEnv): AwsTarget {
   };
 }
 
-const hmac = (key: string | Buffer, data: string) =>
-  createHmac('sha256', key).update(data).digest();
-const sha256Hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+/** What the SDK's signer hands a hash to digest (@smithy/types' SourceData). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
 
-/** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
-const encode = (s: string) =>
-  encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+const bytes = (data: SourceData): Buffer =>
+  typeof data === 'string'
+    ? Buffer.from(data)
+    : ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data);
+
+/** SHA-256, and HMAC-SHA256 when given a key, through node:crypto, as the signer wants it. */
+export class NodeSha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined
+      ? createHash('sha256')
+      : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+/** The query as the signer's HttpRequest holds it: decoded, a repeated key as an array. */
+function queryOf(url: URL): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    const seen = query[k];
+    query[k] = seen === undefined ? v : [...(Array.isArray(seen) ? seen : [seen]), v];
+  }
+  return query;
+}
+
+/** `YYYYMMDDTHHMMSSZ` → Date. */
+const dateOf = (d: string) =>
+  new Date(
+    `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`,
   );
 
 export interface SignInput {
   method: string;
   url: URL;
-  /** Header names in lower case; `host` and `x-amz-date` included. All of them are signed. */
+  /** Header names in lower case, without `host`, `x-amz-date` and the token: the signer adds them. */
   headers: Record<string, string>;
   body: string | Buffer;
   region: string;
   service: string;
   credentials: AwsCredentials;
+  /** `YYYYMMDDTHHMMSSZ`; default now. */
+  datetime?: string;
 }
 
-/** The Authorization header of Signature Version 4 for a request (path encoded as non-S3 services want it). */
-export function signatureV4(input: SignInput): string {
-  const amzDate = input.headers['x-amz-date']!;
-  const day = amzDate.slice(0, 8);
-  const names = Object.keys(input.headers).sort();
-  const query = [...input.url.searchParams]
-    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
-    .sort()
-    .join('&');
-  const path = input.url.pathname.split('/').map(encode).join('/') || '/';
-  const canonical = [
-    input.method,
-    path,
-    query,
-    ...names.map((n) => `${n}:${input.headers[n]!.trim().replace(/\s+/g, ' ')}`),
-    '',
-    names.join(';'),
-    sha256Hex(input.body),
-  ].join('\n');
-  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), input.service),
-    'aws4_request',
+/**
+ * Signs a request with Signature Version 4 (@smithy/signature-v4, the AWS
+ * SDK's own signer, every header signed) and returns its headers: the given
+ * ones plus `x-amz-date`, `x-amz-security-token` when there is a session
+ * token, and `authorization`. `host` is signed but not returned: the HTTP
+ * client sets it.
+ */
+/** One signer per scope and credentials: it keeps the day's signing key between calls. */
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(input: SignInput): SignatureV4 {
+  const { credentials: c } = input;
+  const key = [input.region, input.service, c.accessKeyId, c.secretAccessKey, c.sessionToken].join(
+    '\n',
   );
-  const signature = createHmac('sha256', key).update(toSign).digest('hex');
-  return `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    signer = new SignatureV4({
+      credentials: { ...c },
+      region: input.region,
+      service: input.service,
+      sha256: NodeSha256,
+      // x-amz-content-sha256 is an S3 header; JSON services do not want it.
+      applyChecksum: false,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
+
+export async function signRequest(input: SignInput): Promise<Record<string, string>> {
+  const signer = signerFor(input);
+  const { url } = input;
+  const signed = await signer.sign(
+    {
+      method: input.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query: queryOf(url),
+      headers: { ...input.headers, host: url.host },
+      body: input.body,
+    },
+    input.datetime ? { signingDate: dateOf(input.datetime) } : {},
+  );
+  const headers = { ...signed.headers };
+  delete headers.host;
+  return headers;
 }
 
 const agents = {
@@ -131,12 +197,6 @@ function post(
   });
 }
 
-const amzDateOf = (d: Date) =>
-  d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-
 function faultOf(target: string, response: { status: number; text: string }): AwsCallError {
   let fault: { __type?: string; message?: string; Message?: string } = {};
   try {
@@ -153,15 +213,21 @@ function faultOf(target: string, response: { status: number; text: string }): Aw
   );
 }
 
+/** The AWS JSON protocol version of each service the receiver calls (its Smithy model's). */
+export const JSON_PROTOCOL = {
+  sqs: 'application/x-amz-json-1.0',
+  secretsmanager: 'application/x-amz-json-1.1',
+} as const;
+
 export interface JsonCall {
-  service: string;
+  service: keyof typeof JSON_PROTOCOL;
   /** X-Amz-Target, e.g. `AmazonSQS.SendMessage`. */
   target: string;
   input: unknown;
 }
 
 /**
- * One AWS JSON 1.0 call, signed, retried as the SDK's standard mode does:
+ * One AWS JSON call in the service's protocol version, signed, retried as the SDK's standard mode does:
  * up to `maxAttempts` on network errors, timeouts, 5xx and throttling, with
  * jittered exponential backoff. A retried send may deliver twice; every
  * consumer of the receiver's queue is idempotent.
@@ -175,18 +241,10 @@ export async function awsJson<T>(
   const body = JSON.stringify(call.input);
   const maxAttempts = options.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
-    const headers: Record<string, string> = {
-      'content-type': 'application/x-amz-json-1.0',
-      host: url.host,
-      'x-amz-date': amzDateOf(new Date()),
-      'x-amz-target': call.target,
-    };
-    if (aws.credentials.sessionToken)
-      headers['x-amz-security-token'] = aws.credentials.sessionToken;
-    headers.authorization = signatureV4({
+    const headers = await signRequest({
       method: 'POST',
       url,
-      headers,
+      headers: { 'content-type': JSON_PROTOCOL[call.service], 'x-amz-target': call.target },
       body,
       region: aws.region,
       service: call.service,

@@ -6,3 +6,4 @@ export * from './receive';
 export * from './routing-attributes';
 export * from './aws-http';
 export * from './lambda-adapters';
+export * from './env.schema';

@@ -1,7 +1,12 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import pino from 'pino';
-import { INGEST_ATTRIBUTES as A, metaEscape, type ClaimCheckPointer } from '@waba/whatsapp';
+import {
+  INGEST_ATTRIBUTES as A,
+  isSqsSafe,
+  metaEscape,
+  type ClaimCheckPointer,
+} from '@waba/whatsapp';
 import {
   messagesEntry,
   status,
@@ -236,6 +241,69 @@ describe('handleWebhookRequest()', () => {
         new GetObjectCommand({ Bucket: pointer.s3.bucket, Key: pointer.s3.key }),
       );
       expect(await object.Body!.transformToString()).toBe(bigRaw);
+    });
+
+    it('leaves out routing values holding characters SQS refuses, and enqueues the body', async () => {
+      const entry = (wabaId: string, phoneNumberId: string, field = 'messages') => {
+        const e = messagesEntry({ wabaId, phoneNumberId, messages: [textMessage({ body: 'hi' })] });
+        e.changes[0]!.field = field;
+        return e;
+      };
+      // Meta's wire form escapes them: the body is ASCII, the parsed values are not.
+      const odd = metaEscape(
+        JSON.stringify(
+          webhookPayload({
+            entries: [
+              entry('102290129340398', '106540352242922'),
+              entry('waba\u0000', 'nul\u0000id', 'x\uFFFF'),
+              entry('\uFFFF', 'a,b', 'lone\uD800'),
+            ],
+          }),
+        ),
+      );
+      expect(odd).toMatch(/^[\x20-\x7e]*$/);
+
+      const result = await handleWebhookRequest(signedRequest(odd, SECRET), deps);
+
+      expect(result.statusCode).toBe(200);
+      const [message] = await drain();
+      expect(message!.Body).toBe(odd);
+      const attr = (name: string) => message!.MessageAttributes?.[name]?.StringValue;
+      expect(attr(A.phoneNumberIds)).toBe('106540352242922');
+      expect(attr(A.wabaIds)).toBe('102290129340398');
+      expect(attr(A.fields)).toBe('messages');
+      for (const value of Object.values(message!.MessageAttributes ?? {})) {
+        expect(isSqsSafe(value.StringValue ?? '')).toBe(true);
+      }
+    });
+
+    it('leaves out a routing list too long to fit beside the claim-check pointer', async () => {
+      const ids = Array.from({ length: 50_000 }, (_, i) => String(i).padStart(24, '1'));
+      // The ids alone pass the queue's 1 MiB limit.
+      expect(Buffer.byteLength(ids.join(','))).toBeGreaterThan(1024 * 1024);
+      const many = webhookPayload({
+        entries: [
+          messagesEntry({ messages: [textMessage({ body: 'hi' })] }),
+          ...Array.from({ length: 50_000 }, (_, i) => ({
+            id: '102290129340398',
+            changes: [
+              {
+                field: 'messages',
+                value: { metadata: { phone_number_id: ids[i] }, statuses: [] },
+              },
+            ],
+          })),
+        ],
+      });
+      const manyRaw = JSON.stringify(many);
+
+      const result = await handleWebhookRequest(signedRequest(manyRaw, SECRET), deps);
+
+      expect(result.statusCode).toBe(200);
+      const [message] = await drain();
+      expect(message!.MessageAttributes?.[A.claimCheck]?.StringValue).toBe('s3');
+      expect(message!.MessageAttributes?.[A.phoneNumberIds]).toBeUndefined();
+      expect(message!.MessageAttributes?.[A.wabaIds]?.StringValue).toBe('102290129340398');
     });
 
     it('base64-encodes a body holding characters SQS refuses', async () => {

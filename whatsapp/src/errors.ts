@@ -85,3 +85,14 @@ export function errorText(error: unknown): string {
     return `${typeof name === 'string' ? name : 'Error'}: ${message}`;
   return typeof error === 'string' ? error : 'unknown error';
 }
+
+/** The environment holds a value its deployable cannot use; `variables` names each one. */
+export class EnvError extends WhatsAppError {
+  readonly variables: readonly string[];
+
+  constructor(message: string, variables: readonly string[]) {
+    super(message);
+    this.name = 'EnvError';
+    this.variables = variables;
+  }
+}

@@ -10,3 +10,4 @@ export {
   unixNow,
   wamid,
 } from './ids';
+export { BAD_NUMBERS, badNumberCases, envErrorAbout } from './env-cases';

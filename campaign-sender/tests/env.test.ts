@@ -1,0 +1,26 @@
+import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { campaignDepsFromEnv } from '@waba/campaign-sender';
+
+const VALID = {
+  DATABASE_URL: 'postgres://user:pass@127.0.0.1:1/none',
+  WHATSAPP_ACCESS_TOKEN: 'token',
+  CAMPAIGN_QUEUE_URL: 'http://127.0.0.1:1/000000000000/campaign',
+};
+
+describe('campaignDepsFromEnv()', () => {
+  it('reads a valid environment, defaults included', async () => {
+    const deps = await campaignDepsFromEnv({ ...VALID, CAMPAIGN_RATE_PER_SECOND: '12.5' });
+    expect(deps).toMatchObject({ defaultRatePerSecond: 12.5, sliceMs: 45_000 });
+    await deps.db.destroy();
+  });
+
+  it.each([
+    ...badNumberCases(['DB_POOL_MAX', 'CAMPAIGN_RATE_PER_SECOND', 'CAMPAIGN_SLICE_SECONDS']),
+    ['CAMPAIGN_RATE_PER_SECOND', '0'],
+    ['CAMPAIGN_QUEUE_URL', ''],
+  ])('refuses %s=%p, naming the variable', async (name, value) => {
+    const start = campaignDepsFromEnv({ ...VALID, [name]: value });
+
+    await expect(start).rejects.toThrow(envErrorAbout(name));
+  });
+});

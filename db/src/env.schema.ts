@@ -1,0 +1,46 @@
+import * as z from 'zod/mini';
+import { envInt, envOptional, envReader } from '@waba/whatsapp';
+import { DEFAULT_RETENTION } from './partitions';
+
+/**
+ * A secret by value or by Secrets Manager ARN (`secretEnv`): `<NAME>` and
+ * `<NAME>_SECRET_ARN`, both optional here; the consumer says which it needs.
+ */
+export function secretEnvFields<N extends string>(
+  name: N,
+): Record<N | `${N}_SECRET_ARN`, ReturnType<typeof envOptional>> {
+  return { [name]: envOptional(), [`${name}_SECRET_ARN`]: envOptional() } as Record<
+    N | `${N}_SECRET_ARN`,
+    ReturnType<typeof envOptional>
+  >;
+}
+
+/** Where the database is: DATABASE_URL, or DATABASE_SECRET_ARN (+ DATABASE_HOST for a proxy). */
+export const databaseEnvFields = {
+  DATABASE_URL: envOptional(),
+  DATABASE_SECRET_ARN: envOptional(),
+  DATABASE_HOST: envOptional(),
+};
+
+/** The scheduled maintenance function's environment; a retention of 0 keeps everything. */
+export const maintenanceEnvSchema = z.object({
+  ...databaseEnvFields,
+  WEBHOOK_EVENTS_RETENTION_MONTHS: envInt(DEFAULT_RETENTION.webhookEventsMonths ?? 0),
+  STATUS_EVENTS_RETENTION_MONTHS: envInt(DEFAULT_RETENTION.statusEventsMonths ?? 0),
+});
+
+/** The migration custom resource's environment. */
+export const migrateEnvSchema = z.object({
+  ...databaseEnvFields,
+  /** Attempts while the database is not reachable yet (a fresh instance or proxy). */
+  MIGRATION_ATTEMPTS: envInt(8, { min: 1 }),
+});
+
+export type MaintenanceEnv = z.infer<typeof maintenanceEnvSchema>;
+export type MigrateEnv = z.infer<typeof migrateEnvSchema>;
+
+/** The maintenance settings, validated: throws an EnvError naming each bad variable. */
+export const maintenanceEnvFromEnv = envReader(maintenanceEnvSchema);
+
+/** The migration settings, validated: throws an EnvError naming each bad variable. */
+export const migrateEnvFromEnv = envReader(migrateEnvSchema);

@@ -1,0 +1,90 @@
+import * as z from 'zod/mini';
+import type * as core from 'zod/v4/core';
+import { EnvError } from './errors';
+
+/*
+ * Building blocks of each deployable's environment schema. zod/mini, not the
+ * classic API: it tree-shakes to a few KB, so the receiver keeps its
+ * cold-start budget (docs/benchmarks.md). Unset means the default; any other
+ * value, the empty string included, must be valid: `Number('')` is 0 and
+ * `Number('abc')` NaN, both of which a handler would otherwise run with.
+ */
+
+const WHOLE = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function rangeText(kind: string, min: number, max: number): string {
+  if (max === Number.MAX_SAFE_INTEGER) return `must be a ${kind} ≥ ${min}`;
+  return `must be a ${kind} from ${min} to ${max}`;
+}
+
+function numeral(pattern: RegExp, kind: string, fallback: number, min: number, max: number) {
+  const message = rangeText(kind, min, max);
+  return z._default(
+    z.pipe(
+      z.string({ error: message }).check(z.regex(pattern, message)),
+      z.coerce.number<string>().check(z.gte(min, message), z.lte(max, message)),
+    ),
+    fallback,
+  );
+}
+
+/** A whole number; unset: `fallback`. */
+export function envInt(
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): core.$ZodType<number, string | undefined> {
+  return numeral(
+    WHOLE,
+    'whole number',
+    fallback,
+    range.min ?? 0,
+    range.max ?? Number.MAX_SAFE_INTEGER,
+  );
+}
+
+/** A decimal number (e.g. seconds as `0.2`); unset: `fallback`. */
+export function envNumber(
+  fallback: number,
+  range: { min?: number; max?: number } = {},
+): core.$ZodType<number, string | undefined> {
+  return numeral(DECIMAL, 'number', fallback, range.min ?? 0, range.max ?? Number.MAX_SAFE_INTEGER);
+}
+
+/** A variable that must be set to a non-empty value. */
+export function envRequired(): core.$ZodType<string, string | undefined> {
+  return z.string({ error: 'must be set' }).check(z.minLength(1, 'must be set'));
+}
+
+/** A variable that may be unset; empty counts as unset. */
+export function envOptional(): core.$ZodType<string | undefined, string | undefined> {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((v: string | undefined) => (v === '' ? undefined : v)),
+  );
+}
+
+/** The environment as one deployable reads it. */
+export type EnvSource = Record<string, string | undefined>;
+
+/**
+ * Validates an environment against a deployable's schema, once, at start.
+ * Throws an EnvError naming every variable with a value it cannot use (and
+ * the value, for non-secret settings: secrets are only ever "must be set").
+ */
+export function parseEnv<T>(schema: core.$ZodType<T>, env: EnvSource): T {
+  const result = z.safeParse(schema, env);
+  if (result.success) return result.data;
+  const variables = [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '')))];
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    const value = env[name];
+    return `${name} ${issue.message}${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`;
+  });
+  throw new EnvError(`invalid environment: ${lines.join('; ')}`, variables);
+}
+
+/** A deployable's `…FromEnv()`: validates an environment (default: this process's) against `schema`. */
+export function envReader<T>(schema: core.$ZodType<T>): (env?: EnvSource) => T {
+  return (env = process.env) => parseEnv(schema, env);
+}
