@@ -14,6 +14,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -104,4 +105,30 @@ export class Monitoring extends Construct {
 
   static readonly p50 = Stats.p(50);
   static readonly p99 = Stats.p(99);
+}
+
+export interface LogAlarmSpec extends Omit<AlarmSpec, 'metric'> {
+  logGroup: ILogGroup;
+  /** A CloudWatch Logs filter pattern (infra/lib/log-patterns.ts). */
+  pattern: string;
+  metricName: string;
+  period: Duration;
+}
+
+/**
+ * An alarm on the lines of a log group that match a pattern: a metric filter
+ * (one per matching line, 0 when none) in the stack's own namespace, and the
+ * alarm on its sum.
+ */
+export function logAlarm(m: Monitoring, id: string, spec: LogAlarmSpec): Alarm {
+  const { logGroup, pattern, metricName, period, ...alarm } = spec;
+  const filter = new MetricFilter(m, `${id}Filter`, {
+    logGroup,
+    filterPattern: FilterPattern.literal(pattern),
+    metricNamespace: `Waba/${Stack.of(m).stackName}`,
+    metricName,
+    metricValue: '1',
+    defaultValue: 0,
+  });
+  return m.alarm(id, { ...alarm, metric: filter.metric({ period, statistic: Stats.SUM }) });
 }
