@@ -57,7 +57,7 @@ import {
   type ConsumerName,
 } from './config/sizing';
 import { CONTAINER_RDS_CA, Database, LAMBDA_RDS_CA } from './constructs/database';
-import { importSecret } from './constructs/imported-secret';
+import { grantSecretRead, importSecret } from './constructs/imported-secret';
 import { Migrations } from './constructs/migrations';
 import { logAlarm, Monitoring } from './constructs/monitoring';
 import { PipelineService } from './constructs/pipeline-service';
@@ -274,7 +274,7 @@ export class PipelineStack extends Stack {
     receiver.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [payloadObjects] }),
     );
-    appsSecret.grantRead(receiver);
+    grantSecretRead(appsSecret, receiver);
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${this.stackName}-webhooks`,
@@ -307,7 +307,7 @@ export class PipelineStack extends Stack {
       ...inVpc,
       ...logs,
     });
-    db.secret.grantRead(migrations.fn);
+    grantSecretRead(db.secret, migrations.fn);
     // Everything of the database: the proxy's target group (a proxy without it has no
     // target), the security-group rules, a cluster's instances, the proxy role's policy.
     migrations.resource.node.addDependency(db);
@@ -325,7 +325,7 @@ export class PipelineStack extends Stack {
       ...inVpc,
       ...logs,
     });
-    db.secret.grantRead(maintenance);
+    grantSecretRead(db.secret, maintenance);
     const daily = new Rule(this, 'MaintenanceSchedule', {
       description: 'Partition maintenance, daily at 03:17 UTC',
       schedule: Schedule.cron({ minute: '17', hour: '3' }),
@@ -368,11 +368,11 @@ export class PipelineStack extends Stack {
         );
       },
       answerWorker: (g: IGrantable) => {
-        accessTokenSecret.grantRead(g);
-        openAiSecret?.grantRead(g);
+        grantSecretRead(accessTokenSecret, g);
+        if (openAiSecret) grantSecretRead(openAiSecret, g);
       },
       campaignSender: (g: IGrantable) => {
-        accessTokenSecret.grantRead(g);
+        grantSecretRead(accessTokenSecret, g);
         campaign.queue.grantSendMessages(g);
       },
     } satisfies Record<ConsumerName, (g: IGrantable) => void>;
@@ -401,7 +401,7 @@ export class PipelineStack extends Stack {
           ...inVpc,
           ...logs,
         });
-        db.secret.grantRead(fn);
+        grantSecretRead(db.secret, fn);
         source.queue.grantConsumeMessages(fn);
         grants[name](fn);
         const mapping = new EventSourceMapping(this, `${id}Source`, {
@@ -472,7 +472,7 @@ export class PipelineStack extends Stack {
         ...logs,
       });
       const task = this.service.taskDefinition.taskRole;
-      db.secret.grantRead(task);
+      grantSecretRead(db.secret, task);
       for (const source of [ingest, answer, campaign]) source.queue.grantConsumeMessages(task);
       for (const grant of Object.values(grants)) grant(task);
       this.service.service.node.addDependency(migrations.resource);
