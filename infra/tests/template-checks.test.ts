@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import {
   checkTemplate,
   customResourcesMissingDependencies,
@@ -273,6 +273,24 @@ describe('eventSourceVisibilityTooShort()', () => {
 });
 
 describe('TemplateChecks (the synth-time plugin)', () => {
+  it('fails synthesis of a stack with a finding', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'template-checks-app-'));
+    try {
+      const app = new App({ outdir: dir });
+      Validations.of(app).addPlugins(new TemplateChecks());
+      const stack = new Stack(app, 'Waba-test');
+      new CfnResource(stack, 'Proxy', {
+        type: 'AWS::RDS::DBProxy',
+        properties: { DBProxyName: 'Proxy' },
+      });
+      expect(() => app.synth()).toThrow(
+        /ERROR A fixed physical name[^]*waba-template-checks::unscoped-physical-name/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports every finding of a stack template as a failed validation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'template-checks-'));
     try {
