@@ -58,4 +58,3 @@ export async function answerDepsFromEnv(
     unknownGraceMs: settings.ANSWER_UNKNOWN_GRACE_SECONDS * 1000,
   };
 }
-

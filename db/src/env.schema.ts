@@ -32,8 +32,6 @@ export const maintenanceEnvSchema = z.object({
 /** The migration custom resource's environment. */
 export const migrateEnvSchema = z.object({
   ...databaseEnvFields,
-  /** Attempts while the database is not reachable yet (a fresh instance or proxy). */
-  MIGRATION_ATTEMPTS: envInt(8, { min: 1 }),
 });
 
 export type MaintenanceEnv = z.infer<typeof maintenanceEnvSchema>;

@@ -1,4 +1,4 @@
-import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
+import type { CdkCustomResourceEvent, CdkCustomResourceResponse, Context } from 'aws-lambda';
 import { createDb } from './connection';
 import { migrateEnvFromEnv } from './env.schema';
 import { isTransientDbError } from './errors';
@@ -11,16 +11,39 @@ export interface MigrationRequestDeps {
   /** Applies pending migrations; returns what it applied. */
   migrate(): Promise<string[]>;
   log(message: string, details?: Record<string, unknown>): void;
-  /** Waits between attempts; a fresh database or RDS Proxy may refuse connections for a minute. */
+  /** Waits between attempts; a fresh database or RDS Proxy may refuse connections for minutes. */
   sleep(ms: number): Promise<void>;
-  attempts: number;
+  /** Milliseconds left before the function times out (the Lambda context's). */
+  remainingMs(): number;
+  /**
+   * Time an attempt needs to connect, migrate and answer CloudFormation: no
+   * attempt starts with less left, so the last error is reported, not a timeout.
+   */
+  attemptBudgetMs: number;
 }
+
+/**
+ * Whether an error, or one it wraps (`migrateToLatest` reports a refused
+ * connection as a failed migration with the driver's error as its cause),
+ * means the database is not reachable yet.
+ */
+function isTransient(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    if (isTransientDbError(e)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The longest wait between attempts. */
+const MAX_WAIT_MS = 30_000;
 
 /**
  * A CloudFormation custom resource request (CDK Provider framework) → its
  * response. Create and Update apply every pending migration (idempotent:
  * applied ones are skipped), retrying while the database is not reachable
- * yet; Delete does nothing, so removing the stack never touches the schema.
+ * yet, with a growing wait, for as long as the function's time allows;
+ * Delete does nothing, so removing the stack never touches the schema.
  */
 export async function handleMigrationRequest(
   event: CdkCustomResourceEvent,
@@ -36,11 +59,20 @@ export async function handleMigrationRequest(
       deps.log('migrations applied', { requestType: event.RequestType, applied });
       return { PhysicalResourceId: PHYSICAL_ID, Data: { Applied: String(applied.length) } };
     } catch (error) {
-      if (attempt >= deps.attempts || !isTransientDbError(error)) throw error;
-      const waitMs = Math.min(30_000, 2_000 * 2 ** (attempt - 1));
+      if (!isTransient(error)) throw error;
+      const waitMs = Math.min(MAX_WAIT_MS, 2_000 * 2 ** (attempt - 1));
+      const remainingMs = deps.remainingMs();
+      if (remainingMs - waitMs < deps.attemptBudgetMs) {
+        deps.log('database still not reachable, giving up before the function times out', {
+          attempt,
+          remainingMs,
+        });
+        throw error;
+      }
       deps.log('database not reachable yet, retrying', {
         attempt,
         waitMs,
+        remainingMs,
         error: error instanceof Error ? error.message : String(error),
       });
       await deps.sleep(waitMs);
@@ -49,16 +81,25 @@ export async function handleMigrationRequest(
 }
 
 // Checked at cold start: a bad value stops the start with the variable's name.
-const settings = migrateEnvFromEnv(process.env);
+migrateEnvFromEnv(process.env);
 
-/** The migration Lambda: DATABASE_URL, or DATABASE_SECRET_ARN (+ DATABASE_HOST for a proxy). */
-export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
+/** How long one connection attempt may take. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+
+/**
+ * The migration Lambda: DATABASE_URL, or DATABASE_SECRET_ARN (+ DATABASE_HOST
+ * for a proxy). Retries until a minute before its timeout (600 s on AWS).
+ */
+export async function handler(
+  event: CdkCustomResourceEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<CdkCustomResourceResponse> {
   return handleMigrationRequest(event, {
     async migrate() {
       const db = createDb({
         connectionString: await databaseUrlFromEnv(),
         max: 1,
-        connectionTimeoutMillis: 10_000,
+        connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
         applicationName: 'waba-migrate',
       });
       try {
@@ -69,6 +110,7 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
     },
     log: (message, details) => console.log(JSON.stringify({ message, ...details })),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    attempts: settings.MIGRATION_ATTEMPTS,
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    attemptBudgetMs: 60_000,
   });
 }

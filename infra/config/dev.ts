@@ -10,7 +10,8 @@ export const dev: StageConfigInput = {
   database: {
     kind: 'rds',
     instanceType: 't4g.micro',
-    engineVersion: '17.9',
+    // The major only: RDS applies minor upgrades without the template drifting.
+    engineVersion: '17',
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 50,
     multiAz: false,
@@ -30,7 +31,9 @@ export const dev: StageConfigInput = {
     batchingWindowSeconds: 1,
     dbPoolMax: 1,
     connectionShare: 3,
-    maxReceiveCount: 5,
+    // A database outage fails whole batches: 100 receives × 181 s ≈ 5 h before anything is
+    // dead-lettered, far more with the processor's back-off (docs/deploy.md, "Database outages").
+    maxReceiveCount: 100,
     retentionDays: 14,
   },
   answerWorker: {

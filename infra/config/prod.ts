@@ -11,7 +11,8 @@ export const prod: StageConfigInput = {
   database: {
     kind: 'rds',
     instanceType: 'm7g.large',
-    engineVersion: '17.9',
+    // The major only: RDS applies minor upgrades without the template drifting.
+    engineVersion: '17',
     allocatedStorageGiB: 100,
     maxAllocatedStorageGiB: 1000,
     multiAz: true,

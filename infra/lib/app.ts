@@ -1,6 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { TemplateChecks } from './checks/template-checks';
 import type { StageConfig } from './config/schema';
 import { PipelineStack } from './pipeline-stack';
 
@@ -16,7 +17,11 @@ export function addPipeline(app: App, config: StageConfig): PipelineStack {
   });
 }
 
-/** cdk-nag's AWS Solutions checks on an app: an unacknowledged finding fails synthesis. */
+/**
+ * cdk-nag's AWS Solutions checks and the project's template checks
+ * (lib/checks/template-checks.ts) on an app: an unacknowledged nag finding,
+ * or any template finding, fails synthesis.
+ */
 export function addNagChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new TemplateChecks());
 }

@@ -1,12 +1,15 @@
 import {
+  Annotations,
   CfnOutput,
   Duration,
   RemovalPolicy,
   SecretValue,
   Stack,
   Tags,
+  Token,
   type StackProps,
 } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
   HttpMethod,
@@ -54,12 +57,16 @@ import {
   type ConsumerName,
 } from './config/sizing';
 import { CONTAINER_RDS_CA, Database, LAMBDA_RDS_CA } from './constructs/database';
+import { grantSecretRead, importSecret } from './constructs/imported-secret';
 import { Migrations } from './constructs/migrations';
-import { Monitoring } from './constructs/monitoring';
+import { logAlarm, Monitoring } from './constructs/monitoring';
 import { PipelineService } from './constructs/pipeline-service';
 import { QueueWithDlq } from './constructs/queue-with-dlq';
 import { WabaFunction } from './constructs/waba-function';
+import { ANSWER_NOT_SENT_PATTERN } from './log-patterns';
 import { acknowledge } from './nag';
+import { privateSubnetsWithoutEgress, vpcLookup } from './vpc-egress';
+import { GRAPH_TOKEN_PLACEHOLDER } from '@waba/whatsapp';
 
 export interface PipelineStackProps extends StackProps {
   config: StageConfig;
@@ -71,6 +78,34 @@ const SLICE_MARGIN_SECONDS = 15;
 const FARGATE_MAX_STOP_SECONDS = 120;
 /** The DLQs keep 14 days: alarm when a dead-lettered message has 4 days left. */
 const DLQ_EXPIRY_WARNING_SECONDS = 10 * 24 * 3600;
+
+/**
+ * The Graph API token secret holds GRAPH_TOKEN_PLACEHOLDER until an operator
+ * puts a real token: a value every consumer refuses (isPlaceholderSecret),
+ * where a random string would be sent to Meta and refused with 190.
+ */
+export { GRAPH_TOKEN_PLACEHOLDER };
+
+/**
+ * The HTTP API's access log line (JSON). HTTP APIs have their own context
+ * variables: the REST-style default format logs empty fields there.
+ */
+export const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTimeEpoch',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationErrorMessage: '$context.integrationErrorMessage',
+  errorMessage: '$context.error.message',
+  sourceIp: '$context.identity.sourceIp',
+};
+
+type ExistingVpc = NonNullable<Extract<StageConfig['database'], { kind: 'existing' }>['vpc']>;
 
 interface Network {
   vpc?: IVpc;
@@ -113,7 +148,9 @@ export class PipelineStack extends Stack {
     for (const [key, value] of Object.entries(config.tags)) Tags.of(this).add(key, value);
 
     const retain = config.retainData;
-    const dataRemoval = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Retained, except when the stack's creation rolls back: a failed first deploy leaves
+    // nothing behind that the next attempt would collide with or pay for.
+    const dataRemoval = retain ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const logRetention = config.logRetentionDays as RetentionDays;
     const logs = { logRetention, logRemovalPolicy: dataRemoval };
 
@@ -124,6 +161,7 @@ export class PipelineStack extends Stack {
       clientSubnets: network.clientSubnets,
       logRetention,
       retainData: retain,
+      firstDeploy: config.firstDeploy,
     });
     const db = this.database;
     const inVpc = network.vpc
@@ -138,9 +176,11 @@ export class PipelineStack extends Stack {
       ...(db.needsRdsCa ? { NODE_EXTRA_CA_CERTS: caPath } : {}),
     });
 
-    // Secrets: created empty or random (filled in after the first deploy), or existing ones.
-    const appsSecret = config.whatsapp.appsSecretArn
-      ? Secret.fromSecretCompleteArn(this, 'WhatsappApps', config.whatsapp.appsSecretArn)
+    // Secrets: created with placeholders (filled in after the first deploy), or existing ones
+    // (their customer-managed key, if any, is granted with them).
+    const wa = config.whatsapp;
+    const appsSecret = wa.appsSecretArn
+      ? importSecret(this, 'WhatsappApps', wa.appsSecretArn, wa.appsSecretKmsKeyArn)
       : new Secret(this, 'WhatsappApps', {
           description:
             'Meta apps of this pipeline: {"<appId>": {"secrets": ["<app secret>"], "verifyToken": "..."}} (appId "default" serves /webhook)',
@@ -148,19 +188,25 @@ export class PipelineStack extends Stack {
           secretStringValue: SecretValue.unsafePlainText('{}'),
           removalPolicy: dataRemoval,
         });
-    const accessTokenSecret = config.whatsapp.accessTokenSecretArn
-      ? Secret.fromSecretCompleteArn(
+    const accessTokenSecret = wa.accessTokenSecretArn
+      ? importSecret(
           this,
           'WhatsappAccessToken',
-          config.whatsapp.accessTokenSecretArn,
+          wa.accessTokenSecretArn,
+          wa.accessTokenSecretKmsKeyArn,
         )
       : new Secret(this, 'WhatsappAccessToken', {
           description: 'Graph API access token (a system user token), plain text',
-          generateSecretString: { passwordLength: 32, excludePunctuation: true },
+          secretStringValue: SecretValue.unsafePlainText(GRAPH_TOKEN_PLACEHOLDER),
           removalPolicy: dataRemoval,
         });
     const openAiSecret = config.openAi
-      ? Secret.fromSecretCompleteArn(this, 'OpenAiApiKey', config.openAi.apiKeySecretArn)
+      ? importSecret(
+          this,
+          'OpenAiApiKey',
+          config.openAi.apiKeySecretArn,
+          config.openAi.apiKeySecretKmsKeyArn,
+        )
       : undefined;
 
     // Claim-check bucket: payloads too large for SQS.
@@ -229,9 +275,10 @@ export class PipelineStack extends Stack {
     receiver.addToRolePolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [payloadObjects] }),
     );
-    appsSecret.grantRead(receiver);
+    grantSecretRead(appsSecret, receiver);
 
     this.api = new HttpApi(this, 'Api', {
+      apiName: `${this.stackName}-webhooks`,
       description: 'WhatsApp Business Cloud API webhooks',
       createDefaultStage: false,
     });
@@ -244,7 +291,10 @@ export class PipelineStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
-      accessLogSettings: { destination: new LogGroupLogDestination(accessLogGroup) },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogGroup),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
     });
     const integration = new HttpLambdaIntegration('Receiver', receiver);
     for (const path of ['/webhook', '/webhook/{appId}']) {
@@ -258,7 +308,10 @@ export class PipelineStack extends Stack {
       ...inVpc,
       ...logs,
     });
-    db.secret.grantRead(migrations.fn);
+    grantSecretRead(db.secret, migrations.fn);
+    // Everything of the database: the proxy's target group (a proxy without it has no
+    // target), the security-group rules, a cluster's instances, the proxy role's policy.
+    migrations.resource.node.addDependency(db);
     // Daily partition maintenance: next months' partitions, drop those past retention.
     const maintenance = new WabaFunction(this, 'Maintenance', {
       description: 'Daily: creates the coming monthly partitions, drops those past retention',
@@ -273,7 +326,7 @@ export class PipelineStack extends Stack {
       ...inVpc,
       ...logs,
     });
-    db.secret.grantRead(maintenance);
+    grantSecretRead(db.secret, maintenance);
     const daily = new Rule(this, 'MaintenanceSchedule', {
       description: 'Partition maintenance, daily at 03:17 UTC',
       schedule: Schedule.cron({ minute: '17', hour: '3' }),
@@ -301,6 +354,8 @@ export class PipelineStack extends Stack {
       CAMPAIGN_SLICE_SECONDS: String(Math.max(5, timeoutSeconds - SLICE_MARGIN_SECONDS)),
     });
     const processorEnv: Record<string, string> = {
+      // Its own queue: ChangeMessageVisibility backs a message off during a database outage.
+      INGEST_QUEUE_URL: ingest.queue.queueUrl,
       ANSWER_QUEUE_URL: answer.queue.queueUrl,
       ANSWER_DELAY_SECONDS: String(config.answerWorker.answerDelaySeconds),
     };
@@ -314,11 +369,11 @@ export class PipelineStack extends Stack {
         );
       },
       answerWorker: (g: IGrantable) => {
-        accessTokenSecret.grantRead(g);
-        openAiSecret?.grantRead(g);
+        grantSecretRead(accessTokenSecret, g);
+        if (openAiSecret) grantSecretRead(openAiSecret, g);
       },
       campaignSender: (g: IGrantable) => {
-        accessTokenSecret.grantRead(g);
+        grantSecretRead(accessTokenSecret, g);
         campaign.queue.grantSendMessages(g);
       },
     } satisfies Record<ConsumerName, (g: IGrantable) => void>;
@@ -347,7 +402,7 @@ export class PipelineStack extends Stack {
           ...inVpc,
           ...logs,
         });
-        db.secret.grantRead(fn);
+        grantSecretRead(db.secret, fn);
         source.queue.grantConsumeMessages(fn);
         grants[name](fn);
         const mapping = new EventSourceMapping(this, `${id}Source`, {
@@ -418,7 +473,7 @@ export class PipelineStack extends Stack {
         ...logs,
       });
       const task = this.service.taskDefinition.taskRole;
-      db.secret.grantRead(task);
+      grantSecretRead(db.secret, task);
       for (const source of [ingest, answer, campaign]) source.queue.grantConsumeMessages(task);
       for (const grant of Object.values(grants)) grant(task);
       this.service.service.node.addDependency(migrations.resource);
@@ -437,6 +492,7 @@ export class PipelineStack extends Stack {
     const { database, mode } = this.config;
     if (database.kind === 'existing') {
       if (database.vpc) {
+        this.checkEgress(database.vpc);
         const vpc = Vpc.fromVpcAttributes(this, 'Vpc', {
           vpcId: database.vpc.vpcId,
           availabilityZones: database.vpc.availabilityZones,
@@ -469,6 +525,37 @@ export class PipelineStack extends Stack {
       },
     });
     return { vpc, clientSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS } };
+  }
+
+  /**
+   * The consumers in an existing VPC call the Graph API, OpenAI and AWS APIs:
+   * each configured subnet needs a default route through a NAT (or transit)
+   * gateway. Checked from a context lookup of the VPC (the CLI fetches it on
+   * the first synth and caches it in cdk.context.json); a stack without a
+   * concrete account and region cannot look it up, and synth warns instead.
+   */
+  private checkEgress(vpc: ExistingVpc): void {
+    const unchecked = (why: string) =>
+      Annotations.of(this).addWarningV2(
+        'waba:vpc-egress-unchecked',
+        `database.vpc ${vpc.vpcId}: the private subnets' route to the internet is not checked (${why}); without a NAT route the consumers time out calling the Graph API, OpenAI and AWS APIs (docs/deploy.md, "An existing VPC")`,
+      );
+    if (!vpc.checkEgress) return unchecked('database.vpc.checkEgress is false');
+    if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
+      return unchecked('the stage has no env.account and env.region to look the VPC up in');
+    }
+    const found = vpcLookup(this, vpc.vpcId);
+    // Undefined on the CLI's first pass: it looks the VPC up and synthesizes again.
+    if (!found) return;
+    const missing = privateSubnetsWithoutEgress(found, vpc.privateSubnetIds);
+    if (missing.length > 0) {
+      throw new Error(
+        `database.vpc ${vpc.vpcId}: ${missing.map((m) => `${m.subnetId} (${m.reason})`).join(', ')} ` +
+          'has no route to the internet through a NAT or transit gateway: the consumers would time out ' +
+          'calling the Graph API, OpenAI and AWS APIs. Add a NAT route to those subnets or list others ' +
+          '(run `cdk context --reset` after changing routes: the lookup is cached in cdk.context.json).',
+      );
+    }
   }
 
   /** An SSM-managed instance in the clients' subnets and security group: a tunnel to the database. */
@@ -560,6 +647,18 @@ export class PipelineStack extends Stack {
         metric: fn.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
         threshold: 1,
         description: `${name} failed whole invocations (a thrown error, a timeout, a database outage)`,
+      });
+    }
+    const answerLogs = this.functions.answerWorker?.logs ?? this.service?.logs;
+    if (answerLogs) {
+      logAlarm(m, 'AnswersNotSent', {
+        logGroup: answerLogs,
+        pattern: ANSWER_NOT_SENT_PATTERN,
+        metricName: 'AnswersNotSent',
+        period: fiveMinutes,
+        threshold: 1,
+        description:
+          'The answer worker gave up on replies (Meta refused them, or the Graph API token is a placeholder, expired or revoked): read its log, check the token secret',
       });
     }
     m.alarm('ReceiverThrottles', {
@@ -858,6 +957,12 @@ export class PipelineStack extends Stack {
           this.database,
           'AwsSolutions-RDS10',
           `Stage ${this.config.stage} is disposable by configuration (database.deletionProtection false).`,
+        );
+      } else if (this.config.firstDeploy) {
+        acknowledge(
+          this.database,
+          'AwsSolutions-RDS10',
+          'First deploy (firstDeploy): protection is turned on by the next deploy, once the stack exists, so that a failed first attempt rolls back completely.',
         );
       }
     }

@@ -18,6 +18,19 @@ describe('stage configuration', () => {
     expect(loadStageConfig(stage).stage).toBe(stage);
   });
 
+  it.each(Object.keys(stages))(
+    '%s: the engine major only (RDS applies minor upgrades)',
+    (stage) => {
+      const db = loadStageConfig(stage).database;
+      expect(db.kind === 'rds' && db.engineVersion).toMatch(/^\d+$/);
+    },
+  );
+
+  it('the command line marks a first deploy; a stage file does not need to', () => {
+    expect(loadStageConfig('prod').firstDeploy).toBe(false);
+    expect(loadStageConfig('prod', { firstDeploy: true }).firstDeploy).toBe(true);
+  });
+
   it('names the known stages when asked for an unknown one', () => {
     expect(() => loadStageConfig('nope')).toThrow(/unknown stage "nope": one of dev, prod/);
   });
@@ -39,6 +52,37 @@ describe('stage configuration', () => {
       'claim-checked payloads expiring before the DLQ',
       { payloadRetentionDays: 14 },
       /payloadRetentionDays/,
+    ],
+    [
+      'an engine version that is neither a major nor a minor',
+      {
+        database: {
+          ...(dev.database as object),
+          engineVersion: '17.x',
+        } as StageConfigInput['database'],
+      },
+      /engineVersion/,
+    ],
+    [
+      'a KMS alias instead of a key ARN',
+      {
+        whatsapp: {
+          accessTokenSecretArn:
+            'arn:aws:secretsmanager:us-east-1:123456789012:secret:waba/token-AbCdEf',
+          accessTokenSecretKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:alias/waba',
+        },
+      },
+      /accessTokenSecretKmsKeyArn/,
+    ],
+    [
+      'a key for a secret the stack creates',
+      {
+        whatsapp: {
+          appsSecretKmsKeyArn:
+            'arn:aws:kms:us-east-1:123456789012:key/1111aaaa-0000-0000-0000-000000000001',
+        },
+      },
+      /set appsSecretArn too/,
     ],
     [
       'an existing database with a partial secret ARN',

@@ -1,19 +1,21 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ANSWER_NOT_SENT_LOG_FILTER } from '@waba/answer-worker';
-import { Monitoring } from '../lib/constructs/monitoring';
+import { logAlarm, Monitoring } from '../lib/constructs/monitoring';
 
-describe('Monitoring.logAlarm()', () => {
+describe('logAlarm()', () => {
   it('turns matching log lines into a metric and alarms on the first one, to the alarm topic', () => {
     const stack = new Stack(new App(), 'Test');
     const monitoring = new Monitoring(stack, 'Monitoring', {});
     const logGroup = new LogGroup(stack, 'AnswerLogs');
 
-    monitoring.logAlarm('AnswersNotSent', {
+    logAlarm(monitoring, 'AnswersNotSent', {
       logGroup,
-      filterPattern: ANSWER_NOT_SENT_LOG_FILTER,
+      pattern: ANSWER_NOT_SENT_LOG_FILTER,
       metricName: 'AnswersNotSent',
+      period: Duration.minutes(5),
+      threshold: 1,
       description:
         'Answers not sent: unusable Graph token, permanent refusal, or unknown after the re-send',
     });
@@ -22,11 +24,11 @@ describe('Monitoring.logAlarm()', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.event = "answer-not-sent" }',
       MetricTransformations: [
-        { MetricNamespace: 'WabaPipeline', MetricName: 'AnswersNotSent', MetricValue: '1' },
+        { MetricNamespace: 'Waba/Test', MetricName: 'AnswersNotSent', MetricValue: '1' },
       ],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'WabaPipeline',
+      Namespace: 'Waba/Test',
       MetricName: 'AnswersNotSent',
       Statistic: 'Sum',
       Period: 300,

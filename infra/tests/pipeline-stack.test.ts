@@ -1,3 +1,4 @@
+import { GRAPH_TOKEN_PLACEHOLDER, isPlaceholderSecret } from '@waba/whatsapp';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,14 +7,60 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { loadStageConfig } from '../config';
 import { CONSUMERS } from '../lib/config/sizing';
 import { migrationsDigest } from '../lib/constructs/migrations';
+import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
 import {
   pipelineFunctionIds,
   refId,
   resourcesOf,
   stageInput,
   synth,
+  templateFindings,
   type Synthesized,
 } from './helpers/synth';
+
+/**
+ * The context variables of HTTP APIs (API Gateway developer guide, "Customizing
+ * HTTP API access logs"); REST-only ones such as $context.identity.caller or
+ * $context.resourcePath log nothing on an HTTP API.
+ */
+const HTTP_API_CONTEXT = new Set([
+  'accountId',
+  'apiId',
+  'authorizer.error',
+  'authorizer.principalId',
+  'awsEndpointRequestId',
+  'awsEndpointRequestId2',
+  'customDomain.basePathMatched',
+  'dataProcessed',
+  'domainName',
+  'domainPrefix',
+  'error.message',
+  'error.messageString',
+  'error.responseType',
+  'extendedRequestId',
+  'httpMethod',
+  'identity.accountId',
+  'identity.sourceIp',
+  'identity.userAgent',
+  'integration.error',
+  'integration.integrationStatus',
+  'integration.latency',
+  'integration.requestId',
+  'integration.status',
+  'integrationErrorMessage',
+  'integrationLatency',
+  'integrationStatus',
+  'path',
+  'protocol',
+  'requestId',
+  'requestTime',
+  'requestTimeEpoch',
+  'responseLatency',
+  'responseLength',
+  'routeKey',
+  'stage',
+  'status',
+]);
 
 /** Actions on data: a wildcard resource or action on these would reach every queue, bucket, secret. */
 const DATA_SERVICES = /^(sqs|s3|secretsmanager|kms|rds|rds-db|dynamodb|sns|lambda):/;
@@ -72,6 +119,28 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
       });
     });
 
+    it('access logs: one JSON line of HTTP API variables with route, status, latencies, errors', () => {
+      const [stage] = Object.values(resourcesOf(s.template, 'AWS::ApiGatewayV2::Stage'));
+      const format = (stage!.Properties!.AccessLogSettings as { Format: string }).Format;
+      const fields = JSON.parse(format) as Record<string, string>;
+      expect(Object.values(fields)).toEqual(
+        expect.arrayContaining([
+          '$context.requestId',
+          '$context.routeKey',
+          '$context.status',
+          '$context.integrationErrorMessage',
+          '$context.responseLatency',
+          '$context.integrationLatency',
+        ]),
+      );
+      const used = [...format.matchAll(/\$context\.([A-Za-z0-9.]+)/g)].map((m) => m[1]!);
+      expect(used.filter((v) => !HTTP_API_CONTEXT.has(v))).toEqual([]);
+    });
+
+    it('the API is named per stack', () => {
+      s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'Waba-dev-webhooks' });
+    });
+
     it('receiver: outside the VPC, enqueues, claim-checks to S3, reads the apps secret', () => {
       const id = fnIdByEntry(/receiver/);
       expect(fnProps(id).VpcConfig).toBeUndefined();
@@ -84,6 +153,26 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
         }),
       );
       expect(Object.keys(envOf(id))).not.toContain('DATABASE_SECRET_ARN');
+    });
+  });
+
+  describe('secrets', () => {
+    const secret = (prefix: string) =>
+      Object.entries(resourcesOf(s.template, 'AWS::SecretsManager::Secret')).find(([id]) =>
+        id.startsWith(prefix),
+      )![1].Properties!;
+
+    it('the Graph API token starts as an explicit placeholder, not a random string', () => {
+      expect(secret('WhatsappAccessToken')).toMatchObject({
+        SecretString: GRAPH_TOKEN_PLACEHOLDER,
+      });
+      // The value the consumers refuse to send with (they keep the job and log answer-not-sent).
+      expect(isPlaceholderSecret(secret('WhatsappAccessToken').SecretString as string)).toBe(true);
+      expect(secret('WhatsappAccessToken').GenerateSecretString).toBeUndefined();
+    });
+
+    it('the apps document starts empty: no app, every webhook refused', () => {
+      expect(secret('WhatsappApps')).toMatchObject({ SecretString: '{}' });
     });
   });
 
@@ -193,6 +282,35 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
       }
     });
 
+    it('the ingest queue rides out a database outage of hours before dead-lettering', () => {
+      // An outage fails whole batches: each receive costs at least one visibility timeout.
+      const [, ingest] = Object.entries(queues()).find(
+        ([id, q]) => id.startsWith('IngestQueue') && q.Properties!.RedrivePolicy,
+      )!;
+      const { maxReceiveCount } = ingest.Properties!.RedrivePolicy as { maxReceiveCount: number };
+      const visibility = ingest.Properties!.VisibilityTimeout as number;
+      expect(maxReceiveCount * visibility).toBeGreaterThanOrEqual(4 * 3600);
+    });
+
+    it('the processor may change the visibility of its own messages (back-off) and knows its queue', () => {
+      const processor = fnIdByEntry(/Ingest queue/);
+      const role = refId(fnProps(processor).Role);
+      const ingestId = Object.keys(queues()).find(
+        (id) => id.startsWith('IngestQueue') && queues()[id]!.Properties!.RedrivePolicy,
+      )!;
+      const statements = Object.values(resourcesOf(s.template, 'AWS::IAM::Policy'))
+        .filter((p) => (p.Properties!.Roles as unknown[]).some((r) => refId(r) === role))
+        .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['sqs:ChangeMessageVisibility']),
+          Resource: { 'Fn::GetAtt': [ingestId, 'Arn'] },
+        }),
+      );
+      expect(envOf(processor).INGEST_QUEUE_URL).toEqual({ Ref: ingestId });
+    });
+
     it('every work queue redrives to a DLQ after at least 5 receives; DLQs keep 14 days', () => {
       const sources = Object.values(queues()).filter((q) => q.Properties!.RedrivePolicy);
       expect(sources).toHaveLength(3);
@@ -273,6 +391,12 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
       });
     });
 
+    it('the migrations run after the proxy has its target (the target group), not only its endpoint', () => {
+      const [migrations] = Object.values(resourcesOf(s.template, 'Custom::WabaMigrations'));
+      const targetGroup = Object.keys(resourcesOf(s.template, 'AWS::RDS::DBProxyTargetGroup'))[0]!;
+      expect([migrations!.DependsOn ?? []].flat()).toContain(targetGroup);
+    });
+
     it('no mapping starts before the migrations ran', () => {
       const migrationsId = Object.keys(resourcesOf(s.template, 'Custom::WabaMigrations'))[0]!;
       for (const m of Object.values(mappings())) {
@@ -351,8 +475,25 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
       });
     });
 
-    it('RDS Proxy requires TLS and reads the generated secret', () => {
+    it('engine major only, with automatic minor upgrades', () => {
+      s.template.hasResourceProperties('AWS::RDS::DBInstance', {
+        EngineVersion: '17',
+        AutoMinorVersionUpgrade: true,
+      });
+    });
+
+    it('the postgresql log group (its name is fixed by RDS) is never retained, and exists first', () => {
+      const [id, logs] = Object.entries(resourcesOf(s.template, 'AWS::Logs::LogGroup')).find(
+        ([, g]) => String(g.Properties!.LogGroupName).startsWith('/aws/rds/'),
+      )!;
+      expect((logs as { DeletionPolicy?: string }).DeletionPolicy).toBe('Delete');
+      const [instance] = Object.values(resourcesOf(s.template, 'AWS::RDS::DBInstance'));
+      expect([instance!.DependsOn ?? []].flat()).toContain(id);
+    });
+
+    it('RDS Proxy requires TLS, is named per stack and reads the generated secret', () => {
       s.template.hasResourceProperties('AWS::RDS::DBProxy', {
+        DBProxyName: 'waba-dev-proxy',
         EngineFamily: 'POSTGRESQL',
         RequireTLS: true,
       });
@@ -466,8 +607,34 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
       ['database CPU', 'CPUUtilization', 1],
       ['database connections', 'DatabaseConnections', 1],
       ['database memory', 'FreeableMemory', 1],
+      ['answers not sent', 'AnswersNotSent', 1],
     ])('alarms on %s', (_, metric, count) => {
       expect(alarms().filter((a) => a.Properties!.MetricName === metric)).toHaveLength(count);
+    });
+
+    it("alarms on answers not sent: a metric filter on the answer worker's log group", () => {
+      const answerLogs = refId(
+        (fnProps(fnIdByEntry(/Answer queue/)).LoggingConfig as Props).LogGroup,
+      );
+      const [filterId, filter] = Object.entries(
+        resourcesOf(s.template, 'AWS::Logs::MetricFilter'),
+      ).find(([, f]) => f.Properties!.FilterPattern === ANSWER_NOT_SENT_PATTERN)!;
+      expect(filterId).toMatch(/AnswersNotSent/);
+      expect(filter.Properties!.LogGroupName).toEqual({ Ref: answerLogs });
+      const transforms = filter.Properties!.MetricTransformations as Array<{
+        MetricName: string;
+        MetricNamespace: string;
+      }>;
+      const { MetricName, MetricNamespace } = transforms[0]!;
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            MetricName,
+            Namespace: MetricNamespace,
+            Threshold: 1,
+          }),
+        }),
+      );
     });
 
     it('a dashboard', () => {
@@ -503,5 +670,9 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
   it('cdk-nag AwsSolutions: no unacknowledged error or warning', () => {
     expect(s.nagViolations).toEqual([]);
+  });
+
+  it('passes the template checks (rules, names, custom resource dependencies, visibility)', () => {
+    expect(templateFindings(s)).toEqual([]);
   });
 });

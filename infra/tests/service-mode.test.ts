@@ -1,7 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { parseStageConfig } from '../lib/config/schema';
 import { visibilityTimeoutSeconds } from '../lib/config/sizing';
-import { resourcesOf, stageInput, synth, type Synthesized } from './helpers/synth';
+import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
+import {
+  resourcesOf,
+  stageInput,
+  synth,
+  templateFindings,
+  type Synthesized,
+} from './helpers/synth';
 
 /** Service mode on Aurora Serverless v2 without a proxy, with the bastion. */
 const input = stageInput({
@@ -177,6 +184,35 @@ describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
   it('outputs the cluster and service for ECS Exec', () => {
     s.template.hasOutput('ServiceClusterName', { Value: Match.anyValue() });
     s.template.hasOutput('ServiceName', { Value: Match.anyValue() });
+  });
+
+  it('the migrations wait for the Aurora writer, not only the cluster', () => {
+    const [migrations] = Object.values(resourcesOf(s.template, 'Custom::WabaMigrations'));
+    const writer = Object.keys(resourcesOf(s.template, 'AWS::RDS::DBInstance')).find((id) =>
+      id.includes('Writer'),
+    )!;
+    expect([migrations!.DependsOn ?? []].flat()).toContain(writer);
+  });
+
+  it('a pinned Aurora minor turns automatic minor upgrades off (no drift from the template)', () => {
+    for (const instance of Object.values(resourcesOf(s.template, 'AWS::RDS::DBInstance'))) {
+      expect(instance.Properties!.AutoMinorVersionUpgrade).toBe(false);
+    }
+    s.template.hasResourceProperties('AWS::RDS::DBCluster', { EngineVersion: '17.9' });
+  });
+
+  it("alarms on answers not sent from the service's log group", () => {
+    const [logGroup] = Object.entries(resourcesOf(s.template, 'AWS::Logs::LogGroup')).find(([id]) =>
+      id.startsWith('ServiceLogs'),
+    )!;
+    s.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: ANSWER_NOT_SENT_PATTERN,
+      LogGroupName: { Ref: logGroup },
+    });
+  });
+
+  it('passes the template checks', () => {
+    expect(templateFindings(s)).toEqual([]);
   });
 
   it('cdk-nag AwsSolutions: no unacknowledged error or warning', () => {

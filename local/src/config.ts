@@ -95,8 +95,8 @@ export const stackEnvSchema = z.object({
   INGEST_BATCH_SIZE: envInt(100, { min: 1, max: 10_000 }),
   INGEST_BATCHING_WINDOW_SECONDS: envNumber(0.2, { max: 300 }),
   INGEST_VISIBILITY_TIMEOUT_SECONDS: envInt(30, { max: 43_200 }),
-  // 50 as in production: with the back-off, receives are spread over hours of outage.
-  INGEST_MAX_RECEIVE_COUNT: envInt(50, { min: 1, max: 1_000 }),
+  // 100 as in production: with the back-off, receives are spread over days of outage.
+  INGEST_MAX_RECEIVE_COUNT: envInt(100, { min: 1, max: 1_000 }),
   INGEST_CONCURRENCY: envInt(2, { min: 1, max: 1_000 }),
 });
 

@@ -5,7 +5,13 @@ export { signPayload, verifySignature } from './signature';
 export { metaEscape } from './meta-json';
 export { classifyGraphError, isKnownGraphErrorCode } from './graph-errors';
 export type { GraphErrorKind, GraphErrorClassification } from './graph-errors';
-export { WhatsAppError, InvalidWebhookPayloadError, GraphApiError, EnvError, errorText } from './errors';
+export {
+  WhatsAppError,
+  InvalidWebhookPayloadError,
+  GraphApiError,
+  EnvError,
+  errorText,
+} from './errors';
 export { envInt, envNumber, envOptional, envReader, envRequired, parseEnv } from './env';
 export type { EnvSource } from './env';
 export { createLogger, REDACT_PATHS } from './logging';

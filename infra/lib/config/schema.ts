@@ -11,6 +11,20 @@ const secretArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/);
 
+/** A customer-managed KMS key by its key ARN (an alias ARN does not work in an IAM grant). */
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN (…:key/<id>)');
+
+/**
+ * An engine version: the major alone (`17`: RDS applies minor upgrades, the
+ * template does not drift), or a pinned minor (`17.9`: automatic minor
+ * upgrades are turned off, upgrade by changing it here).
+ */
+const engineVersion = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'a major version ("17") or a pinned minor ("17.9")');
+
 const MiB = z.number().int().min(128).max(10_240);
 const seconds = (max: number) => z.number().int().min(1).max(max);
 
@@ -34,7 +48,11 @@ const consumerBase = functionSchema.extend({
   dbPoolMax: z.number().int().min(1).max(20),
   /** This consumer's weight in the database connection budget. */
   connectionShare: z.number().positive(),
-  /** Receives before a message moves to the DLQ; AWS advises at least 5 for Lambda. */
+  /**
+   * Receives before a message moves to the DLQ; AWS advises at least 5 for Lambda. Each
+   * failed receive costs at least one visibility timeout: the ingest queue's count is high
+   * enough to ride out a database outage of hours (docs/deploy.md, "Database outages").
+   */
   maxReceiveCount: z.number().int().min(5).max(1000),
   /**
    * How long an unprocessed message stays in the queue (the DLQ keeps 14 days). Ingest: 14,
@@ -60,7 +78,7 @@ const rdsSchema = z.object({
   kind: z.literal('rds'),
   /** e.g. t4g.micro, m7g.large */
   instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/),
-  engineVersion: z.string().regex(/^\d+\.\d+$/),
+  engineVersion,
   allocatedStorageGiB: z.number().int().min(20),
   maxAllocatedStorageGiB: z.number().int().min(20),
   multiAz: z.boolean(),
@@ -68,6 +86,7 @@ const rdsSchema = z.object({
 
 const auroraSchema = z.object({
   kind: z.literal('aurora-serverless-v2'),
+  /** Aurora versions are full ones (`17.9`): automatic minor upgrades are off, upgrade here. */
   engineVersion: z.string().regex(/^\d+\.\d+$/),
   minCapacity: z.number().min(0).max(256),
   maxCapacity: z.number().min(1).max(256),
@@ -88,6 +107,8 @@ const existingSchema = z.object({
   kind: z.literal('existing'),
   /** An RDS-style secret: {"username","password","host","port","dbname"}. */
   secretArn,
+  /** The customer-managed key the secret is encrypted with (unset: the AWS managed key). */
+  secretKmsKeyArn: kmsKeyArn.optional(),
   /** Connect here instead of the secret's host (e.g. your own RDS Proxy). */
   host: z.string().optional(),
   sslMode: z.enum(['verify-full', 'no-verify', 'require', 'disable']).optional(),
@@ -100,6 +121,13 @@ const existingSchema = z.object({
       vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/),
       availabilityZones: z.array(z.string()).min(1),
       privateSubnetIds: z.array(z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/)).min(1),
+      /**
+       * Check at synth that every subnet routes to the internet through a NAT (or
+       * transit) gateway: the consumers call the Graph API, OpenAI and AWS APIs from
+       * there. Needs the stack's `env` (account and region) and, once, credentials to
+       * look the VPC up (cached in cdk.context.json); without `env` synth warns.
+       */
+      checkEgress: z.boolean().default(true),
     })
     .optional(),
 });
@@ -172,13 +200,22 @@ export const stageConfigSchema = z
      * access token (plain text).
      */
     whatsapp: z
-      .object({ appsSecretArn: secretArn.optional(), accessTokenSecretArn: secretArn.optional() })
+      .object({
+        appsSecretArn: secretArn.optional(),
+        /** The customer-managed key of the existing apps secret, if it has one. */
+        appsSecretKmsKeyArn: kmsKeyArn.optional(),
+        accessTokenSecretArn: secretArn.optional(),
+        /** The customer-managed key of the existing token secret, if it has one. */
+        accessTokenSecretKmsKeyArn: kmsKeyArn.optional(),
+      })
       .default({}),
     /** The answer worker's OpenAI (or compatible) agent; unset: the built-in rules agent. */
     openAi: z
       .object({
         /** A plain-text secret holding the API key, created beforehand. */
         apiKeySecretArn: secretArn,
+        /** The customer-managed key of that secret, if it has one. */
+        apiKeySecretKmsKeyArn: kmsKeyArn.optional(),
         baseUrl: z.string().url().optional(),
         model: z.string().optional(),
       })
@@ -211,6 +248,12 @@ export const stageConfigSchema = z
     ingestAgeAlarmSeconds: z.number().int().min(60),
     /** Keep data stores (database, bucket, secrets, DLQs) when the stack is deleted. */
     retainData: z.boolean(),
+    /**
+     * The stage's first deploy (`--context firstDeploy=true`): deletion protection stays off
+     * so that a failed attempt rolls back completely; deploy again without it once the stack
+     * is CREATE_COMPLETE, which turns protection on (docs/deploy.md, "First deploy").
+     */
+    firstDeploy: z.boolean().default(false),
     tags: z.record(z.string(), z.string()).default({}),
   })
   .superRefine((c, ctx) => {
@@ -219,6 +262,18 @@ export const stageConfigSchema = z
     }
     if (c.service && c.service.maxTasks < c.service.minTasks) {
       ctx.addIssue({ code: 'custom', path: ['service', 'maxTasks'], message: 'below minTasks' });
+    }
+    for (const [secret, key] of [
+      ['appsSecretArn', 'appsSecretKmsKeyArn'],
+      ['accessTokenSecretArn', 'accessTokenSecretKmsKeyArn'],
+    ] as const) {
+      if (c.whatsapp[key] && !c.whatsapp[secret]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['whatsapp', key],
+          message: `the key of an existing secret: set ${secret} too`,
+        });
+      }
     }
     const db = c.database;
     if (db.kind === 'rds' && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {

@@ -26,6 +26,7 @@ import {
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { DatabaseConfig } from '../config/schema';
+import { importSecret } from './imported-secret';
 
 /** Where a container finds the RDS CA bundle (baked into infra/container/Dockerfile). */
 export const CONTAINER_RDS_CA = '/etc/ssl/certs/rds-global-bundle.pem';
@@ -34,6 +35,8 @@ export const LAMBDA_RDS_CA = '/var/runtime/ca-cert.pem';
 
 export interface DatabaseProps {
   config: DatabaseConfig;
+  /** A first deploy: deletion protection stays off, so that a failed attempt rolls back cleanly. */
+  firstDeploy?: boolean;
   /** The VPC of the managed database, or of an existing one; undefined: reached over the internet. */
   vpc?: IVpc;
   /** Where the database clients (Lambdas, tasks) run. */
@@ -44,6 +47,34 @@ export interface DatabaseProps {
 
 const DATABASE_NAME = 'waba';
 const USERNAME = 'waba';
+
+/**
+ * The RDS Proxy's name, unique per stack (names are account- and region-wide;
+ * a literal would collide with a second stage). Renaming a proxy replaces it,
+ * and with it its endpoint (DATABASE_HOST of every client, updated by the same deploy).
+ */
+export function proxyName(stackName: string): string {
+  const name = `${stackName}-proxy`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
+  return name.slice(0, 60).replace(/-$/, '');
+}
+
+/**
+ * An engine version as RDS should track it: a major alone (`17`) lets RDS
+ * apply minor upgrades with the template unchanged; a pinned minor (`17.9`)
+ * turns automatic minor upgrades off, or the instance would drift from the
+ * template and a new stage would fail once RDS retires that minor.
+ */
+export function engineVersion(version: string): {
+  full: string;
+  major: string;
+  autoMinorVersionUpgrade: boolean;
+} {
+  const major = version.split('.')[0]!;
+  return { full: version, major, autoMinorVersionUpgrade: version === major };
+}
 
 /**
  * The pipeline's Postgres: an RDS instance or an Aurora Serverless v2
@@ -68,9 +99,13 @@ export class Database extends Construct {
     super(scope, id);
     const { config } = props;
     const removalPolicy = props.retainData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
+    // Retained like the data, but deleted when the stack's creation rolls back.
+    const secretRemoval = props.retainData
+      ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+      : RemovalPolicy.DESTROY;
 
     if (config.kind === 'existing') {
-      this.secret = Secret.fromSecretCompleteArn(this, 'Secret', config.secretArn);
+      this.secret = importSecret(this, 'Secret', config.secretArn, config.secretKmsKeyArn);
       this.host = config.host;
       this.sslMode = config.sslMode ?? 'verify-full';
       this.needsRdsCa = false;
@@ -112,16 +147,10 @@ export class Database extends Construct {
     let proxyTarget: DatabaseInstance | DatabaseCluster;
     if (config.kind === 'rds') {
       const identifier = `${stackName}-postgres`;
-      new LogGroup(this, 'PostgresLogs', {
-        logGroupName: `/aws/rds/instance/${identifier}/postgresql`,
-        retention: props.logRetention,
-        removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
+      const logs = this.postgresLogs(`/aws/rds/instance/${identifier}/postgresql`, props);
+      const version = engineVersion(config.engineVersion);
       const engine = DatabaseInstanceEngine.postgres({
-        version: PostgresEngineVersion.of(
-          config.engineVersion,
-          config.engineVersion.split('.')[0]!,
-        ),
+        version: PostgresEngineVersion.of(version.full, version.major),
       });
       const instance = new DatabaseInstance(this, 'Instance', {
         instanceIdentifier: identifier,
@@ -139,12 +168,13 @@ export class Database extends Construct {
         storageEncrypted: true,
         multiAz: config.multiAz,
         backupRetention: Duration.days(config.backupRetentionDays),
-        deletionProtection: config.deletionProtection,
+        deletionProtection: config.deletionProtection && !props.firstDeploy,
         removalPolicy,
-        autoMinorVersionUpgrade: true,
+        autoMinorVersionUpgrade: version.autoMinorVersionUpgrade,
         cloudwatchLogsExports: ['postgresql'],
         enablePerformanceInsights: true,
       });
+      instance.node.addDependency(logs);
       endpointMetrics = {
         cpu: instance.metricCPUUtilization(),
         connections: instance.metricDatabaseConnections(),
@@ -154,17 +184,15 @@ export class Database extends Construct {
       this.secret = instance.secret!;
     } else {
       const identifier = `${stackName}-aurora`;
-      new LogGroup(this, 'PostgresLogs', {
-        logGroupName: `/aws/rds/cluster/${identifier}/postgresql`,
-        retention: props.logRetention,
-        removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
+      const logs = this.postgresLogs(`/aws/rds/cluster/${identifier}/postgresql`, props);
+      const version = engineVersion(config.engineVersion);
       const engine = DatabaseClusterEngine.auroraPostgres({
-        version: AuroraPostgresEngineVersion.of(
-          config.engineVersion,
-          config.engineVersion.split('.')[0]!,
-        ),
+        version: AuroraPostgresEngineVersion.of(version.full, version.major),
       });
+      const instanceOptions = {
+        enablePerformanceInsights: true,
+        autoMinorVersionUpgrade: version.autoMinorVersionUpgrade,
+      };
       const cluster = new DatabaseCluster(this, 'Cluster', {
         clusterIdentifier: identifier,
         engine,
@@ -176,20 +204,21 @@ export class Database extends Construct {
         parameterGroup: parameters(engine),
         serverlessV2MinCapacity: config.minCapacity,
         serverlessV2MaxCapacity: config.maxCapacity,
-        writer: ClusterInstance.serverlessV2('Writer', { enablePerformanceInsights: true }),
+        writer: ClusterInstance.serverlessV2('Writer', instanceOptions),
         readers: Array.from({ length: config.readers }, (_, i) =>
           ClusterInstance.serverlessV2(`Reader${i + 1}`, {
+            ...instanceOptions,
             scaleWithWriter: true,
-            enablePerformanceInsights: true,
           }),
         ),
         storageEncrypted: true,
         backup: { retention: Duration.days(config.backupRetentionDays) },
-        deletionProtection: config.deletionProtection,
+        deletionProtection: config.deletionProtection && !props.firstDeploy,
         removalPolicy,
         cloudwatchLogsExports: ['postgresql'],
         iamAuthentication: false,
       });
+      cluster.node.addDependency(logs);
       endpointMetrics = {
         cpu: cluster.metricCPUUtilization(),
         connections: cluster.metricDatabaseConnections(),
@@ -199,6 +228,9 @@ export class Database extends Construct {
       this.secret = cluster.secret!;
     }
     this.metrics = endpointMetrics;
+    // The generated credentials live as long as the data: a snapshot without them is hard to use.
+    const generated = proxyTarget.node.tryFindChild('Secret');
+    if (generated instanceof Secret) generated.applyRemovalPolicy(secretRemoval);
 
     if (config.proxy) {
       const proxySg = new SecurityGroup(this, 'ProxySg', {
@@ -207,6 +239,7 @@ export class Database extends Construct {
         allowAllOutbound: false,
       });
       this.proxy = proxyTarget.addProxy('Proxy', {
+        dbProxyName: proxyName(Stack.of(this).stackName),
         vpc,
         vpcSubnets: props.clientSubnets ?? { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
         secrets: [this.secret],
@@ -216,9 +249,9 @@ export class Database extends Construct {
         borrowTimeout: Duration.seconds(30),
         idleClientTimeout: Duration.minutes(30),
       });
+      // addProxy opens the proxy → database path itself (both groups); a second rule of ours
+      // for the same port and peer would be refused by EC2 as a duplicate.
       proxySg.addIngressRule(this.clientSecurityGroup, Port.tcp(5432), 'pipeline clients');
-      proxySg.addEgressRule(dbSg, Port.tcp(5432), 'proxy to Postgres');
-      dbSg.addIngressRule(proxySg, Port.tcp(5432), 'RDS Proxy');
       this.host = this.proxy.endpoint;
       this.needsRdsCa = false;
     } else {
@@ -226,6 +259,21 @@ export class Database extends Construct {
       this.needsRdsCa = true;
     }
     this.sslMode = 'verify-full';
+  }
+
+  /**
+   * The log group RDS exports the postgresql log to. RDS decides its name, so
+   * it cannot be named per deployment: it is never retained (a retained one
+   * would make the next attempt after a failed first deploy fail with
+   * "already exists"), and the database depends on it, so that it exists with
+   * its retention before RDS writes to it and goes only after the database.
+   */
+  private postgresLogs(logGroupName: string, props: DatabaseProps): LogGroup {
+    return new LogGroup(this, 'PostgresLogs', {
+      logGroupName,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
   }
 
   /** DATABASE_* variables for `databaseUrlFromEnv()` (without the CA bundle path). */

@@ -82,29 +82,6 @@ export class Monitoring extends Construct {
     return alarm;
   }
 
-  /**
-   * Counts the lines of `logGroup` that match `filterPattern` (a CloudWatch Logs
-   * pattern such as the answer worker's ANSWER_NOT_SENT_LOG_FILTER) as the metric
-   * `WabaPipeline/<metricName>`, and alarms as soon as one appears in 5 minutes.
-   */
-  logAlarm(
-    id: string,
-    props: { logGroup: ILogGroup; filterPattern: string; metricName: string; description: string },
-  ): Alarm {
-    const filter = new MetricFilter(this, `${id}Filter`, {
-      logGroup: props.logGroup,
-      filterPattern: FilterPattern.literal(props.filterPattern),
-      metricNamespace: 'WabaPipeline',
-      metricName: props.metricName,
-      metricValue: '1',
-    });
-    return this.alarm(id, {
-      metric: filter.metric({ statistic: Stats.SUM, period: Duration.minutes(5) }),
-      threshold: 1,
-      description: props.description,
-    });
-  }
-
   /** A titled row of graphs on the dashboard. */
   row(title: string, widgets: IWidget[]): void {
     this.dashboard.addWidgets(new TextWidget({ markdown: `### ${title}`, width: 24, height: 1 }));
@@ -128,4 +105,30 @@ export class Monitoring extends Construct {
 
   static readonly p50 = Stats.p(50);
   static readonly p99 = Stats.p(99);
+}
+
+export interface LogAlarmSpec extends Omit<AlarmSpec, 'metric'> {
+  logGroup: ILogGroup;
+  /** A CloudWatch Logs filter pattern (infra/lib/log-patterns.ts). */
+  pattern: string;
+  metricName: string;
+  period: Duration;
+}
+
+/**
+ * An alarm on the lines of a log group that match a pattern: a metric filter
+ * (one per matching line, 0 when none) in the stack's own namespace, and the
+ * alarm on its sum.
+ */
+export function logAlarm(m: Monitoring, id: string, spec: LogAlarmSpec): Alarm {
+  const { logGroup, pattern, metricName, period, ...alarm } = spec;
+  const filter = new MetricFilter(m, `${id}Filter`, {
+    logGroup,
+    filterPattern: FilterPattern.literal(pattern),
+    metricNamespace: `Waba/${Stack.of(m).stackName}`,
+    metricName,
+    metricValue: '1',
+    defaultValue: 0,
+  });
+  return m.alarm(id, { ...alarm, metric: filter.metric({ period, statistic: Stats.SUM }) });
 }

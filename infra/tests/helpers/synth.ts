@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stages } from '../../config';
 import { addPipeline } from '../../lib/app';
+import { checkTemplate, type CfnTemplate, type Finding } from '../../lib/checks/template-checks';
 import { parseStageConfig, type StageConfigInput } from '../../lib/config/schema';
 import type { PipelineStack } from '../../lib/pipeline-stack';
 import { repoPath } from '../../lib/paths';
@@ -31,25 +32,16 @@ export function stageInput(overrides: Partial<StageConfigInput> = {}): StageConf
  * temporary directory. `bundle: false` skips esbuild, for tests that do not
  * look at the code.
  */
-export function synth(input: StageConfigInput, options: { bundle: boolean }): Synthesized {
-  const cdkJson = JSON.parse(readFileSync(repoPath('infra', 'cdk.json'), 'utf8')) as {
-    context: Record<string, unknown>;
-  };
+export function synth(
+  input: StageConfigInput,
+  options: { bundle: boolean; context?: Record<string, unknown> },
+): Synthesized {
   // Inside the repository (cdk.out is ignored): bundles resolve the runtime's @aws-sdk/* from
   // node_modules as they would on Lambda.
   const parent = repoPath('infra', 'cdk.out');
   mkdirSync(parent, { recursive: true });
   const outdir = mkdtempSync(join(parent, 'test-'));
-  const app = new App({
-    outdir,
-    context: {
-      ...cdkJson.context,
-      // As the CLI does: resources name their asset directory (aws:asset:path).
-      'aws:cdk:enable-asset-metadata': true,
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-    },
-  });
-  const stack = addPipeline(app, parseStageConfig(input));
+  const { app, stack } = build(input, { ...options, outdir });
   // Synthesized once, into outdir: the bundles are there to inspect.
   const assembly = app.synth();
   const template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
@@ -66,6 +58,41 @@ export function synth(input: StageConfigInput, options: { bundle: boolean }): Sy
       resources: v.violatingResources.map((r) => r.constructPath ?? r.resourceLogicalId ?? '?'),
     })),
   };
+}
+
+/** cdk.json's feature flags, as the CLI passes them. */
+function cdkJsonContext(): Record<string, unknown> {
+  return (
+    JSON.parse(readFileSync(repoPath('infra', 'cdk.json'), 'utf8')) as {
+      context: Record<string, unknown>;
+    }
+  ).context;
+}
+
+/**
+ * Constructs a stage's stack without synthesizing it (fast: no template, no
+ * cdk-nag), for tests of what construction decides or refuses.
+ */
+export function build(
+  input: StageConfigInput,
+  options: { bundle?: boolean; context?: Record<string, unknown>; outdir?: string } = {},
+): { app: App; stack: PipelineStack } {
+  const app = new App({
+    outdir: options.outdir,
+    context: {
+      ...cdkJsonContext(),
+      // As the CLI does: resources name their asset directory (aws:asset:path).
+      'aws:cdk:enable-asset-metadata': true,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+  return { app, stack: addPipeline(app, parseStageConfig(input)) };
+}
+
+/** The template checks' findings on a synthesized stage (lib/checks/template-checks.ts). */
+export function templateFindings(s: Synthesized): Finding[] {
+  return checkTemplate(s.template.toJSON() as CfnTemplate, s.stack.stackName);
 }
 
 /** The logical ids of the pipeline's own functions (not CDK's custom resource providers). */
