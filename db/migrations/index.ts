@@ -6,6 +6,7 @@ import * as monthlyPartitions from './2026-11-22T030000_monthly_partitions';
 import * as analystAccess from './2026-11-22T040000_analyst_access';
 import * as comments from './2026-11-22T050000_comments';
 import * as reportIndexes from './2026-11-22T060000_report_indexes';
+import * as tenantRouting from './2026-12-01T100000_tenant_routing';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T040000_analyst_access': analystAccess,
   '2026-11-22T050000_comments': comments,
   '2026-11-22T060000_report_indexes': reportIndexes,
+  '2026-12-01T100000_tenant_routing': tenantRouting,
 };

@@ -182,7 +182,9 @@ describe('local stack (npm start) end to end over HTTP', () => {
     );
     await runCli(['webhooks', 'replay-unrouted'], (l) => out.push(l));
 
-    expect(out[1]).toBe('replayed 1: 1 now processed, 0 still unrouted, 0 failed');
+    expect(out[1]).toBe(
+      'replayed 1: 1 now processed, 0 still unrouted, 0 still misrouted, 0 failed',
+    );
     expect(
       await t.db.selectFrom('messages').select('body').where('body', '=', 'early bird').execute(),
     ).toHaveLength(1);
