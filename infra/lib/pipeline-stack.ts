@@ -562,6 +562,9 @@ export class PipelineStack extends Stack {
         description: `${name} failed whole invocations (a thrown error, a timeout, a database outage)`,
       });
     }
+    m.misroutedWebhooksAlarm(
+      [this.functions.processor?.logs, this.service?.logs].filter((g) => g !== undefined),
+    );
     m.alarm('ReceiverThrottles', {
       metric: this.functions.receiver.metricThrottles({
         period: fiveMinutes,
