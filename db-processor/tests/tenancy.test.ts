@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { Client } from 'pg';
 import {
   addPhoneNumber,
   createAnalyst,
@@ -20,7 +19,7 @@ import {
   webhookPayload,
   type RawWebhookEntry,
 } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, withLogin, type TestDatabase } from '@waba/local/testing';
 import { processorDeps, recordingAnswerQueue, sqsEvent, sqsRecord } from './helpers/factories';
 
 /** The app of /webhook, and a second Meta app. */
@@ -283,18 +282,8 @@ describe('tenancy: apps, organizations and the audit trail', () => {
     afterEach(() => dropAnalyst(t.db, role));
 
     /** Runs one query as the analyst, logged in with its password over TCP. */
-    async function asAnalyst<T extends object>(query: string): Promise<T[]> {
-      const url = new URL(t.url);
-      url.username = role;
-      url.password = password;
-      const client = new Client({ connectionString: url.toString() });
-      await client.connect();
-      try {
-        return (await client.query<T>(query)).rows;
-      } finally {
-        await client.end();
-      }
-    }
+    const asAnalyst = <T extends object>(query: string): Promise<T[]> =>
+      withLogin(t.url, { role, password }, async (c) => (await c.query<T>(query)).rows);
 
     it('a body with entries of two organizations gives each its own extract; the raw body is operator-only', async () => {
       await deliver([
