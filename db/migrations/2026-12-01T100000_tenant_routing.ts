@@ -84,6 +84,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     update webhook_events set app_id = ${sql.lit(DEFAULT_APP)} where app_id is null;
     alter table webhook_events alter column app_id set not null;
+    alter table webhook_events alter column app_id set default ${sql.lit(DEFAULT_APP)};
     alter table webhook_events drop constraint webhook_events_body_sha256_received_month_key;
     alter table webhook_events add constraint webhook_events_body_app_month_key
       unique (body_sha256, app_id, received_month);
@@ -155,6 +156,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     alter table webhook_events add constraint webhook_events_body_sha256_received_month_key
       unique (body_sha256, received_month);
     alter table webhook_events alter column app_id drop not null;
+    alter table webhook_events alter column app_id drop default;
 
     drop index if exists webhook_events_misrouted_idx;
     update webhook_events set outcome = 'rejected' where outcome = 'misrouted';

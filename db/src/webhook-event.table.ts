@@ -12,7 +12,7 @@ export interface WebhookEventsTable {
   body_sha256: string;
   organization_id: string | null;
   /** The app that signed the body; part of the dedupe key. */
-  app_id: string;
+  app_id: ColumnType<string, string | undefined, string>;
   sqs_message_id: string | null;
   fields: ColumnType<string[], string[] | undefined, string[]>;
   outcome: WebhookOutcome;
