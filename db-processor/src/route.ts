@@ -89,18 +89,25 @@ export function routeToOrganization(
   };
 }
 
-/** Every phone_number_id and WABA id a set of webhooks needs routed. */
+/**
+ * Every phone_number_id and WABA id a set of webhooks needs routed: those of
+ * every change (a change whose items are all malformed still has an owner,
+ * who gets it in its extract) and of every row.
+ */
 export function routingKeys(inputs: readonly ParsedInput[]): {
   phoneNumberIds: string[];
   wabaIds: string[];
 } {
   const phones = new Set<string>();
   const wabas = new Set<string>();
-  for (const { normalized: n } of inputs) {
-    for (const row of [...n.contacts, ...n.inbound, ...n.statuses, ...n.accountEvents]) {
-      if (row.phoneNumberId) phones.add(row.phoneNumberId);
-      wabas.add(row.wabaId);
-    }
+  const add = (address: Address) => {
+    if (address.phoneNumberId) phones.add(address.phoneNumberId);
+    wabas.add(address.wabaId);
+  };
+  for (const { normalized: n, payload } of inputs) {
+    for (const entry of payload?.entry ?? [])
+      for (const change of entry.changes) add(addressOf(entry.id, change));
+    for (const row of [...n.contacts, ...n.inbound, ...n.statuses, ...n.accountEvents]) add(row);
   }
   return { phoneNumberIds: [...phones], wabaIds: [...wabas] };
 }
