@@ -139,7 +139,7 @@ async function keepAsRejected(
   const reason = `not storable: ${(cause as { message?: unknown }).message ?? 'data error'}`;
   try {
     const one = await writeAll(deps.db, [
-      { ...input, normalized: emptyNormalizedWebhook(), rejected: reason },
+      { ...input, payload: null, normalized: emptyNormalizedWebhook(), rejected: reason },
     ]);
     deps.logger.warn(
       { code: (cause as { code?: unknown }).code, id: input.id, sha256: input.audit.bodySha256 },
