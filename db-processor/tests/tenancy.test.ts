@@ -344,6 +344,25 @@ describe('tenancy: apps, organizations and the audit trail', () => {
     });
   });
 
+  it('a body whose phone number cannot even be looked up is kept as rejected, not retried', async () => {
+    const unstorable = messagesEntry({
+      phoneNumberId: 'pn\u0000nul',
+      wabaId: ORGS.acme.wabaId,
+      messages: [textMessage({ from: CUSTOMER, body: 'hi' })],
+    });
+    await deliver([
+      record([unstorable], DEFAULT_APP),
+      record([inbound('acme', 'fine')], DEFAULT_APP),
+    ]);
+
+    expect(await bodies('acme')).toEqual(['fine']);
+    const outcomes = (await audits()).map((a) => [a.outcome, a.error?.slice(0, 13) ?? null]);
+    expect(outcomes.sort()).toEqual([
+      ['processed', null],
+      ['rejected', 'not storable:'],
+    ]);
+  });
+
   it('keeps every processed body once per app and month: a redelivery updates both rows in place', async () => {
     const body = record([inbound('acme', 'a'), inbound('hooli', 'b')], DEFAULT_APP);
     await deliver([body]);
