@@ -11,7 +11,13 @@ import {
   type StatusEventInput,
   type WebhookEventInput,
 } from '@waba/db';
-import { normalizeWebhook, routeWebhook, routingKeys, type RawWebhook } from '@waba/db-processor';
+import {
+  boundAppOf,
+  normalizeWebhook,
+  routeWebhook,
+  routingKeys,
+  type RawWebhook,
+} from '@waba/db-processor';
 import { decodeWebhookPayload } from '@waba/whatsapp';
 
 /*
@@ -89,7 +95,7 @@ function auditRow(w: WebhookEventInput): RawBuilder<unknown> {
       ${w.fields}::text[], ${w.outcome}, ${pgText(w.error)}, ${JSON.stringify(w.itemCounts)}::jsonb,
       ${pgText(w.rawBody)}, ${w.receivedAt},
       date_trunc('month', ${w.receivedAt}::timestamptz at time zone 'UTC')::date)
-    on conflict (body_sha256, received_month) do update set
+    on conflict (body_sha256, app_id, received_month) do update set
       delivery_count = webhook_events.delivery_count + 1, last_processed_at = now()`;
 }
 
@@ -103,11 +109,13 @@ async function commitEach(db: Db, statements: ReadonlyArray<RawBuilder<unknown>>
 /** Stores webhooks the naive way: a lookup per webhook, a transaction per item. */
 export async function writeNaively(db: Db, webhooks: readonly RawWebhook[]): Promise<void> {
   for (const w of webhooks) {
+    const payload = decodeWebhookPayload(w.raw);
     const input = {
-      normalized: normalizeWebhook(decodeWebhookPayload(w.raw), w.receivedAt),
+      normalized: normalizeWebhook(payload, w.receivedAt),
+      payload,
       audit: {
         bodySha256: createHash('sha256').update(w.raw).digest('hex'),
-        appId: w.appId,
+        appId: boundAppOf(w.appId),
         sqsMessageId: w.sqsMessageId,
         rawBody: w.raw,
         receivedAt: w.receivedAt,

@@ -1,27 +1,32 @@
-import { listWebhookEvents } from '@waba/db';
+import { listWebhookEvents, type WebhookOutcome } from '@waba/db';
 import { processWebhooks, type ProcessorDeps } from './process-webhooks';
 
 export interface ReplayResult {
   replayed: number;
   nowProcessed: number;
   stillUnrouted: number;
+  stillMisrouted: number;
   failed: string[];
 }
 
 /**
- * Runs `unrouted` audit rows through the processor again, from their stored
- * raw payload (after their organization was registered). Idempotent: rows
- * already stored are not duplicated, and the audit row's outcome is updated.
+ * Runs `unrouted` audit rows (and, with `misrouted: true`, `misrouted` ones)
+ * through the processor again, from their stored raw payload and the app that
+ * signed it: after their organization was registered, or a number was bound
+ * to its app. The routing rule is the live one, so a misrouted body stays
+ * misrouted unless the binding changed. Idempotent: rows already stored are
+ * not duplicated, and the audit row's outcome is updated.
  */
 export async function replayUnrouted(
   deps: ProcessorDeps,
-  options: { limit?: number } = {},
+  options: { limit?: number; misrouted?: boolean } = {},
 ): Promise<ReplayResult> {
   const rows = await listWebhookEvents(deps.db, {
-    outcome: 'unrouted',
+    outcome: options.misrouted ? ['unrouted', 'misrouted'] : 'unrouted',
     limit: options.limit ?? 1000,
   });
-  if (rows.length === 0) return { replayed: 0, nowProcessed: 0, stillUnrouted: 0, failed: [] };
+  if (rows.length === 0)
+    return { replayed: 0, nowProcessed: 0, stillUnrouted: 0, stillMisrouted: 0, failed: [] };
   const result = await processWebhooks(
     rows.map((r) => ({
       id: String(r.id),
@@ -41,10 +46,12 @@ export async function replayUnrouted(
       rows.map((r) => r.id),
     )
     .execute();
+  const count = (outcome: WebhookOutcome) => after.filter((r) => r.outcome === outcome).length;
   return {
     replayed: rows.length,
-    nowProcessed: after.filter((r) => r.outcome === 'processed').length,
-    stillUnrouted: after.filter((r) => r.outcome === 'unrouted').length,
+    nowProcessed: count('processed'),
+    stillUnrouted: count('unrouted'),
+    stillMisrouted: count('misrouted'),
     failed: result.failed,
   };
 }

@@ -6,6 +6,7 @@ import * as monthlyPartitions from './2026-11-22T030000_monthly_partitions';
 import * as analystAccess from './2026-11-22T040000_analyst_access';
 import * as comments from './2026-11-22T050000_comments';
 import * as reportIndexes from './2026-11-22T060000_report_indexes';
+import * as tenantRouting from './2026-12-01T100000_tenant_routing';
 import * as unknownOutcome from './2026-12-01T120000_unknown_outcome';
 
 /**
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T040000_analyst_access': analystAccess,
   '2026-11-22T050000_comments': comments,
   '2026-11-22T060000_report_indexes': reportIndexes,
+  '2026-12-01T100000_tenant_routing': tenantRouting,
   '2026-12-01T120000_unknown_outcome': unknownOutcome,
 };

@@ -16,7 +16,11 @@ import type {
 } from './campaign.table';
 import type { MessageStatusEventsTable, MessagesTable } from './message.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
-import type { AccountEventsTable, WebhookEventsTable } from './webhook-event.table';
+import type {
+  AccountEventsTable,
+  WebhookEventExtractsTable,
+  WebhookEventsTable,
+} from './webhook-event.table';
 
 export interface Database {
   organizations: OrganizationsTable;
@@ -28,6 +32,7 @@ export interface Database {
   campaign_audience: CampaignAudienceTable;
   account_events: AccountEventsTable;
   webhook_events: WebhookEventsTable;
+  webhook_event_extracts: WebhookEventExtractsTable;
   agent_configs: AgentConfigsTable;
   knowledge_entries: KnowledgeEntriesTable;
   conversations: ConversationsTable;

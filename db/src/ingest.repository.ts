@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
 import { statusRank } from './status-rank';
-import type { WebhookOutcome } from './webhook-event.table';
+import type { WebhookExtractOutcome, WebhookOutcome } from './webhook-event.table';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -56,8 +56,10 @@ export interface AccountEventInput {
 
 export interface WebhookEventInput {
   bodySha256: string;
+  /** The one organization its applied items belong to; null when none or several. */
   organizationId: string | null;
-  appId: string | null;
+  /** The Meta app that signed the body: part of the dedupe key. */
+  appId: string;
   sqsMessageId: string | null;
   fields: string[];
   outcome: WebhookOutcome;
@@ -67,16 +69,38 @@ export interface WebhookEventInput {
   receivedAt: Date;
 }
 
+/** One organization's view of a body: its own entries and changes only (webhook_event_extracts). */
+export interface WebhookExtractInput {
+  bodySha256: string;
+  appId: string;
+  organizationId: string;
+  fields: string[];
+  outcome: WebhookExtractOutcome;
+  error: string | null;
+  itemCounts: Record<string, number>;
+  /** The body reduced to the organization's entries and changes. */
+  body: unknown;
+  receivedAt: Date;
+}
+
 export interface IngestBatch {
   contacts: ContactInput[];
   inbound: InboundMessageInput[];
   statuses: StatusEventInput[];
   accountEvents: AccountEventInput[];
   webhookEvents: WebhookEventInput[];
+  webhookExtracts: WebhookExtractInput[];
 }
 
 export function emptyIngestBatch(): IngestBatch {
-  return { contacts: [], inbound: [], statuses: [], accountEvents: [], webhookEvents: [] };
+  return {
+    contacts: [],
+    inbound: [],
+    statuses: [],
+    accountEvents: [],
+    webhookEvents: [],
+    webhookExtracts: [],
+  };
 }
 
 export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch {
@@ -87,6 +111,7 @@ export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch
     merged.statuses.push(...b.statuses);
     merged.accountEvents.push(...b.accountEvents);
     merged.webhookEvents.push(...b.webhookEvents);
+    merged.webhookExtracts.push(...b.webhookExtracts);
   }
   return merged;
 }
@@ -275,6 +300,9 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         ${events.map((e) => pgText(e.errorTitle))}::text[], ${events.map((e) => pgText(e.bizOpaqueCallbackData))}::text[],
         ${events.map((e) => pgText(e.conversationId))}::text[], ${events.map((e) => pgText(e.pricingCategory))}::text[],
         ${events.map((e) => pgJson(e.payload))}::text[]) as t(o, w, st, ts, r, ec, et, bo, cv, pc, pl)
+      -- The router already left out statuses naming another organization's
+      -- message; this catches one that organization recorded meanwhile.
+      where not exists (select from messages m where m.wamid = t.w and m.organization_id <> t.o)
       on conflict (wamid, status, occurred_at) do nothing
     `.execute(db);
 
@@ -308,7 +336,7 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         biz_opaque_callback_data = coalesce(messages.biz_opaque_callback_data, excluded.biz_opaque_callback_data),
         campaign_id = coalesce(messages.campaign_id, excluded.campaign_id),
         updated_at = now()
-      where messages.direction = 'outbound'
+      where messages.direction = 'outbound' and messages.organization_id = excluded.organization_id
     `.execute(db);
 
     // The audience row mirrors its message: matched by wamid, or, before the
@@ -321,10 +349,12 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       select distinct on (m.campaign_id, m.contact_wa_id)
         m.campaign_id, m.organization_id, m.contact_wa_id, 'external', m.wamid, m.status,
         m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, m.error_title
-      from messages m
+      from unnest(${summaries.map((s) => pgText(s.wamid))}::text[],
+        ${summaries.map((s) => s.organizationId)}::uuid[]) as s(w, o)
+      join messages m on m.wamid = s.w and m.organization_id = s.o
       left join campaign_audience known on known.wamid = m.wamid
-      where m.wamid = any(${summaries.map((s) => pgText(s.wamid))}::text[])
-        and m.campaign_id is not null
+        and known.organization_id = m.organization_id
+      where m.campaign_id is not null
       -- One row per recipient (an upsert may touch a row once): the message the
       -- audience row already knows, else the earliest.
       order by m.campaign_id, m.contact_wa_id, known.wamid is null, m.occurred_at
@@ -333,7 +363,8 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         delivered_at = excluded.delivered_at, read_at = excluded.read_at,
         failed_at = excluded.failed_at, error_code = excluded.error_code,
         error_title = excluded.error_title, updated_at = now()
-      where a.wamid is null or a.wamid = excluded.wamid
+      where (a.wamid is null or a.wamid = excluded.wamid)
+        and a.organization_id = excluded.organization_id
     `.execute(db);
   }
 
@@ -353,7 +384,7 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
 
   const audits = dedupe(
     batch.webhookEvents,
-    (w) => w.bodySha256,
+    (w) => `${w.bodySha256}|${w.appId}`,
     (_a, b) => b,
   );
   if (audits.length > 0) {
@@ -369,14 +400,44 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         ${audits.map((w) => pgText(w.error))}::text[], ${audits.map((w) => JSON.stringify(w.itemCounts))}::text[],
         ${audits.map((w) => pgText(w.rawBody))}::text[], ${audits.map((w) => w.receivedAt)}::timestamptz[]
       ) as t(h, o, a, m, f, oc, e, ic, rb, ts)
-      on conflict (body_sha256, received_month) do update set
+      on conflict (body_sha256, app_id, received_month) do update set
         outcome = excluded.outcome,
         error = excluded.error,
-        organization_id = coalesce(excluded.organization_id, webhook_events.organization_id),
+        -- The latest routing is the truth: a replay that finds a second
+        -- organization makes the body nobody's in particular.
+        organization_id = excluded.organization_id,
         item_counts = excluded.item_counts,
         sqs_message_id = excluded.sqs_message_id,
         last_processed_at = now(),
         delivery_count = webhook_events.delivery_count + 1
+    `.execute(db);
+  }
+
+  const extracts = dedupe(
+    batch.webhookExtracts,
+    (x) => `${x.bodySha256}|${x.appId}|${x.organizationId}`,
+    (_a, b) => b,
+  );
+  if (extracts.length > 0) {
+    statements++;
+    await sql`
+      insert into webhook_event_extracts (body_sha256, app_id, organization_id, fields, outcome, error,
+        item_counts, body, received_at, received_month)
+      select h, a, o, string_to_array(f, ','), oc, e, ic::jsonb, b::jsonb, ts,
+        date_trunc('month', ts at time zone 'UTC')::date from unnest(
+        ${extracts.map((x) => x.bodySha256)}::text[], ${extracts.map((x) => pgText(x.appId))}::text[],
+        ${extracts.map((x) => x.organizationId)}::uuid[], ${extracts.map((x) => pgText(x.fields.join(',')))}::text[],
+        ${extracts.map((x) => x.outcome)}::text[], ${extracts.map((x) => pgText(x.error))}::text[],
+        ${extracts.map((x) => JSON.stringify(x.itemCounts))}::text[], ${extracts.map((x) => pgJson(x.body))}::text[],
+        ${extracts.map((x) => x.receivedAt)}::timestamptz[]
+      ) as t(h, a, o, f, oc, e, ic, b, ts)
+      on conflict (body_sha256, app_id, organization_id, received_month) do update set
+        fields = excluded.fields,
+        outcome = excluded.outcome,
+        error = excluded.error,
+        item_counts = excluded.item_counts,
+        body = excluded.body,
+        last_processed_at = now()
     `.execute(db);
   }
 
@@ -390,4 +451,23 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     first,
   );
   return { conversations, statements };
+}
+
+/**
+ * The organization each known wamid belongs to (one query). A status or a
+ * customer message naming a wamid of another organization is not applied.
+ */
+export async function findMessageOwners(
+  db: Executor,
+  wamids: readonly string[],
+): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  if (wamids.length === 0) return owners;
+  const rows = await db
+    .selectFrom('messages')
+    .select(['wamid', 'organization_id'])
+    .where((eb) => eb('wamid', '=', eb.fn.any(eb.val(wamids.map((w) => pgText(w))))))
+    .execute();
+  for (const row of rows) owners.set(row.wamid, row.organization_id);
+  return owners;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DbError } from './errors';
 import type { WebhookAuditSummary } from './webhook-event.repository';
+import { WEBHOOK_OUTCOMES } from './webhook-event.table';
 
 /**
  * `{ "action": "find-audit", "bodySha256": "<64 hex>" }`: asks the maintenance
@@ -38,7 +39,7 @@ export const auditLookupSchema = z.discriminatedUnion('found', [
   z.object({ found: z.literal(false) }),
   z.object({
     found: z.literal(true),
-    outcome: z.enum(['processed', 'unrouted', 'rejected']),
+    outcome: z.enum(WEBHOOK_OUTCOMES),
     error: z.string().nullable(),
     fields: z.array(z.string()),
     itemCounts: z.record(z.string(), z.number()),

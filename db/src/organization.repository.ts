@@ -111,34 +111,52 @@ export function findOrganizationBySlug(
   return db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
-export interface Route {
+/** Who owns a phone number, and which Meta app its webhooks must be signed by. */
+export interface NumberRoute {
   organizationId: string;
-  phoneNumberId: string;
-  wabaId: string;
+  /** null: none recorded (the router decides what that means). */
+  appId: string | null;
 }
 
-/** Which organization owns each phone_number_id and WABA id (one query). */
+/** Who owns a WABA, and the apps its numbers are bound to. */
+export interface WabaRoute {
+  organizationId: string;
+  appIds: Array<string | null>;
+}
+
+export interface Routes {
+  byPhoneNumberId: Map<string, NumberRoute>;
+  byWabaId: Map<string, WabaRoute>;
+}
+
+/** Which organization owns each phone_number_id and WABA id, with their apps (one query). */
 export async function findRoutes(
   db: Executor,
   phoneNumberIds: readonly string[],
   wabaIds: readonly string[],
-): Promise<{ byPhoneNumberId: Map<string, string>; byWabaId: Map<string, string> }> {
-  const byPhoneNumberId = new Map<string, string>();
-  const byWabaId = new Map<string, string>();
+): Promise<Routes> {
+  const byPhoneNumberId = new Map<string, NumberRoute>();
+  const byWabaId = new Map<string, WabaRoute>();
   if (phoneNumberIds.length === 0 && wabaIds.length === 0) return { byPhoneNumberId, byWabaId };
   const rows = await db
     .selectFrom('phone_numbers')
-    .select(['phone_number_id', 'waba_id', 'organization_id'])
+    .select(['phone_number_id', 'waba_id', 'organization_id', 'app_id'])
     .where((eb) =>
       eb.or([
         eb('phone_number_id', '=', eb.fn.any(eb.val([...phoneNumberIds]))),
         eb('waba_id', '=', eb.fn.any(eb.val([...wabaIds]))),
       ]),
     )
+    .orderBy('phone_number_id')
     .execute();
   for (const row of rows) {
-    byPhoneNumberId.set(row.phone_number_id, row.organization_id);
-    byWabaId.set(row.waba_id, row.organization_id);
+    byPhoneNumberId.set(row.phone_number_id, {
+      organizationId: row.organization_id,
+      appId: row.app_id,
+    });
+    const waba = byWabaId.get(row.waba_id);
+    if (waba?.organizationId === row.organization_id) waba.appIds.push(row.app_id);
+    else byWabaId.set(row.waba_id, { organizationId: row.organization_id, appIds: [row.app_id] });
   }
   return { byPhoneNumberId, byWabaId };
 }

@@ -2,11 +2,15 @@ import { sql } from 'kysely';
 import type { Db } from './connection';
 
 /** The tables partitioned by month, and what their retention is measured on. */
-export const PARTITIONED_TABLES = ['webhook_events', 'message_status_events'] as const;
+export const PARTITIONED_TABLES = [
+  'webhook_events',
+  'webhook_event_extracts',
+  'message_status_events',
+] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 export interface RetentionPolicy {
-  /** Months of webhook_events (raw bodies, the audit trail) to keep; null keeps all. */
+  /** Months of webhook_events (raw bodies, the audit trail) and their extracts to keep; null keeps all. */
   webhookEventsMonths: number | null;
   /** Months of message_status_events to keep; null keeps all. */
   statusEventsMonths: number | null;
@@ -65,7 +69,9 @@ export async function maintainPartitions(
       if (rows[0]?.name) report.created.push(rows[0].name);
     }
     const months =
-      table === 'webhook_events' ? retention.webhookEventsMonths : retention.statusEventsMonths;
+      table === 'message_status_events'
+        ? retention.statusEventsMonths
+        : retention.webhookEventsMonths;
     if (months === null) continue;
     // Keep the current month and the `months - 1` before it.
     const cutoff = isoDate(monthStart(now, -(months - 1)));
@@ -91,7 +97,7 @@ export async function listPartitions(db: Db): Promise<PartitionInfo[]> {
     from pg_inherits i
     join pg_class c on c.oid = i.inhrelid
     join pg_class p on p.oid = i.inhparent
-    where p.relname in ('webhook_events', 'message_status_events')
+    where p.relname = any(${[...PARTITIONED_TABLES]})
     order by p.relname, c.relname`.execute(db);
   return rows;
 }

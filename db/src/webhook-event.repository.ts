@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import type { WebhookEventRow, WebhookOutcome } from './webhook-event.table';
 
@@ -6,10 +6,11 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export function listWebhookEvents(
   db: Executor,
-  options: { outcome?: WebhookOutcome; limit?: number } = {},
+  options: { outcome?: WebhookOutcome | readonly WebhookOutcome[]; limit?: number } = {},
 ): Promise<WebhookEventRow[]> {
   let query = db.selectFrom('webhook_events').selectAll();
-  if (options.outcome) query = query.where('outcome', '=', options.outcome);
+  const outcomes = options.outcome === undefined ? [] : [options.outcome].flat();
+  if (outcomes.length) query = query.where('outcome', 'in', outcomes);
   return query
     .orderBy('received_at')
     .orderBy('id')
@@ -17,12 +18,21 @@ export function listWebhookEvents(
     .execute();
 }
 
+/**
+ * Audit rows per outcome, and how many items they hold that were not applied
+ * because the signing app is not bound to their number (or they named another
+ * organization's message): the figures `webhooks stats` prints.
+ */
 export function countWebhookEventsByOutcome(
   db: Executor,
-): Promise<Array<{ outcome: string; count: number }>> {
+): Promise<Array<{ outcome: string; count: number; misroutedItems: number }>> {
   return db
     .selectFrom('webhook_events')
-    .select(['outcome', (eb) => eb.fn.countAll<number>().as('count')])
+    .select((eb) => [
+      'outcome',
+      eb.fn.countAll<number>().as('count'),
+      sql<number>`coalesce(sum((item_counts->>'misrouted')::int), 0)`.as('misroutedItems'),
+    ])
     .groupBy('outcome')
     .orderBy('outcome')
     .execute();

@@ -78,13 +78,24 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
   batch.webhookEvents.push({
     bodySha256: `sha-${slug}`,
     organizationId: id,
-    appId: null,
+    appId: 'default',
     sqsMessageId: null,
     fields: ['messages'],
     outcome: 'processed',
     error: null,
     itemCounts: {},
     rawBody: '{}',
+    receivedAt: now,
+  });
+  batch.webhookExtracts.push({
+    bodySha256: `sha-${slug}`,
+    appId: 'default',
+    organizationId: id,
+    fields: ['messages'],
+    outcome: 'processed',
+    error: null,
+    itemCounts: {},
+    body: { text: `secret of ${slug}` },
     receivedAt: now,
   });
   await db.transaction().execute((trx) => writeIngestBatch(trx, batch));
@@ -104,6 +115,9 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     .execute();
   return id;
 }
+
+/** Tables with an organization_id that only the pipeline and the operator read (raw bodies). */
+const OPERATOR_ONLY = new Set(['webhook_events']);
 
 describe('analyst role and row-level security', () => {
   let t: TestDatabase;
@@ -187,6 +201,12 @@ describe('analyst role and row-level security', () => {
       // The seed gives both organizations rows everywhere, so the check below can fail.
       const { mine, theirs } = owner.rows[0]!;
       expect({ table, both: mine > 0 && theirs > 0 }).toEqual({ table, both: true });
+      if (OPERATOR_ONLY.has(table)) {
+        await expect(as(role, (c) => c.query(`select 1 from ${table}`))).rejects.toThrow(
+          /permission denied/,
+        );
+        continue;
+      }
       const seen = await as(role, (c) =>
         c.query<{ key: string }>(`select ${key}::text as key from ${table}`),
       );
@@ -224,6 +244,8 @@ describe('analyst role and row-level security', () => {
     await denied(`delete from contacts`);
     await denied('select * from send_rate_slots');
     await denied('select * from message_status_events_default');
+    await denied('select raw_body from webhook_events');
+    await denied('select * from webhook_event_extracts_default');
     // A session cannot pick another organization: the binding follows its login role.
     await denied(`set role ${other}`);
     const bindings = await as(role, (c) => c.query('select role_name from analyst_bindings'));

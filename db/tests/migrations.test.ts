@@ -40,6 +40,7 @@ describe('migrations', () => {
       'organizations',
       'phone_numbers',
       'send_rate_slots',
+      'webhook_event_extracts',
       'webhook_events',
     ]);
   });
@@ -85,5 +86,35 @@ describe('migrations', () => {
       values ('00000000-0000-4000-8000-000000000001', 'wamid.B', 'sent', now(), '{}')
       returning id`.execute(t.db);
     expect(next.rows[0]!.id).toBeGreaterThan(2);
+  });
+
+  it('binds audit rows stored without an app to the default app, and lets existing month partitions take misrouted rows', async () => {
+    const tenancy = names.indexOf('2026-12-01T100000_tenant_routing');
+    for (let i = tenancy; i < names.length; i++) await migrateDown(t.db);
+    await sql`
+      insert into webhook_events (body_sha256, outcome, raw_body, received_at, received_month)
+      values ('h-legacy', 'processed', '{}', now(), date_trunc('month', now() at time zone 'UTC')::date)
+    `.execute(t.db);
+    await migrateToLatest(t.db);
+
+    const legacy = await sql<{ app_id: string; partition: string }>`
+      select app_id, tableoid::regclass::text as partition from webhook_events
+      where body_sha256 = 'h-legacy'`.execute(t.db);
+    expect(legacy.rows).toEqual([
+      { app_id: 'default', partition: expect.stringMatching(/^webhook_events_\d{4}_\d{2}$/) },
+    ]);
+    // The same bytes signed by another app are a delivery of their own, in the same month partition.
+    await sql`
+      insert into webhook_events (body_sha256, app_id, outcome, raw_body, received_at, received_month)
+      values ('h-legacy', 'other-app', 'misrouted', '{}', now(), date_trunc('month', now() at time zone 'UTC')::date)
+    `.execute(t.db);
+    const rows = await sql<{ app_id: string; outcome: string }>`
+      select app_id, outcome from webhook_events where body_sha256 = 'h-legacy' order by app_id`.execute(
+      t.db,
+    );
+    expect(rows.rows).toEqual([
+      { app_id: 'default', outcome: 'processed' },
+      { app_id: 'other-app', outcome: 'misrouted' },
+    ]);
   });
 });

@@ -36,6 +36,8 @@ describe('maintainPartitions()', () => {
     expect(report.created).toEqual([
       'webhook_events_2031_05',
       'webhook_events_2031_06',
+      'webhook_event_extracts_2031_05',
+      'webhook_event_extracts_2031_06',
       'message_status_events_2031_05',
       'message_status_events_2031_06',
     ]);
@@ -70,9 +72,9 @@ describe('maintainPartitions()', () => {
     await maintainPartitions(t.db, { now: new Date('2031-05-20T12:00:00Z'), monthsAhead: 0 });
     const insert = () =>
       sql`
-      insert into webhook_events (body_sha256, outcome, raw_body, received_at, received_month)
-      values ('same', 'processed', '{}', '2031-05-20 12:00:00+00', '2031-05-01')
-      on conflict (body_sha256, received_month) do update
+      insert into webhook_events (body_sha256, app_id, outcome, raw_body, received_at, received_month)
+      values ('same', 'default', 'processed', '{}', '2031-05-20 12:00:00+00', '2031-05-01')
+      on conflict (body_sha256, app_id, received_month) do update
         set delivery_count = webhook_events.delivery_count + 1`.execute(t.db);
     await insert();
     await insert();

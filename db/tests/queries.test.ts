@@ -52,7 +52,7 @@ describe('docs/queries.md on a seeded database', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     // 40 organizations, 1,000 campaigns of 60 recipients, 100k messages over 60 days,
-    // 10k answer attempts, 60k status events and 30k audit rows.
+    // 10k answer attempts, 60k status events, 30k audit rows and 30k extracts.
     await sql`
       insert into organizations (id, name, slug)
       select ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'Org ' || i, 'org-' || i
@@ -105,6 +105,13 @@ describe('docs/queries.md on a seeded database', () => {
       select md5(i::text), case when i % 100 <> 0 then ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid end,
         '{messages}', case when i % 100 = 0 then 'unrouted' else 'processed' end, '{}',
         now() - (i % 600) * interval '1 second', date_trunc('month', now() at time zone 'UTC')::date
+      from generate_series(1, 30000) i`.execute(t.db);
+    await sql`
+      insert into webhook_event_extracts (body_sha256, app_id, organization_id, fields, outcome, body,
+        received_at, received_month)
+      select md5(i::text), 'default', ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid,
+        '{messages}', 'processed', '{}', now() - (i % 60) * interval '1 day' - (i % 600) * interval '1 second',
+        date_trunc('month', now() at time zone 'UTC')::date
       from generate_series(1, 30000) i`.execute(t.db);
     await sql`analyze`.execute(t.db);
     Object.assign(params, {

@@ -661,6 +661,9 @@ export class PipelineStack extends Stack {
           'The answer worker gave up on replies (Meta refused them, or the Graph API token is a placeholder, expired or revoked): read its log, check the token secret',
       });
     }
+    m.misroutedWebhooksAlarm(
+      [this.functions.processor?.logs, this.service?.logs].filter((g) => g !== undefined),
+    );
     m.alarm('ReceiverThrottles', {
       metric: this.functions.receiver.metricThrottles({
         period: fiveMinutes,

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Match } from 'aws-cdk-lib/assertions';
+import { MISROUTED_LOG_MESSAGE } from '@waba/db-processor';
 import { loadStageConfig } from '../config';
 import { CONSUMERS } from '../lib/config/sizing';
 import { migrationsDigest } from '../lib/constructs/migrations';
@@ -639,6 +640,39 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
     it('a dashboard', () => {
       s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+
+    it("alarms on the processor's misrouted items, counted from its own log line", () => {
+      const processorLogs = (fnProps(fnIdByEntry(/Ingest queue/)).LoggingConfig as Props).LogGroup;
+      const filters = Object.values(resourcesOf(s.template, 'AWS::Logs::MetricFilter'));
+      const misrouted = filters.filter((f) =>
+        String(f.Properties!.FilterPattern).includes(MISROUTED_LOG_MESSAGE),
+      );
+      expect(misrouted.map((f) => f.Properties)).toEqual([
+        {
+          LogGroupName: processorLogs,
+          FilterPattern: `{ $.msg = "${MISROUTED_LOG_MESSAGE}" }`,
+          MetricTransformations: [
+            expect.objectContaining({
+              MetricName: 'MisroutedWebhookItems',
+              MetricValue: '$.misrouted',
+            }),
+          ],
+        },
+      ]);
+      const namespace = (
+        misrouted[0]!.Properties!.MetricTransformations as Array<{ MetricNamespace: string }>
+      )[0]!.MetricNamespace;
+      expect(alarms().filter((a) => a.Properties!.MetricName === 'MisroutedWebhookItems')).toEqual([
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            Namespace: namespace,
+            Statistic: 'Sum',
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          }),
+        }),
+      ]);
     });
   });
 

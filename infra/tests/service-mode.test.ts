@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
+import { MISROUTED_LOG_MESSAGE } from '@waba/db-processor';
 import { parseStageConfig } from '../lib/config/schema';
 import { visibilityTimeoutSeconds } from '../lib/config/sizing';
 import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
@@ -158,6 +160,14 @@ describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
       MetricName: 'RunningTaskCount',
       Threshold: config.service!.minTasks,
       ComparisonOperator: 'LessThanThreshold',
+    });
+  });
+
+  it("counts misrouted webhook items from the service's log line (no processor Lambda here)", () => {
+    const logs = s.stack.getLogicalId(s.stack.service!.logs.node.defaultChild as CfnLogGroup);
+    s.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logs },
+      FilterPattern: `{ $.msg = "${MISROUTED_LOG_MESSAGE}" }`,
     });
   });
 

@@ -23,6 +23,7 @@ import {
   listOrganizations,
   listWebhookEvents,
   upsertOrganization,
+  type WebhookOutcome,
 } from '@waba/db';
 import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
 import { KeywordError, validateKeywords } from '@waba/answer-worker';
@@ -44,12 +45,14 @@ import {
 
 const USAGE = `usage: npm run cli -- <command>
   org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
+                                          (--app-id: the Meta app whose secret signs the number's webhooks; unset: the default app of /webhook)
   org list
   dlq list   [--queue ingest|answer|campaign] [--max 50]
   dlq redrive [--queue ingest|answer|campaign]   move dead-lettered messages back to their queue
-  webhooks stats                          audit rows by outcome
-  webhooks list [--outcome processed|unrouted|rejected] [--limit 20]
-  webhooks replay-unrouted                reprocess unrouted payloads (after registering their organization)
+  webhooks stats                          audit rows by outcome, and items not applied as misrouted
+  webhooks list [--outcome processed|unrouted|misrouted|rejected] [--limit 20]
+  webhooks replay-unrouted [--misrouted]  reprocess unrouted payloads (after registering their organization);
+                                          --misrouted also misrouted ones (after binding a number to its app)
   agent show --org <slug>
   agent set --org <slug> [--kind auto|rules|openai] [--instructions <text>] [--model <m>] [--temperature <t>]
             [--fallback <text>] [--debounce <s>] [--history <turns>] [--allowed <n1,n2|all>]
@@ -244,10 +247,12 @@ export async function runCli(
       const rows = await withDb(t, countWebhookEventsByOutcome);
       for (const r of rows) out(`${r.outcome}\t${r.count}`);
       if (rows.length === 0) out('no webhooks stored yet');
+      // Items signed by an app their number is not bound to, or naming another organization's message.
+      else out(`misrouted items\t${rows.reduce((sum, r) => sum + r.misroutedItems, 0)}`);
       return;
     }
     case 'webhooks list': {
-      const outcome = flag(args, 'outcome') as 'processed' | 'unrouted' | 'rejected' | undefined;
+      const outcome = flag(args, 'outcome') as WebhookOutcome | undefined;
       const rows = await withDb(t, (db) =>
         listWebhookEvents(db, { outcome, limit: Number(flag(args, 'limit', '20')) }),
       );
@@ -259,15 +264,18 @@ export async function runCli(
     }
     case 'webhooks replay-unrouted': {
       const result = await withDb(t, (db) =>
-        replayUnrouted({
-          db,
-          answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
-          logger: pino({ level: 'warn' }),
-          answerDelaySeconds: loadConfig().config.answerDelaySeconds,
-        }),
+        replayUnrouted(
+          {
+            db,
+            answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
+            logger: pino({ level: 'warn' }),
+            answerDelaySeconds: loadConfig().config.answerDelaySeconds,
+          },
+          { misrouted: args.includes('--misrouted') },
+        ),
       );
       out(
-        `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.failed.length} failed`,
+        `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.stillMisrouted} still misrouted, ${result.failed.length} failed`,
       );
       return;
     }

@@ -1,3 +1,4 @@
+import { DEFAULT_APP_ID } from '@waba/whatsapp';
 import { ConfigurationError } from './errors';
 
 /** A Meta app: the secrets its webhooks are signed with and its verify token. */
@@ -13,7 +14,7 @@ export interface AppRegistry {
   get(appId: string | undefined): Promise<AppConfig | undefined>;
 }
 
-export const DEFAULT_APP_ID = 'default';
+export { DEFAULT_APP_ID };
 
 interface AppsDocument {
   [appId: string]: {

@@ -30,3 +30,9 @@ const SQS_FORBIDDEN = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF
 export function isSqsSafe(text: string): boolean {
   return !SQS_FORBIDDEN.test(text);
 }
+
+/**
+ * The app of the receiver's `/webhook` path (`/webhook/{appId}` names the
+ * others). A phone number with no app recorded is bound to it.
+ */
+export const DEFAULT_APP_ID = 'default';

@@ -5,6 +5,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  Metric,
   Stats,
   TextWidget,
   TreatMissingData,
@@ -28,6 +29,14 @@ export interface AlarmSpec {
   treatMissingData?: TreatMissingData;
   description: string;
 }
+
+/**
+ * The processor's log line for a batch with items it did not apply because
+ * the app that signed them is not bound to their number, or they named
+ * another organization's message (db-processor's MISROUTED_LOG_MESSAGE; a
+ * test keeps the two equal). Its `misrouted` field counts the items.
+ */
+export const MISROUTED_LOG_MESSAGE = 'webhook items misrouted';
 
 export interface MonitoringProps {
   alarmEmail?: string;
@@ -80,6 +89,53 @@ export class Monitoring extends Construct {
     alarm.addOkAction(new SnsAction(this.topic));
     this.alarms.push(alarm);
     return alarm;
+  }
+
+  /**
+   * A metric summing a numeric `field` of the JSON log lines whose `msg` is
+   * `message`, over a metric filter on each log group.
+   */
+  logFieldMetric(
+    id: string,
+    options: { logGroups: ILogGroup[]; message: string; field: string; period?: Duration },
+  ): Metric {
+    const namespace = `${Stack.of(this).stackName}/Pipeline`;
+    options.logGroups.forEach(
+      (logGroup, i) =>
+        new MetricFilter(this, `${id}Filter${i}`, {
+          logGroup,
+          metricNamespace: namespace,
+          metricName: id,
+          filterPattern: FilterPattern.stringValue('$.msg', '=', options.message),
+          metricValue: `$.${options.field}`,
+        }),
+    );
+    return new Metric({
+      namespace,
+      metricName: id,
+      statistic: Stats.SUM,
+      period: options.period ?? Duration.minutes(5),
+    });
+  }
+
+  /**
+   * Alarms as soon as the processor refuses an item as misrouted: someone
+   * holding one app's secret writes to numbers of another app, or a number is
+   * bound to the wrong app (`org add --app-id`, then
+   * `webhooks replay-unrouted --misrouted`).
+   */
+  misroutedWebhooksAlarm(processorLogs: ILogGroup[]): Alarm {
+    const metric = this.logFieldMetric('MisroutedWebhookItems', {
+      logGroups: processorLogs,
+      message: MISROUTED_LOG_MESSAGE,
+      field: 'misrouted',
+    });
+    return this.alarm('MisroutedWebhooks', {
+      metric,
+      threshold: 1,
+      description:
+        'Webhook items were not applied: signed by an app their number is not bound to, or naming another organization’s message (webhooks stats; docs/design.md)',
+    });
   }
 
   /** A titled row of graphs on the dashboard. */

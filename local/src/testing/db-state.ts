@@ -40,10 +40,14 @@ export async function listTables(db: Db): Promise<string[]> {
  * The whole database as data: for every table, every row with its volatile
  * columns left out, as canonical JSON, sorted. Tables and columns are
  * discovered, not listed, so a new column or table is compared too.
+ * `where` keeps only some rows (e.g. one organization's), judged on all columns.
  */
 export async function databaseState(
   db: Db,
-  options: { volatile?: ReadonlySet<string> } = {},
+  options: {
+    volatile?: ReadonlySet<string>;
+    where?: (table: string, row: Record<string, unknown>) => boolean;
+  } = {},
 ): Promise<Record<string, string[]>> {
   const volatile = options.volatile ?? VOLATILE_COLUMNS;
   const state: Record<string, string[]> = {};
@@ -52,6 +56,7 @@ export async function databaseState(
       db,
     );
     state[table] = rows
+      .filter((row) => options.where?.(table, row) ?? true)
       .map((row) =>
         canonicalJson(Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.has(k)))),
       )

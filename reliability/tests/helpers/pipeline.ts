@@ -79,9 +79,16 @@ export function inMemoryIngest(options: { maxMessageBytes?: number } = {}): InMe
   };
 }
 
-/** POSTs `raw` signed with the default app's secret, as Meta would. */
-export async function postSigned(ingest: InMemoryIngest, raw: string): Promise<number> {
-  const result = await handleWebhookRequest(signedRequest(raw, APP_SECRET), ingest.deps);
+/** POSTs `raw` signed as Meta would: with the default app's secret to /webhook, or another app's to /webhook/{appId}. */
+export async function postSigned(
+  ingest: InMemoryIngest,
+  raw: string,
+  app?: { id: string; secret: string },
+): Promise<number> {
+  const request = app
+    ? signedRequest(raw, app.secret, { appId: app.id })
+    : signedRequest(raw, APP_SECRET);
+  const result = await handleWebhookRequest(request, ingest.deps);
   return result.statusCode ?? 0;
 }
 
