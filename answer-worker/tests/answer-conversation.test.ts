@@ -82,11 +82,16 @@ describe('answerConversation()', () => {
     agentTimeoutMs: 3_000,
   });
   let second = Math.floor(Date.now() / 1000);
-  /** Customer messages stored the way the pipeline stores them, each a second after the last. */
+  /**
+   * Customer messages stored the way the pipeline stores them, each a second after the last
+   * and never behind the clock: on a slow machine a reply stored at the worker's `now` must
+   * still sort before the customer's next message.
+   */
   async function customerSays(db: Db, ...texts: string[]) {
-    const messages = texts.map((body) =>
-      textMessage({ from: CUSTOMER, body, timestamp: String(++second) }),
-    );
+    const messages = texts.map((body) => {
+      second = Math.max(second + 1, Math.ceil(Date.now() / 1000) + 1);
+      return textMessage({ from: CUSTOMER, body, timestamp: String(second) });
+    });
     const payload = webhookPayload({
       entries: [messagesEntry({ phoneNumberId: PHONE, wabaId: WABA, messages })],
     });
