@@ -341,6 +341,47 @@ describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => 
       expect(answers.jobs).toHaveLength(1);
     });
 
+    it('an edit and its original in one batch (one transaction), either order', async () => {
+      for (const bodies of [
+        [fixture('pywa-edit-text'), original()],
+        [original(), fixture('pywa-edit-text')],
+      ]) {
+        await t.reset();
+        await upsertOrganization(t.db, { name: 'Pywa', slug: 'pywa', phoneNumbers: [PYWA] });
+        const result = await processSqsEvent(
+          sqsEvent(bodies.map((b) => sqsRecord(b))),
+          processorDeps(t.db, { answers }),
+        );
+        expect(result.batchItemFailures).toEqual([]);
+        expect(await message(ORIGINAL)).toMatchObject({ body: 'Text was edited' });
+        expect((await versions(ORIGINAL)).map((v) => v.body)).toEqual([
+          'Text before the edit',
+          'Text was edited',
+        ]);
+      }
+    });
+
+    it("an edit arriving on another organization's number never changes its message", async () => {
+      await deliver(original());
+      const elsewhere = fixture('pywa-edit-text').replaceAll(
+        PYWA.phoneNumberId,
+        META.phoneNumberId,
+      );
+      await deliver(elsewhere);
+      expect(await message(ORIGINAL)).toMatchObject({
+        body: 'Text before the edit',
+        edited_at: null,
+      });
+      expect(await versions(ORIGINAL)).toEqual([]);
+      // Kept for the other organization, waiting for a message of its own with that wamid.
+      const pending = await t.db
+        .selectFrom('message_revisions')
+        .innerJoin('organizations', 'organizations.id', 'message_revisions.organization_id')
+        .select(['organizations.slug', 'message_revisions.kind'])
+        .execute();
+      expect(pending).toEqual([{ slug: 'meta', kind: 'edit' }]);
+    });
+
     it('a caption edit becomes the image body', async () => {
       const image = original({
         type: 'image',

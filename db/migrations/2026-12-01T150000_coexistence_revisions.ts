@@ -46,13 +46,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index message_revisions_wamid_idx on message_revisions (organization_id, wamid);
 
     create view message_versions with (security_invoker = true) as
-      select organization_id, wamid,
-        row_number() over (partition by organization_id, wamid
-          order by kind <> 'original', occurred_at, revision_wamid)::int as version,
-        type, body, payload,
-        case when kind = 'edit' then revision_wamid end as edit_wamid,
-        occurred_at as edited_at
-      from message_revisions where kind in ('original', 'edit');
+      select r.organization_id, r.wamid,
+        row_number() over (partition by r.organization_id, r.wamid
+          order by r.kind <> 'original', r.occurred_at, r.revision_wamid)::int as version,
+        r.type, r.body, r.payload,
+        case when r.kind = 'edit' then r.revision_wamid end as edit_wamid,
+        r.occurred_at as edited_at
+      from message_revisions r
+      -- Applied versions only: an edit waiting for its message (or naming another
+      -- organization's message) is in message_revisions alone.
+      join messages m on m.wamid = r.wamid and m.organization_id = r.organization_id
+      where r.kind in ('original', 'edit');
 
     create table message_reactions (
       id bigint generated always as identity primary key,
@@ -97,7 +101,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     comment on column message_revisions.occurred_at is 'When Meta says the edit or revoke (or the original) happened.';
     comment on column message_revisions.received_at is 'When it was stored.';
 
-    comment on view message_versions is 'Every body of edited messages, oldest first: version 1 is the original, then each edit; the current body is also in messages.body.';
+    comment on view message_versions is 'Every body of stored edited messages, oldest first: version 1 is the original, then each edit; the current body is also in messages.body.';
     comment on column message_versions.organization_id is 'Organization the message belongs to.';
     comment on column message_versions.wamid is 'wamid of the message.';
     comment on column message_versions.version is '1 = the original body, then one per edit in time order.';
