@@ -90,6 +90,19 @@ export function mergeThreadBatches(batches: readonly ThreadBatch[]): ThreadBatch
 }
 
 const PLACEHOLDER = 'media_placeholder';
+
+/**
+ * Whether the copy being upserted brings the content (type, body, payload):
+ * the stored row has none (a status came first), or only a placeholder, or
+ * is the history copy of what the app's echo shows.
+ */
+const TAKES_CONTENT = sql`(messages.type is null
+  or (excluded.type <> ${PLACEHOLDER} and (messages.type = ${PLACEHOLDER}
+    or (messages.source = 'history' and excluded.source = 'business_app'))))`;
+
+/** Content precedence of a copy: real content over a placeholder, the echo over history. */
+const contentRank = (m: ThreadMessageInput) =>
+  (m.type === PLACEHOLDER ? 0 : 2) + (m.source === 'business_app' ? 1 : 0);
 const earlier = (a: Date, b: Date) => (a <= b ? a : b);
 
 /**
@@ -98,7 +111,7 @@ const earlier = (a: Date, b: Date) => (a <= b ? a : b);
  * beats the history copy, the earliest time and the highest status win.
  */
 function foldMessage(a: ThreadMessageInput, b: ThreadMessageInput): ThreadMessageInput {
-  const content = a.type === PLACEHOLDER && b.type !== PLACEHOLDER ? b : a;
+  const content = contentRank(b) > contentRank(a) ? b : a;
   return {
     ...a,
     type: content.type,
@@ -173,8 +186,9 @@ export async function upsertThreadContacts(
 /**
  * Echoes and history messages, upserted by wamid so that the echo, the
  * history copy and a status that arrived first leave one row, whatever the
- * order: content fills a status-only row or a media placeholder, never
- * replaces real (possibly edited) content; business_app beats history; the
+ * order: content fills a status-only row or a media placeholder, the echo's
+ * content replaces the history copy's, an edited or deleted text is never
+ * replaced (the edits are applied again after); business_app beats history; the
  * earliest time and the highest status win; the direction is the first seen.
  */
 async function upsertThreadMessages(
@@ -197,13 +211,10 @@ async function upsertThreadMessages(
       ${messages.map((m) => m.occurredAt)}::timestamptz[], ${messages.map((m) => m.source)}::text[]
     ) as t(o, w, d, p, c, ty, b, pl, cx, st, ts, src)
     on conflict (wamid) do update set
-      type = case when messages.type is null or messages.type = ${PLACEHOLDER}
-        then excluded.type else messages.type end,
-      body = case when messages.type is null
-          or (messages.type = ${PLACEHOLDER} and excluded.type <> ${PLACEHOLDER})
+      type = case when ${TAKES_CONTENT} then excluded.type else messages.type end,
+      body = case when ${TAKES_CONTENT} and messages.edited_at is null and messages.deleted_at is null
         then excluded.body else messages.body end,
-      payload = case when messages.type is null
-          or (messages.type = ${PLACEHOLDER} and excluded.type <> ${PLACEHOLDER})
+      payload = case when ${TAKES_CONTENT} and messages.deleted_at is null
         then excluded.payload else messages.payload end,
       context_wamid = coalesce(messages.context_wamid, excluded.context_wamid),
       source = case when messages.type is null or messages.source = 'history'
@@ -262,7 +273,7 @@ async function applyRevisions(
     select m.organization_id, m.wamid, m.wamid, 'original', m.type, m.body, m.payload, m.source,
       m.occurred_at
     from messages m
-    where m.wamid = any(${targets}::text[]) and m.edited_at is null and m.deleted_at is null
+    where m.wamid = any(${targets}::text[]) and m.edited_at is null
       and exists (select from message_revisions r where r.organization_id = m.organization_id
         and r.wamid = m.wamid and r.kind = 'edit')
     on conflict (organization_id, kind, revision_wamid) do nothing
