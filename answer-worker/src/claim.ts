@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
-import type { AnswerJob } from '@waba/whatsapp';
+import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE, type AnswerJob } from '@waba/whatsapp';
 import { keywordMatcher } from './keywords';
+
+/** The answer to a message WhatsApp could not show us (Meta's `unsupported` type). */
+export const UNSUPPORTED_NOTICE =
+  "Sorry, I can't read this kind of message. Could you send it as text, a photo or a voice note?";
+/** The unsupported notice is sent at most once per contact in this window (WhatsApp's 24 h conversation window). */
+export const UNSUPPORTED_NOTICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+const UNSUPPORTED_AGENT = 'guard:unsupported';
 
 export type ClaimDecision =
   | { kind: 'nothing' } // no unanswered messages, or a newer message's job will answer them
@@ -48,6 +55,9 @@ export async function claimConversation(
       .where('phone_number_id', '=', job.phoneNumberId)
       .where('contact_wa_id', '=', job.contactWaId)
       .where('direction', '=', 'inbound')
+      // Conversation turns only: history, reactions, system notices and the like are never answered.
+      .where('source', '=', 'cloud_api')
+      .where('type', 'in', [...ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE])
       .where('answer_attempt_id', 'is', null)
       .orderBy('occurred_at')
       .orderBy('id')
@@ -115,6 +125,35 @@ export async function claimConversation(
         attemptId,
         messages,
         reason: 'handoff',
+      };
+    }
+
+    // Nothing but messages WhatsApp could not show us: one polite notice per window, then silence.
+    if (messages.every((m) => m.type === UNSUPPORTED_MESSAGE_TYPE)) {
+      const since = new Date(now.getTime() - UNSUPPORTED_NOTICE_WINDOW_MS);
+      const noticed = await trx
+        .selectFrom('answer_attempts')
+        .select('id')
+        .where('organization_id', '=', key.organization_id)
+        .where('phone_number_id', '=', key.phone_number_id)
+        .where('contact_wa_id', '=', key.contact_wa_id)
+        .where('agent', '=', UNSUPPORTED_AGENT)
+        .where('state', 'not in', ['failed', 'skipped'])
+        .where('created_at', '>', since)
+        .executeTakeFirst();
+      if (noticed) {
+        return {
+          kind: 'skip',
+          reason: 'unsupported message, already noticed',
+          attemptId: await claim('skipped', UNSUPPORTED_AGENT),
+        };
+      }
+      return {
+        kind: 'notice',
+        text: UNSUPPORTED_NOTICE,
+        attemptId: await claim('sending', UNSUPPORTED_AGENT),
+        messages,
+        reason: 'unsupported',
       };
     }
 

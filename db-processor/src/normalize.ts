@@ -7,6 +7,12 @@ import {
   parseStatus,
   type WebhookPayload,
 } from '@waba/whatsapp';
+import {
+  emptyPendingThread,
+  normalizeCoexistenceChange,
+  type PendingThread,
+} from './normalize-coexistence';
+import { takeRevisionItem } from './normalize-revisions';
 import type {
   AccountEventInput,
   ContactInput,
@@ -15,7 +21,7 @@ import type {
 } from '@waba/db';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
-type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
+export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
   phoneNumberId: PhoneId;
   wabaId: string;
 };
@@ -31,6 +37,8 @@ export interface NormalizedWebhook {
   inbound: PendingInbound[];
   statuses: PendingStatus[];
   accountEvents: PendingAccountEvent[];
+  /** Echoes, history, edits, revokes, reactions and coexistence contacts (normalize-coexistence.ts). */
+  thread: PendingThread;
   /** Items that could not be read, with where and why; the raw payload keeps them. */
   invalid: string[];
 }
@@ -43,7 +51,7 @@ export function campaignIdOf(bizOpaque: string | undefined | null): string | nul
   return match ? match[1]!.toLowerCase() : null;
 }
 
-function unixToDate(value: string | undefined, fallback: Date): Date {
+export function unixToDate(value: string | undefined, fallback: Date): Date {
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11
     ? new Date(seconds * 1000)
@@ -59,7 +67,15 @@ const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }
  * reported; its neighbours are kept.
  */
 export function emptyNormalizedWebhook(): NormalizedWebhook {
-  return { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+  return {
+    fields: [],
+    contacts: [],
+    inbound: [],
+    statuses: [],
+    accountEvents: [],
+    thread: emptyPendingThread(),
+    invalid: [],
+  };
 }
 
 export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): NormalizedWebhook {
@@ -71,6 +87,10 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
     entry.changes.forEach((change, c) => {
       fields.add(change.field);
       const where = `entry[${e}].changes[${c}]`;
+      if (
+        normalizeCoexistenceChange(out, change, { wabaId, where, receivedAt, unixToDate, describe })
+      )
+        return;
       if (!isMessagesField(change)) {
         const value = change.value as Record<string, unknown>;
         const occurredAt = unixToDate(entry.time, receivedAt);
@@ -105,6 +125,17 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
         const m = parsed.data;
         const occurredAt = unixToDate(m.timestamp, receivedAt);
         if ((lastSeen.get(m.from) ?? 0) < occurredAt) lastSeen.set(m.from, occurredAt);
+        // Edits, revokes and reactions change the message they name (normalize-revisions.ts).
+        const change = {
+          phoneNumberId,
+          wabaId,
+          contactWaId: m.from,
+          direction: 'inbound' as const,
+          source: 'cloud_api' as const,
+          occurredAt,
+          payload: item,
+        };
+        if (takeRevisionItem(out, m, change, `${where}.value.messages[${i}]`)) return;
         out.inbound.push({
           phoneNumberId,
           wabaId,

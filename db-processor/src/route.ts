@@ -12,6 +12,7 @@ import {
   type WebhookPayload,
 } from '@waba/whatsapp';
 import type { NormalizedWebhook } from './normalize';
+import { coexistencePhoneNumberIdOf } from './normalize-coexistence';
 
 export type { Routes };
 
@@ -108,15 +109,22 @@ export function routingKeys(inputs: readonly ParsedInput[]): {
     for (const entry of payload?.entry ?? [])
       for (const change of entry.changes) add(addressOf(entry.id, change));
     for (const row of [...n.contacts, ...n.inbound, ...n.statuses, ...n.accountEvents]) add(row);
+    for (const row of threadRows(n)) add(row);
   }
   return { phoneNumberIds: [...phones], wabaIds: [...wabas] };
 }
 
-/** Every wamid the webhooks' customer messages and statuses name. */
+/** Every row of a webhook's thread changes (echoes, history, revisions, reactions, contacts). */
+function threadRows(n: NormalizedWebhook): Address[] {
+  const t = n.thread;
+  return [...t.messages, ...t.revisions, ...t.reactions, ...t.contacts];
+}
+
+/** Every wamid the webhooks' customer messages, echoes, history messages and statuses name. */
 export function namedWamids(inputs: readonly ParsedInput[]): string[] {
   const wamids = new Set<string>();
   for (const { normalized: n } of inputs)
-    for (const row of [...n.inbound, ...n.statuses]) wamids.add(row.wamid);
+    for (const row of [...n.inbound, ...n.thread.messages, ...n.statuses]) wamids.add(row.wamid);
   return [...wamids];
 }
 
@@ -132,9 +140,10 @@ export function messageOwners(
   stored: ReadonlyMap<string, string>,
 ): Map<string, string> {
   const owners = new Map(stored);
-  for (const kind of ['inbound', 'statuses'] as const) {
+  for (const kind of ['inbound', 'thread', 'statuses'] as const) {
     for (const input of inputs) {
-      for (const row of input.normalized[kind]) {
+      const n = input.normalized;
+      for (const row of kind === 'thread' ? n.thread.messages : n[kind]) {
         if (owners.has(row.wamid)) continue;
         const decision = routeToOrganization(row, input.audit.appId, routes);
         if (decision.kind === 'owned') owners.set(row.wamid, decision.organizationId);
@@ -146,7 +155,9 @@ export function messageOwners(
 
 function addressOf(entryId: string, change: WebhookChange): Address {
   return {
-    phoneNumberId: isMessagesField(change) ? change.value.metadata.phone_number_id : null,
+    phoneNumberId: isMessagesField(change)
+      ? change.value.metadata.phone_number_id
+      : coexistencePhoneNumberIdOf(change),
     wabaId: entryId,
   };
 }
@@ -257,6 +268,24 @@ export function routeWebhook(
     const organizationId = place(a, 'accountEvents');
     if (organizationId) batch.accountEvents.push({ ...a, organizationId });
   }
+  // Thread changes follow the same rule: an echo on a number bound to another app is misrouted.
+  for (const m of n.thread.messages) {
+    const organizationId = place(m, 'messages');
+    if (organizationId && !foreign(organizationId, m.wamid, 'message'))
+      batch.thread.messages.push({ ...m, organizationId });
+  }
+  for (const r of n.thread.revisions) {
+    const organizationId = place(r, 'messages');
+    if (organizationId) batch.thread.revisions.push({ ...r, organizationId });
+  }
+  for (const r of n.thread.reactions) {
+    const organizationId = place(r, 'messages');
+    if (organizationId) batch.thread.reactions.push({ ...r, organizationId });
+  }
+  for (const c of n.thread.contacts) {
+    const organizationId = place(c, 'contacts');
+    if (organizationId) batch.thread.contacts.push({ ...c, organizationId });
+  }
 
   const extracts = extractsOf(input.payload, signer, routes);
   for (const [organizationId, extract] of extracts) {
@@ -287,6 +316,10 @@ export function routeWebhook(
       statuses: n.statuses.length,
       contacts: n.contacts.length,
       accountEvents: n.accountEvents.length,
+      threadMessages: n.thread.messages.length,
+      revisions: n.thread.revisions.length,
+      reactions: n.thread.reactions.length,
+      threadContacts: n.thread.contacts.length,
       invalid: n.invalid.length,
       unrouted: unrouted.size,
       misrouted: misroutedRows,

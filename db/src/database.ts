@@ -14,7 +14,13 @@ import type {
   CampaignsTable,
   SendRateSlotsTable,
 } from './campaign.table';
-import type { MessageStatusEventsTable, MessagesTable } from './message.table';
+import type {
+  MessageReactionsTable,
+  MessageRevisionsTable,
+  MessageStatusEventsTable,
+  MessagesTable,
+  MessageVersionsView,
+} from './message.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
 import type {
   AccountEventsTable,
@@ -28,6 +34,9 @@ export interface Database {
   contacts: ContactsTable;
   messages: MessagesTable;
   message_status_events: MessageStatusEventsTable;
+  message_revisions: MessageRevisionsTable;
+  message_versions: MessageVersionsView;
+  message_reactions: MessageReactionsTable;
   campaigns: CampaignsTable;
   campaign_audience: CampaignAudienceTable;
   account_events: AccountEventsTable;

@@ -1,7 +1,15 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { answerTriggerOf } from '@waba/whatsapp';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
+import { dedupe } from './dedupe';
 import { statusRank } from './status-rank';
+import {
+  emptyThreadBatch,
+  mergeThreadBatches,
+  writeThreadBatch,
+  type ThreadBatch,
+} from './thread.repository';
 import type { WebhookExtractOutcome, WebhookOutcome } from './webhook-event.table';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -90,6 +98,8 @@ export interface IngestBatch {
   accountEvents: AccountEventInput[];
   webhookEvents: WebhookEventInput[];
   webhookExtracts: WebhookExtractInput[];
+  /** Echoes, history, edits, revokes, reactions and coexistence contacts (thread.repository.ts). */
+  thread: ThreadBatch;
 }
 
 export function emptyIngestBatch(): IngestBatch {
@@ -100,6 +110,7 @@ export function emptyIngestBatch(): IngestBatch {
     accountEvents: [],
     webhookEvents: [],
     webhookExtracts: [],
+    thread: emptyThreadBatch(),
   };
 }
 
@@ -113,18 +124,8 @@ export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch
     merged.webhookEvents.push(...b.webhookEvents);
     merged.webhookExtracts.push(...b.webhookExtracts);
   }
+  merged.thread = mergeThreadBatches(batches.map((b) => b.thread));
   return merged;
-}
-
-/** One row per key; `pick` chooses between an existing row and a new one. */
-function dedupe<T>(rows: readonly T[], key: (row: T) => string, pick: (a: T, b: T) => T): T[] {
-  const byKey = new Map<string, T>();
-  for (const row of rows) {
-    const k = key(row);
-    const seen = byKey.get(k);
-    byKey.set(k, seen === undefined ? row : pick(seen, row));
-  }
-  return [...byKey.values()];
 }
 
 const first = <T>(a: T): T => a;
@@ -215,7 +216,7 @@ export interface Conversation {
 }
 
 export interface IngestResult {
-  /** Conversations that received customer messages in this batch (new or redelivered). */
+  /** Conversations that received answerable customer messages in this batch (new or redelivered). */
   conversations: Conversation[];
   /** Statements executed, for the benchmarks: constant per batch, not per item. */
   statements: number;
@@ -368,6 +369,9 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
   }
 
+  // After the customer messages and statuses: an original arriving with its edit is found.
+  statements += await writeThreadBatch(db, batch.thread, inbound);
+
   const accountEvents = dedupe(batch.accountEvents, (e) => e.eventKey, first);
   if (accountEvents.length > 0) {
     statements++;
@@ -441,12 +445,15 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
   }
 
+  // Only a conversation turn (or an unsupported message, for its one notice) starts an answer.
   const conversations = dedupe(
-    inbound.map((m) => ({
-      organizationId: m.organizationId,
-      phoneNumberId: m.phoneNumberId,
-      contactWaId: m.contactWaId,
-    })),
+    inbound
+      .filter((m) => answerTriggerOf(m.type) !== null)
+      .map((m) => ({
+        organizationId: m.organizationId,
+        phoneNumberId: m.phoneNumberId,
+        contactWaId: m.contactWaId,
+      })),
     (c) => `${c.organizationId}|${c.phoneNumberId}|${c.contactWaId}`,
     first,
   );

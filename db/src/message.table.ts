@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type MessageDirection = 'inbound' | 'outbound';
+export type MessageSource = 'cloud_api' | 'business_app' | 'history';
 type Timestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
 export interface MessagesTable {
@@ -29,6 +30,10 @@ export interface MessagesTable {
   answer_attempt_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Outbound replies: the customer messages this one answers. */
   in_reply_to: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** cloud_api, business_app (echo of a message sent in the app) or history (the app's sync). */
+  source: ColumnType<MessageSource, MessageSource | undefined, MessageSource>;
+  edited_at: Timestamp;
+  deleted_at: Timestamp;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -52,3 +57,41 @@ export interface MessageStatusEventsTable {
   received_at: ColumnType<Date, Date | string | undefined, never>;
 }
 export type MessageStatusEventRow = Selectable<MessageStatusEventsTable>;
+
+export interface MessageRevisionsTable {
+  id: Generated<number>;
+  organization_id: string;
+  wamid: string;
+  revision_wamid: string;
+  kind: 'original' | 'edit' | 'revoke';
+  type: string | null;
+  body: string | null;
+  payload: unknown;
+  source: MessageSource;
+  occurred_at: ColumnType<Date, Date | string, Date | string>;
+  received_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface MessageVersionsView {
+  organization_id: string;
+  wamid: string;
+  version: number;
+  type: string | null;
+  body: string | null;
+  payload: unknown;
+  edit_wamid: string | null;
+  edited_at: Date;
+}
+
+export interface MessageReactionsTable {
+  id: Generated<number>;
+  organization_id: string;
+  wamid: string;
+  contact_wa_id: string;
+  direction: MessageDirection;
+  emoji: string;
+  reaction_wamid: string;
+  reacted_at: ColumnType<Date, Date | string, Date | string>;
+  removed_at: Timestamp;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}

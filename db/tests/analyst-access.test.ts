@@ -66,6 +66,27 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     pricingCategory: null,
     payload: {},
   });
+  batch.thread.revisions.push({
+    organizationId: id,
+    // An edit still waiting for its message.
+    wamid: `wamid.later-${slug}`,
+    revisionWamid: `wamid.edit-${slug}`,
+    kind: 'edit',
+    type: 'text',
+    body: `edited secret of ${slug}`,
+    payload: {},
+    source: 'cloud_api',
+    occurredAt: now,
+  });
+  batch.thread.reactions.push({
+    organizationId: id,
+    wamid: `wamid.in-${slug}`,
+    reactionWamid: `wamid.reaction-${slug}`,
+    contactWaId: '15550001111',
+    direction: 'outbound',
+    emoji: '👍',
+    occurredAt: now,
+  });
   batch.accountEvents.push({
     organizationId: id,
     wabaId: `waba-${slug}`,

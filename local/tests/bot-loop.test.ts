@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import {
+  messagesEntry,
+  reactionMessage,
+  systemMessage,
+  textMessage,
+  webhookPayload,
+  type RawInboundMessage,
+} from '@waba/whatsapp/testing';
 import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
 import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
 import { runCli } from '../src/cli';
@@ -31,12 +38,12 @@ async function startLoopStack(t: TestDatabase, env: Record<string, string> = {})
 }
 
 async function customerSays(stack: Stack, body: string): Promise<number> {
+  return customerSends(stack, textMessage({ from: CUSTOMER, body }));
+}
+
+async function customerSends(stack: Stack, ...messages: RawInboundMessage[]): Promise<number> {
   const raw = metaEscape(
-    JSON.stringify(
-      webhookPayload({
-        entries: [messagesEntry({ messages: [textMessage({ from: CUSTOMER, body })] })],
-      }),
-    ),
+    JSON.stringify(webhookPayload({ entries: [messagesEntry({ messages })] })),
   );
   const started = performance.now();
   const response = await fetch(`${stack.url}/webhook`, {
@@ -121,6 +128,44 @@ describe('the bot loop on the local stack', () => {
           .executeTakeFirst(),
       );
       expect(stack.sandbox!.messages()).toHaveLength(before + 1);
+    });
+  });
+
+  describe('what the bot never answers', () => {
+    let t: TestDatabase;
+    let stack: Stack;
+    beforeAll(async () => {
+      t = await createTestDatabase();
+      stack = await startLoopStack(t);
+    });
+    afterAll(async () => {
+      await stack?.stop();
+      await t?.destroy();
+    });
+
+    it('a reaction and a system notice start no answer; the next question is answered alone', async () => {
+      const reaction = reactionMessage({ from: CUSTOMER, messageId: 'wamid.a-reply', emoji: '👍' });
+      await customerSends(stack, reaction, systemMessage({ from: CUSTOMER }));
+      await until(() =>
+        stack.db
+          .selectFrom('message_reactions')
+          .select('id')
+          .where('wamid', '=', 'wamid.a-reply')
+          .executeTakeFirst(),
+      );
+      const question = textMessage({ from: CUSTOMER, body: 'hello after the thumbs up' });
+      await customerSends(stack, question);
+
+      const [reply] = await until(
+        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+      );
+      expect(reply).toMatchObject({ to: CUSTOMER });
+      const attempts = await stack.db
+        .selectFrom('answer_attempts')
+        .select(['answers_wamids', 'state'])
+        .execute();
+      expect(attempts).toEqual([{ answers_wamids: [question.id], state: expect.any(String) }]);
+      expect(stack.sandbox!.messages()).toHaveLength(1);
     });
   });
 

@@ -49,3 +49,8 @@ export type {
 export { lazy } from './lazy';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 export { safeParseOf } from './safe-parse';
+export {
+  ANSWERABLE_MESSAGE_TYPES,
+  UNSUPPORTED_MESSAGE_TYPE,
+  answerTriggerOf,
+} from './answer-trigger';
