@@ -46,6 +46,7 @@ export type {
   ListRow,
   TemplateMessage,
 } from './graph-client';
+export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 export { safeParseOf } from './safe-parse';
