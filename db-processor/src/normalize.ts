@@ -13,6 +13,12 @@ import type {
   InboundMessageInput,
   StatusEventInput,
 } from '@waba/db';
+import { describeIssues as describe, unixToDate } from './normalize-common';
+import {
+  emptyPendingAccountFields,
+  normalizeFieldChange,
+  type PendingAccountFields,
+} from './normalize-fields';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
 type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
@@ -31,6 +37,10 @@ export interface NormalizedWebhook {
   inbound: PendingInbound[];
   statuses: PendingStatus[];
   accountEvents: PendingAccountEvent[];
+  /** Typed rows of the non-message fields (normalize-fields.ts). */
+  accountFields: PendingAccountFields;
+  /** Changes of fields nobody knows yet (kept in account_events as jsonb). */
+  unknownFields: number;
   /** Items that could not be read, with where and why; the raw payload keeps them. */
   invalid: string[];
 }
@@ -43,23 +53,22 @@ export function campaignIdOf(bizOpaque: string | undefined | null): string | nul
   return match ? match[1]!.toLowerCase() : null;
 }
 
-function unixToDate(value: string | undefined, fallback: Date): Date {
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11
-    ? new Date(seconds * 1000)
-    : fallback;
-}
-
-const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
-  issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
-
 /**
  * Turns one webhook into rows: every entry, every change, every message,
  * status, contact and account event. A malformed item is skipped and
  * reported; its neighbours are kept.
  */
 export function emptyNormalizedWebhook(): NormalizedWebhook {
-  return { fields: [], contacts: [], inbound: [], statuses: [], accountEvents: [], invalid: [] };
+  return {
+    fields: [],
+    contacts: [],
+    inbound: [],
+    statuses: [],
+    accountEvents: [],
+    accountFields: emptyPendingAccountFields(),
+    unknownFields: 0,
+    invalid: [],
+  };
 }
 
 export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): NormalizedWebhook {
@@ -74,13 +83,18 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
       if (!isMessagesField(change)) {
         const value = change.value as Record<string, unknown>;
         const occurredAt = unixToDate(entry.time, receivedAt);
+        const eventKey = createHash('sha256')
+          .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
+          .digest('hex');
+        normalizeFieldChange(
+          { wabaId, field: change.field, value, occurredAt, eventKey, receivedAt, where },
+          out,
+        );
         out.accountEvents.push({
           phoneNumberId: null,
           wabaId,
           field: change.field,
-          eventKey: createHash('sha256')
-            .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
-            .digest('hex'),
+          eventKey,
           event:
             typeof value.event === 'string'
               ? value.event

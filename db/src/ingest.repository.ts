@@ -1,4 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  emptyAccountFieldsBatch,
+  mergeAccountFieldsBatches,
+  writeAccountFields,
+  type AccountFieldsBatch,
+} from './account-field.repository';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
 import { statusRank } from './status-rank';
@@ -88,6 +94,8 @@ export interface IngestBatch {
   inbound: InboundMessageInput[];
   statuses: StatusEventInput[];
   accountEvents: AccountEventInput[];
+  /** Typed rows of the non-message fields (templates, limits, preferences, calls). */
+  accountFields: AccountFieldsBatch;
   webhookEvents: WebhookEventInput[];
   webhookExtracts: WebhookExtractInput[];
 }
@@ -98,6 +106,7 @@ export function emptyIngestBatch(): IngestBatch {
     inbound: [],
     statuses: [],
     accountEvents: [],
+    accountFields: emptyAccountFieldsBatch(),
     webhookEvents: [],
     webhookExtracts: [],
   };
@@ -113,6 +122,7 @@ export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch
     merged.webhookEvents.push(...b.webhookEvents);
     merged.webhookExtracts.push(...b.webhookExtracts);
   }
+  merged.accountFields = mergeAccountFieldsBatches(batches.map((b) => b.accountFields));
   return merged;
 }
 
@@ -381,6 +391,8 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       on conflict (event_key) do nothing
     `.execute(db);
   }
+
+  statements += await writeAccountFields(db, batch.accountFields);
 
   const audits = dedupe(
     batch.webhookEvents,

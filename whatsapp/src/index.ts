@@ -1,4 +1,5 @@
 export * from './webhook.schema';
+export * from './account-field.schema';
 export { decodeWebhookPayload } from './decode-webhook';
 export { messageText } from './message-body';
 export { signPayload, verifySignature } from './signature';
