@@ -146,7 +146,6 @@ export function normalizeFieldChange(change: FieldChange, out: FieldsOut): void 
         maxDailyConversationsPerBusiness: v.max_daily_conversations_per_business ?? null,
         maxPhoneNumbersPerBusiness: v.max_phone_numbers_per_business ?? null,
         maxPhoneNumbersPerWaba: v.max_phone_numbers_per_waba ?? null,
-        value,
       });
       return;
     }

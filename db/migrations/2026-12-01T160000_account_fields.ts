@@ -130,7 +130,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       max_daily_conversations_per_business integer,
       max_phone_numbers_per_business integer,
       max_phone_numbers_per_waba integer,
-      value jsonb not null,
       event_at timestamptz not null,
       updated_at timestamptz not null default now(),
       primary key (organization_id, waba_id)
@@ -241,8 +240,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     comment on column business_capabilities.max_daily_conversations_per_business is 'Daily business-initiated conversation limit of the portfolio.';
     comment on column business_capabilities.max_phone_numbers_per_business is 'Phone numbers the portfolio may register.';
     comment on column business_capabilities.max_phone_numbers_per_waba is 'Phone numbers the WABA may register.';
-    comment on column business_capabilities.value is 'The latest change value as Meta sent it.';
-    comment on column business_capabilities.event_at is 'When the latest update happened.';
+    comment on column business_capabilities.event_at is 'When the latest update happened (an update names only what changed: each column keeps the latest value given).';
     comment on column business_capabilities.updated_at is 'Last time a webhook changed the row.';
 
     comment on table marketing_preferences is 'Users stopping or resuming marketing messages (user_preferences), one row per item: the latest row per identity and category is the suppression source. Identifiers as the payload gives them; no contact reference.';

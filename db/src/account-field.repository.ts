@@ -44,7 +44,6 @@ export interface BusinessCapabilityInput extends FieldRow {
   maxDailyConversationsPerBusiness: number | null;
   maxPhoneNumbersPerBusiness: number | null;
   maxPhoneNumbersPerWaba: number | null;
-  value: unknown;
 }
 
 /** One user_preferences item: identifiers as the payload gives them. */
@@ -134,9 +133,49 @@ function once<T extends FieldRow>(rows: readonly T[]): T[] {
   return [...seen.values()];
 }
 
-/** An aspect of a row (status, category, quality) and when it was last set. */
-const latest = <V>(previous: { value: V; at: Date } | null, value: V | null, at: Date) =>
-  value === null || value === undefined ? previous : { value, at };
+/**
+ * Of two values set at the same time, the greater wins, so the outcome never
+ * depends on the order they arrive in (the SQL upserts break ties the same way).
+ */
+function greater<V extends string | number | Date>(a: V | null, b: V | null): V | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return (a instanceof Date ? a.getTime() : a) >= (b instanceof Date ? b.getTime() : b) ? a : b;
+}
+
+/** A field of a later item (`at` after the state's), else the state's; at the same time, the greater. */
+function merged<V extends string | number | Date>(
+  later: V | null,
+  earlier: V | null,
+  sameTime: boolean,
+): V | null {
+  return sameTime ? greater(later, earlier) : (later ?? earlier);
+}
+
+/** An aspect of a row (status, category, quality), when it was set, and what ranks it on a tie. */
+type Aspect<V> = { value: V; at: Date; rank: string } | null;
+function latest<V>(previous: Aspect<V>, value: V | null, rank: string | null, at: Date): Aspect<V> {
+  if (value === null || rank === null) return previous;
+  if (
+    previous &&
+    previous.at.getTime() === at.getTime() &&
+    greater(previous.rank, rank) === previous.rank &&
+    previous.rank !== rank
+  )
+    return previous;
+  return { value, at, rank };
+}
+
+/** SQL of {@link merged}: `column` of the row with the later `at`, the greater on a tie. */
+function mergedSql(table: string, column: string, at: string) {
+  return sql.raw<never>(
+    `case when excluded.${at} > ${table}.${at} then coalesce(excluded.${column}, ${table}.${column})
+      when excluded.${at} < ${table}.${at} then coalesce(${table}.${column}, excluded.${column})
+      else greatest(excluded.${column}, ${table}.${column}) end`,
+  );
+}
+
+const limitRank = (e: PhoneNumberEventInput) => `${e.event ?? ''}|${e.currentLimit ?? ''}`;
 
 /**
  * Writes the typed rows of the non-message fields: history rows once per
@@ -173,9 +212,9 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
       row: TemplateUpdateInput;
       name: string | null;
       language: string | null;
-      status: { value: { status: string; reason: string | null; info: unknown }; at: Date } | null;
-      category: { value: string; at: Date } | null;
-      quality: { value: string; at: Date } | null;
+      status: Aspect<{ status: string; reason: string | null; info: unknown }>;
+      category: Aspect<string>;
+      quality: Aspect<string>;
     };
     const current = foldBy<TemplateUpdateInput, TemplateState>(
       templateEvents,
@@ -187,15 +226,19 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
         status: latest(
           s?.status ?? null,
           t.status === null ? null : { status: t.status, reason: t.reason, info: t.rejectionInfo },
+          t.status,
           t.occurredAt,
         ),
-        category: latest(s?.category ?? null, t.category, t.occurredAt),
-        quality: latest(s?.quality ?? null, t.qualityScore, t.occurredAt),
+        category: latest(s?.category ?? null, t.category, t.category, t.occurredAt),
+        quality: latest(s?.quality ?? null, t.qualityScore, t.qualityScore, t.occurredAt),
       }),
     );
-    const newer = (aspect: 'status' | 'category' | 'quality') =>
+    // Later wins; at the same time, the greater value (as the fold above).
+    const newer = (aspect: 'status' | 'category' | 'quality', column: string) =>
       sql.raw(
-        `excluded.${aspect}_at is not null and (templates.${aspect}_at is null or excluded.${aspect}_at >= templates.${aspect}_at)`,
+        `excluded.${aspect}_at is not null and (templates.${aspect}_at is null
+          or excluded.${aspect}_at > templates.${aspect}_at
+          or (excluded.${aspect}_at = templates.${aspect}_at and excluded.${column} >= templates.${column}))`,
       );
     await db
       .insertInto('templates')
@@ -221,13 +264,13 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
           waba_id: sql`excluded.waba_id`,
           name: sql`coalesce(excluded.name, templates.name)`,
           language: sql`coalesce(excluded.language, templates.language)`,
-          status: sql`case when ${newer('status')} then excluded.status else templates.status end`,
-          reason: sql`case when ${newer('status')} then excluded.reason else templates.reason end`,
-          rejection_info: sql`case when ${newer('status')} then excluded.rejection_info else templates.rejection_info end`,
+          status: sql`case when ${newer('status', 'status')} then excluded.status else templates.status end`,
+          reason: sql`case when ${newer('status', 'status')} then excluded.reason else templates.reason end`,
+          rejection_info: sql`case when ${newer('status', 'status')} then excluded.rejection_info else templates.rejection_info end`,
           status_at: sql`greatest(templates.status_at, excluded.status_at)`,
-          category: sql`case when ${newer('category')} then excluded.category else templates.category end`,
+          category: sql`case when ${newer('category', 'category')} then excluded.category else templates.category end`,
           category_at: sql`greatest(templates.category_at, excluded.category_at)`,
-          quality_score: sql`case when ${newer('quality')} then excluded.quality_score else templates.quality_score end`,
+          quality_score: sql`case when ${newer('quality', 'quality_score')} then excluded.quality_score else templates.quality_score end`,
           quality_at: sql`greatest(templates.quality_at, excluded.quality_at)`,
           updated_at: sql`now()`,
         }),
@@ -262,7 +305,13 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
     const current = foldBy<PhoneNumberEventInput, PhoneNumberEventInput>(
       numberEvents,
       (e) => `${e.organizationId}|${e.displayPhoneNumber}`,
-      (_s, e) => e,
+      // Later wins; at the same time, the greater (event, limit), as the SQL below.
+      (s, e) =>
+        s &&
+        s.occurredAt.getTime() === e.occurredAt.getTime() &&
+        greater(limitRank(s), limitRank(e)) === limitRank(s)
+          ? s
+          : e,
     );
     await db
       .insertInto('phone_number_limits')
@@ -273,13 +322,18 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
           .doUpdateSet({
             waba_id: sql`excluded.waba_id`,
             event: sql`excluded.event`,
-            current_limit: sql`coalesce(excluded.current_limit, phone_number_limits.current_limit)`,
+            current_limit: sql`excluded.current_limit`,
             old_limit: sql`excluded.old_limit`,
-            max_daily_conversations_per_business: sql`coalesce(excluded.max_daily_conversations_per_business, phone_number_limits.max_daily_conversations_per_business)`,
+            max_daily_conversations_per_business: sql`excluded.max_daily_conversations_per_business`,
             event_at: sql`excluded.event_at`,
             updated_at: sql`now()`,
           })
-          .where(sql<boolean>`excluded.event_at >= phone_number_limits.event_at`),
+          .where(
+            sql<boolean>`excluded.event_at > phone_number_limits.event_at
+              or (excluded.event_at = phone_number_limits.event_at
+                and coalesce(excluded.event, '') || '|' || coalesce(excluded.current_limit, '')
+                  >= coalesce(phone_number_limits.event, '') || '|' || coalesce(phone_number_limits.current_limit, ''))`,
+          ),
       )
       .execute();
   }
@@ -289,22 +343,30 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
     const current = foldBy<BusinessCapabilityInput, BusinessCapabilityInput>(
       batch.businessCapabilities,
       (c) => `${c.organizationId}|${c.wabaId}`,
-      (s, c) => ({
-        ...c,
-        maxDailyConversationsPerBusiness:
-          c.maxDailyConversationsPerBusiness ?? s?.maxDailyConversationsPerBusiness ?? null,
-        maxPhoneNumbersPerBusiness:
-          c.maxPhoneNumbersPerBusiness ?? s?.maxPhoneNumbersPerBusiness ?? null,
-        maxPhoneNumbersPerWaba: c.maxPhoneNumbersPerWaba ?? s?.maxPhoneNumbersPerWaba ?? null,
-      }),
+      (s, c) => {
+        const tie = s !== undefined && s.occurredAt.getTime() === c.occurredAt.getTime();
+        return {
+          ...c,
+          maxDailyConversationsPerBusiness: merged(
+            c.maxDailyConversationsPerBusiness,
+            s?.maxDailyConversationsPerBusiness ?? null,
+            tie,
+          ),
+          maxPhoneNumbersPerBusiness: merged(
+            c.maxPhoneNumbersPerBusiness,
+            s?.maxPhoneNumbersPerBusiness ?? null,
+            tie,
+          ),
+          maxPhoneNumbersPerWaba: merged(
+            c.maxPhoneNumbersPerWaba,
+            s?.maxPhoneNumbersPerWaba ?? null,
+            tie,
+          ),
+        };
+      },
     );
     // A later update names only what changed: it wins where it says something.
-    const merge = (column: string) =>
-      sql.raw<never>(
-        `case when excluded.event_at >= business_capabilities.event_at
-          then coalesce(excluded.${column}, business_capabilities.${column})
-          else coalesce(business_capabilities.${column}, excluded.${column}) end`,
-      );
+    const merge = (column: string) => mergedSql('business_capabilities', column, 'event_at');
     await db
       .insertInto('business_capabilities')
       .values(
@@ -314,7 +376,6 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
           max_daily_conversations_per_business: c.maxDailyConversationsPerBusiness,
           max_phone_numbers_per_business: c.maxPhoneNumbersPerBusiness,
           max_phone_numbers_per_waba: c.maxPhoneNumbersPerWaba,
-          value: pgJson(c.value),
           event_at: c.occurredAt,
         })),
       )
@@ -323,7 +384,6 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
           max_daily_conversations_per_business: merge('max_daily_conversations_per_business'),
           max_phone_numbers_per_business: merge('max_phone_numbers_per_business'),
           max_phone_numbers_per_waba: merge('max_phone_numbers_per_waba'),
-          value: merge('value'),
           event_at: sql`greatest(business_capabilities.event_at, excluded.event_at)`,
           updated_at: sql`now()`,
         }),
@@ -360,27 +420,33 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
     const current = foldBy<CallEventInput, CallState>(
       once(batch.calls),
       (c) => `${c.organizationId}|${c.callId}`,
-      (s, c) => ({
-        ...c,
-        firstAt: s?.firstAt ?? c.occurredAt,
-        direction: c.direction ?? s?.direction ?? null,
-        fromId: c.fromId ?? s?.fromId ?? null,
-        toId: c.toId ?? s?.toId ?? null,
-        contactWaId: c.contactWaId ?? s?.contactWaId ?? null,
-        contactUserId: c.contactUserId ?? s?.contactUserId ?? null,
-        status: c.status ?? s?.status ?? null,
-        startedAt: c.startedAt ?? s?.startedAt ?? null,
-        endedAt: c.endedAt ?? s?.endedAt ?? null,
-        durationSeconds: c.durationSeconds ?? s?.durationSeconds ?? null,
-        bizOpaqueCallbackData: c.bizOpaqueCallbackData ?? s?.bizOpaqueCallbackData ?? null,
-      }),
+      (s, c) => {
+        const tie = s !== undefined && s.occurredAt.getTime() === c.occurredAt.getTime();
+        const pick = <K extends keyof CallEventInput>(key: K) =>
+          merged(
+            c[key] as string | number | Date | null,
+            (s?.[key] ?? null) as string | number | Date | null,
+            tie,
+          ) as CallEventInput[K];
+        return {
+          ...c,
+          firstAt: s?.firstAt ?? c.occurredAt,
+          phoneNumberId: pick('phoneNumberId'),
+          event: pick('event'),
+          direction: pick('direction'),
+          fromId: pick('fromId'),
+          toId: pick('toId'),
+          contactWaId: pick('contactWaId'),
+          contactUserId: pick('contactUserId'),
+          status: pick('status'),
+          startedAt: pick('startedAt'),
+          endedAt: pick('endedAt'),
+          durationSeconds: pick('durationSeconds'),
+          bizOpaqueCallbackData: pick('bizOpaqueCallbackData'),
+        };
+      },
     );
-    const merge = (column: string) =>
-      sql.raw<never>(
-        `case when excluded.last_event_at >= calls.last_event_at
-          then coalesce(excluded.${column}, calls.${column})
-          else coalesce(calls.${column}, excluded.${column}) end`,
-      );
+    const merge = (column: string) => mergedSql('calls', column, 'last_event_at');
     await db
       .insertInto('calls')
       .values(

@@ -71,7 +71,6 @@ export interface BusinessCapabilitiesTable {
   max_daily_conversations_per_business: number | null;
   max_phone_numbers_per_business: number | null;
   max_phone_numbers_per_waba: number | null;
-  value: unknown;
   event_at: Written<Date>;
   updated_at: Stamp;
 }

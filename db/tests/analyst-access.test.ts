@@ -107,7 +107,6 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     maxDailyConversationsPerBusiness: 1000,
     maxPhoneNumbersPerBusiness: null,
     maxPhoneNumbersPerWaba: 2,
-    value: {},
   });
   batch.accountFields.marketingPreferences.push({
     ...field,
