@@ -312,7 +312,9 @@ export async function runCli(
       const result = await withDb(t, (db) =>
         replayUnrouted(replayDeps(t, db), { misrouted: args.includes('--misrouted') }),
       );
-      out(replaySummary(result));
+      out(
+        `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.stillMisrouted} still misrouted, ${result.failed.length} failed`,
+      );
       return;
     }
     case 'webhooks replay': {
