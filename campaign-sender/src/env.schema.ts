@@ -1,6 +1,13 @@
 import * as z from 'zod/mini';
 import { databaseEnvFields, secretEnvFields } from '@waba/db';
-import { envGraphVersion, envInt, envNumber, envOptional, envRequired, envReader } from '@waba/whatsapp';
+import {
+  envGraphVersion,
+  envInt,
+  envNumber,
+  envOptional,
+  envRequired,
+  envReader,
+} from '@waba/whatsapp';
 
 /**
  * The campaign sender's environment: DATABASE_URL / DATABASE_SECRET_ARN and

@@ -40,9 +40,7 @@ describe('stage configuration', () => {
   );
 
   it('refuses a Graph API version that is not one', () => {
-    expect(() => parseStageConfig(withChanges({ graphVersion: 'latest' }))).toThrow(
-      /graphVersion/,
-    );
+    expect(() => parseStageConfig(withChanges({ graphVersion: 'latest' }))).toThrow(/graphVersion/);
   });
 
   it('names the known stages when asked for an unknown one', () => {

@@ -230,7 +230,10 @@ export const stageConfigSchema = z
      * (WHATSAPP_GRAPH_VERSION). Versions live about two years: raise it before
      * Meta retires it (docs/deploy.md, "Graph API version").
      */
-    graphVersion: z.string().regex(GRAPH_VERSION_PATTERN, 'a Graph API version such as v25.0').default(DEFAULT_GRAPH_VERSION),
+    graphVersion: z
+      .string()
+      .regex(GRAPH_VERSION_PATTERN, 'a Graph API version such as v25.0')
+      .default(DEFAULT_GRAPH_VERSION),
     /**
      * Months of monthly partitions the daily maintenance function keeps
      * (db/src/maintenance-handler.ts); 0 keeps everything.
