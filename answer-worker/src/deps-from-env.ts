@@ -45,7 +45,11 @@ export async function answerDepsFromEnv(
         max: settings.DB_POOL_MAX,
         applicationName: 'waba-answer-worker',
       }),
-    graph: createGraphClient({ accessToken, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
+    graph: createGraphClient({
+      accessToken,
+      baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
+      apiVersion: settings.WHATSAPP_GRAPH_VERSION,
+    }),
     agentFor: agentFactory({
       apiKey: openAiKey,
       baseURL: env.OPENAI_BASE_URL || undefined,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { databaseEnvFields, secretEnvFields } from '@waba/db';
-import { envInt, envOptional, envRequired, envReader } from '@waba/whatsapp';
+import { envGraphVersion, envInt, envOptional, envRequired, envReader } from '@waba/whatsapp';
 
 /**
  * The answer worker's environment. Secrets by value or by `<NAME>_SECRET_ARN`
@@ -15,6 +15,8 @@ export const answerEnvSchema = z.object({
   ...secretEnvFields('WHATSAPP_ACCESS_TOKEN'),
   ...secretEnvFields('OPENAI_API_KEY'),
   WHATSAPP_GRAPH_URL: envOptional(),
+  /** Graph API version of every call (v25.0 unless set); raise it before Meta retires it. */
+  WHATSAPP_GRAPH_VERSION: envGraphVersion(),
   OPENAI_BASE_URL: envOptional(),
   OPENAI_MODEL: envOptional(),
   ANSWER_QUEUE_URL: envRequired(),

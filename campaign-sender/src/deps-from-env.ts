@@ -29,7 +29,11 @@ export async function campaignDepsFromEnv(
         max: settings.DB_POOL_MAX,
         applicationName: 'waba-campaign-sender',
       }),
-    graph: createGraphClient({ accessToken, baseUrl: env.WHATSAPP_GRAPH_URL || undefined }),
+    graph: createGraphClient({
+      accessToken,
+      baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
+      apiVersion: settings.WHATSAPP_GRAPH_VERSION,
+    }),
     logger: shared.logger ?? createLogger('campaign-sender'),
     defaultRatePerSecond: settings.CAMPAIGN_RATE_PER_SECOND,
     sliceMs: settings.CAMPAIGN_SLICE_SECONDS * 1000,

@@ -1,6 +1,13 @@
 import * as z from 'zod/mini';
 import { databaseEnvFields, secretEnvFields } from '@waba/db';
-import { envInt, envNumber, envOptional, envRequired, envReader } from '@waba/whatsapp';
+import {
+  envGraphVersion,
+  envInt,
+  envNumber,
+  envOptional,
+  envRequired,
+  envReader,
+} from '@waba/whatsapp';
 
 /**
  * The campaign sender's environment: DATABASE_URL / DATABASE_SECRET_ARN and
@@ -10,6 +17,8 @@ export const campaignEnvSchema = z.object({
   ...databaseEnvFields,
   ...secretEnvFields('WHATSAPP_ACCESS_TOKEN'),
   WHATSAPP_GRAPH_URL: envOptional(),
+  /** Graph API version of every call (v25.0 unless set); raise it before Meta retires it. */
+  WHATSAPP_GRAPH_VERSION: envGraphVersion(),
   CAMPAIGN_QUEUE_URL: envRequired(),
   /** Sends per second per business number (Meta's default throughput: 80). */
   CAMPAIGN_RATE_PER_SECOND: envNumber(80, { min: 0.001 }),

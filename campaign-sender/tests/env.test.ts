@@ -1,4 +1,4 @@
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout, graphUrlsFromEnv } from '@waba/whatsapp/testing';
 import { campaignDepsFromEnv } from '@waba/campaign-sender';
 
 const VALID = {
@@ -22,5 +22,17 @@ describe('campaignDepsFromEnv()', () => {
     const start = campaignDepsFromEnv({ ...VALID, [name]: value });
 
     await expect(start).rejects.toThrow(envErrorAbout(name));
+  });
+
+  it('calls Graph at WHATSAPP_GRAPH_VERSION', async () => {
+    expect(await graphUrlsFromEnv(campaignDepsFromEnv, VALID, 'v26.0')).toEqual([
+      '/v26.0/123/messages',
+    ]);
+  });
+
+  it('refuses a WHATSAPP_GRAPH_VERSION that is not a version', async () => {
+    const start = campaignDepsFromEnv({ ...VALID, WHATSAPP_GRAPH_VERSION: 'latest' });
+
+    await expect(start).rejects.toThrow(envErrorAbout('WHATSAPP_GRAPH_VERSION'));
   });
 });

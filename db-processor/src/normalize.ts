@@ -19,6 +19,12 @@ import type {
   InboundMessageInput,
   StatusEventInput,
 } from '@waba/db';
+import { describeIssues as describe, unixToDate } from './normalize-common';
+import {
+  emptyPendingAccountFields,
+  normalizeFieldChange,
+  type PendingAccountFields,
+} from './normalize-fields';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
 export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
@@ -39,6 +45,10 @@ export interface NormalizedWebhook {
   accountEvents: PendingAccountEvent[];
   /** Echoes, history, edits, revokes, reactions and coexistence contacts (normalize-coexistence.ts). */
   thread: PendingThread;
+  /** Typed rows of the non-message fields (normalize-fields.ts). */
+  accountFields: PendingAccountFields;
+  /** Changes of fields nobody knows yet (kept in account_events as jsonb). */
+  unknownFields: number;
   /** Items that could not be read, with where and why; the raw payload keeps them. */
   invalid: string[];
 }
@@ -51,15 +61,7 @@ export function campaignIdOf(bizOpaque: string | undefined | null): string | nul
   return match ? match[1]!.toLowerCase() : null;
 }
 
-export function unixToDate(value: string | undefined, fallback: Date): Date {
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds > 0 && seconds < 1e11
-    ? new Date(seconds * 1000)
-    : fallback;
-}
-
-const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
-  issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
+export { unixToDate } from './normalize-common';
 
 /**
  * Turns one webhook into rows: every entry, every change, every message,
@@ -74,6 +76,8 @@ export function emptyNormalizedWebhook(): NormalizedWebhook {
     statuses: [],
     accountEvents: [],
     thread: emptyPendingThread(),
+    accountFields: emptyPendingAccountFields(),
+    unknownFields: 0,
     invalid: [],
   };
 }
@@ -94,13 +98,18 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
       if (!isMessagesField(change)) {
         const value = change.value as Record<string, unknown>;
         const occurredAt = unixToDate(entry.time, receivedAt);
+        const eventKey = createHash('sha256')
+          .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
+          .digest('hex');
+        normalizeFieldChange(
+          { wabaId, field: change.field, value, occurredAt, eventKey, receivedAt, where },
+          out,
+        );
         out.accountEvents.push({
           phoneNumberId: null,
           wabaId,
           field: change.field,
-          eventKey: createHash('sha256')
-            .update(JSON.stringify([wabaId, change.field, entry.time ?? null, value]))
-            .digest('hex'),
+          eventKey,
           event:
             typeof value.event === 'string'
               ? value.event

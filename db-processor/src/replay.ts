@@ -6,28 +6,50 @@ export interface ReplayResult {
   nowProcessed: number;
   stillUnrouted: number;
   stillMisrouted: number;
+  /** Rows still `partial` (some item still fails validation) or `rejected` after the replay. */
+  stillPartial: number;
+  stillRejected: number;
   failed: string[];
 }
 
+export interface ReplayOptions {
+  /** Which audit rows to re-run (default: `unrouted`). */
+  outcomes?: readonly WebhookOutcome[];
+  /** Only rows received at or after this time. */
+  since?: Date;
+  limit?: number;
+}
+
 /**
- * Runs `unrouted` audit rows (and, with `misrouted: true`, `misrouted` ones)
- * through the processor again, from their stored raw payload and the app that
- * signed it: after their organization was registered, or a number was bound
- * to its app. The routing rule is the live one, so a misrouted body stays
- * misrouted unless the binding changed. Idempotent: rows already stored are
- * not duplicated, and the audit row's outcome is updated.
+ * Runs stored audit rows through today's processor again, from their raw
+ * body and the app that signed it (the stored app_id: the tenancy rule is
+ * the live one, so a misrouted body stays misrouted unless the binding
+ * changed). For `unrouted` rows after their organization was registered,
+ * `misrouted` ones after a number was bound to its app, and `partial` or
+ * `rejected` ones after an upgrade that reads what was dropped. Idempotent:
+ * every write is keyed (wamid, event key, upserts), so rows already stored
+ * are not duplicated; the audit row's outcome is updated.
  */
-export async function replayUnrouted(
+export async function replayWebhooks(
   deps: ProcessorDeps,
-  options: { limit?: number; misrouted?: boolean } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const rows = await listWebhookEvents(deps.db, {
-    outcome: options.misrouted ? ['unrouted', 'misrouted'] : 'unrouted',
+    outcome: options.outcomes ?? ['unrouted'],
+    since: options.since,
     limit: options.limit ?? 1000,
   });
-  if (rows.length === 0)
-    return { replayed: 0, nowProcessed: 0, stillUnrouted: 0, stillMisrouted: 0, failed: [] };
-  const result = await processWebhooks(
+  const result: ReplayResult = {
+    replayed: rows.length,
+    nowProcessed: 0,
+    stillUnrouted: 0,
+    stillMisrouted: 0,
+    stillPartial: 0,
+    stillRejected: 0,
+    failed: [],
+  };
+  if (rows.length === 0) return result;
+  const { failed } = await processWebhooks(
     rows.map((r) => ({
       id: String(r.id),
       sqsMessageId: r.sqs_message_id,
@@ -48,10 +70,26 @@ export async function replayUnrouted(
     .execute();
   const count = (outcome: WebhookOutcome) => after.filter((r) => r.outcome === outcome).length;
   return {
-    replayed: rows.length,
+    ...result,
     nowProcessed: count('processed'),
     stillUnrouted: count('unrouted'),
     stillMisrouted: count('misrouted'),
-    failed: result.failed,
+    stillPartial: count('partial'),
+    stillRejected: count('rejected'),
+    failed,
   };
+}
+
+/**
+ * Runs `unrouted` audit rows (and, with `misrouted: true`, `misrouted` ones)
+ * through the processor again: {@link replayWebhooks} for those outcomes.
+ */
+export function replayUnrouted(
+  deps: ProcessorDeps,
+  options: { limit?: number; misrouted?: boolean } = {},
+): Promise<ReplayResult> {
+  return replayWebhooks(deps, {
+    outcomes: options.misrouted ? ['unrouted', 'misrouted'] : ['unrouted'],
+    limit: options.limit,
+  });
 }

@@ -13,6 +13,7 @@ import {
 } from '@waba/whatsapp';
 import type { NormalizedWebhook } from './normalize';
 import { coexistencePhoneNumberIdOf } from './normalize-coexistence';
+import { pendingFieldRows, routeAccountFields } from './normalize-fields';
 
 export type { Routes };
 
@@ -110,6 +111,7 @@ export function routingKeys(inputs: readonly ParsedInput[]): {
       for (const change of entry.changes) add(addressOf(entry.id, change));
     for (const row of [...n.contacts, ...n.inbound, ...n.statuses, ...n.accountEvents]) add(row);
     for (const row of threadRows(n)) add(row);
+    for (const row of pendingFieldRows(n.accountFields)) add(row);
   }
   return { phoneNumberIds: [...phones], wabaIds: [...wabas] };
 }
@@ -189,7 +191,10 @@ function extractsOf(
 }
 
 interface OrgTally {
-  counts: Record<'messages' | 'statuses' | 'contacts' | 'accountEvents' | 'misrouted', number>;
+  counts: Record<
+    'messages' | 'statuses' | 'contacts' | 'accountEvents' | 'accountFields' | 'misrouted',
+    number
+  >;
   errors: string[];
 }
 
@@ -216,7 +221,14 @@ export function routeWebhook(
     let t = tallies.get(id);
     if (!t) {
       t = {
-        counts: { messages: 0, statuses: 0, contacts: 0, accountEvents: 0, misrouted: 0 },
+        counts: {
+          messages: 0,
+          statuses: 0,
+          contacts: 0,
+          accountEvents: 0,
+          accountFields: 0,
+          misrouted: 0,
+        },
         errors: [],
       };
       tallies.set(id, t);
@@ -286,6 +298,7 @@ export function routeWebhook(
     const organizationId = place(c, 'contacts');
     if (organizationId) batch.thread.contacts.push({ ...c, organizationId });
   }
+  batch.accountFields = routeAccountFields(n.accountFields, (row) => place(row, 'accountFields'));
 
   const extracts = extractsOf(input.payload, signer, routes);
   for (const [organizationId, extract] of extracts) {
@@ -309,7 +322,14 @@ export function routeWebhook(
     fields: n.fields,
     organizationId: extracts.size === 1 ? [...extracts.keys()][0]! : null,
     // Unrouted first: that row is still to be replayed; misrouted items are counted either way.
-    outcome: unrouted.size ? 'unrouted' : misrouted.size ? 'misrouted' : 'processed',
+    // An item that failed validation was not stored: the row is replayable as partial.
+    outcome: unrouted.size
+      ? 'unrouted'
+      : misrouted.size
+        ? 'misrouted'
+        : n.invalid.length
+          ? 'partial'
+          : 'processed',
     error: errors.length ? errors.join('\n') : null,
     itemCounts: {
       messages: n.inbound.length,
@@ -320,6 +340,8 @@ export function routeWebhook(
       revisions: n.thread.revisions.length,
       reactions: n.thread.reactions.length,
       threadContacts: n.thread.contacts.length,
+      accountFields: pendingFieldRows(n.accountFields).length,
+      unknownFields: n.unknownFields,
       invalid: n.invalid.length,
       unrouted: unrouted.size,
       misrouted: misroutedRows,

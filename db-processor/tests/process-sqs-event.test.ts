@@ -315,7 +315,8 @@ describe('processSqsEvent()', () => {
       { body: 'ok too' },
     ]);
     const audit = await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow();
-    expect(audit.outcome).toBe('processed');
+    // The malformed item was not stored: the audit row says so (replayable as partial).
+    expect(audit.outcome).toBe('partial');
     expect(audit.error).toMatch(/messages\[1\]/);
   });
 

@@ -152,7 +152,7 @@ describe('processSqsEvent(): any failure of one record isolates that record', ()
       { body: 'good 1' },
     ]);
     const row = await audit().where('raw_body', '=', body).executeTakeFirstOrThrow();
-    expect(row.outcome).toBe('processed');
+    expect(row.outcome).toBe('partial');
     expect(row.error).toMatch(/messages\[1\]: \(item\): unreadable value \(TypeError/);
   });
 

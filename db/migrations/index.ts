@@ -9,6 +9,7 @@ import * as reportIndexes from './2026-11-22T060000_report_indexes';
 import * as tenantRouting from './2026-12-01T100000_tenant_routing';
 import * as unknownOutcome from './2026-12-01T120000_unknown_outcome';
 import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions';
+import * as accountFields from './2026-12-01T160000_account_fields';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T100000_tenant_routing': tenantRouting,
   '2026-12-01T120000_unknown_outcome': unknownOutcome,
   '2026-12-01T150000_coexistence_revisions': coexistenceRevisions,
+  '2026-12-01T160000_account_fields': accountFields,
 };

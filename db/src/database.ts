@@ -4,6 +4,15 @@ import type {
   ConversationsTable,
   KnowledgeEntriesTable,
 } from './agent.table';
+import type {
+  BusinessCapabilitiesTable,
+  CallsTable,
+  MarketingPreferencesTable,
+  PhoneNumberEventsTable,
+  PhoneNumberLimitsTable,
+  TemplateEventsTable,
+  TemplatesTable,
+} from './account-field.table';
 import type { ContactsTable } from './contact.table';
 import type {
   AnalystBindingsTable,
@@ -40,6 +49,13 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_audience: CampaignAudienceTable;
   account_events: AccountEventsTable;
+  templates: TemplatesTable;
+  template_events: TemplateEventsTable;
+  phone_number_limits: PhoneNumberLimitsTable;
+  phone_number_events: PhoneNumberEventsTable;
+  business_capabilities: BusinessCapabilitiesTable;
+  marketing_preferences: MarketingPreferencesTable;
+  calls: CallsTable;
   webhook_events: WebhookEventsTable;
   webhook_event_extracts: WebhookEventExtractsTable;
   agent_configs: AgentConfigsTable;

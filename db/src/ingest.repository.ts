@@ -1,5 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { answerTriggerOf } from '@waba/whatsapp';
+import {
+  emptyAccountFieldsBatch,
+  mergeAccountFieldsBatches,
+  writeAccountFields,
+  type AccountFieldsBatch,
+} from './account-field.repository';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
 import { dedupe } from './dedupe';
@@ -96,6 +102,8 @@ export interface IngestBatch {
   inbound: InboundMessageInput[];
   statuses: StatusEventInput[];
   accountEvents: AccountEventInput[];
+  /** Typed rows of the non-message fields (templates, limits, preferences, calls). */
+  accountFields: AccountFieldsBatch;
   webhookEvents: WebhookEventInput[];
   webhookExtracts: WebhookExtractInput[];
   /** Echoes, history, edits, revokes, reactions and coexistence contacts (thread.repository.ts). */
@@ -108,6 +116,7 @@ export function emptyIngestBatch(): IngestBatch {
     inbound: [],
     statuses: [],
     accountEvents: [],
+    accountFields: emptyAccountFieldsBatch(),
     webhookEvents: [],
     webhookExtracts: [],
     thread: emptyThreadBatch(),
@@ -125,6 +134,7 @@ export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch
     merged.webhookExtracts.push(...b.webhookExtracts);
   }
   merged.thread = mergeThreadBatches(batches.map((b) => b.thread));
+  merged.accountFields = mergeAccountFieldsBatches(batches.map((b) => b.accountFields));
   return merged;
 }
 
@@ -385,6 +395,8 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       on conflict (event_key) do nothing
     `.execute(db);
   }
+
+  statements += await writeAccountFields(db, batch.accountFields);
 
   const audits = dedupe(
     batch.webhookEvents,

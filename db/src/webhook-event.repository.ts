@@ -6,11 +6,17 @@ type Executor = Kysely<Database> | Transaction<Database>;
 
 export function listWebhookEvents(
   db: Executor,
-  options: { outcome?: WebhookOutcome | readonly WebhookOutcome[]; limit?: number } = {},
+  options: {
+    outcome?: WebhookOutcome | readonly WebhookOutcome[];
+    /** Only rows received at or after this time. */
+    since?: Date;
+    limit?: number;
+  } = {},
 ): Promise<WebhookEventRow[]> {
   let query = db.selectFrom('webhook_events').selectAll();
   const outcomes = options.outcome === undefined ? [] : [options.outcome].flat();
   if (outcomes.length) query = query.where('outcome', 'in', outcomes);
+  if (options.since) query = query.where('received_at', '>=', options.since);
   return query
     .orderBy('received_at')
     .orderBy('id')
@@ -25,13 +31,19 @@ export function listWebhookEvents(
  */
 export function countWebhookEventsByOutcome(
   db: Executor,
-): Promise<Array<{ outcome: string; count: number; misroutedItems: number }>> {
+): Promise<
+  Array<{ outcome: string; count: number; misroutedItems: number; unknownFieldItems: number }>
+> {
   return db
     .selectFrom('webhook_events')
     .select((eb) => [
       'outcome',
       eb.fn.countAll<number>().as('count'),
-      sql<number>`coalesce(sum((item_counts->>'misrouted')::int), 0)`.as('misroutedItems'),
+      sql<number>`coalesce(sum((item_counts->>'misrouted')::int), 0)::int`.as('misroutedItems'),
+      // Changes of fields nobody knows yet: kept as jsonb in account_events.
+      sql<number>`coalesce(sum((item_counts->>'unknownFields')::int), 0)::int`.as(
+        'unknownFieldItems',
+      ),
     ])
     .groupBy('outcome')
     .orderBy('outcome')

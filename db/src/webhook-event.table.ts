@@ -1,12 +1,19 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
- * processed; unrouted (no organization owns some of its numbers: replayable);
+ * processed; partial (some items failed validation: replayable after an
+ * upgrade that reads them); unrouted (no organization owns some of its numbers: replayable);
  * misrouted (items signed by an app their number is not bound to, or statuses
  * naming another organization's message: not applied); rejected (unparseable).
  */
 /** What became of one webhook (the audit row's `outcome`). */
-export const WEBHOOK_OUTCOMES = ['processed', 'unrouted', 'misrouted', 'rejected'] as const;
+export const WEBHOOK_OUTCOMES = [
+  'processed',
+  'partial',
+  'unrouted',
+  'misrouted',
+  'rejected',
+] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export interface WebhookEventsTable {

@@ -96,6 +96,66 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     value: {},
     occurredAt: now,
   });
+  const field = { organizationId: id, wabaId: `waba-${slug}`, occurredAt: now };
+  batch.accountFields.templates.push({
+    ...field,
+    eventKey: `template-${slug}`,
+    templateId: `t-${slug}`,
+    field: 'message_template_status_update',
+    name: 'launch',
+    language: 'en',
+    status: 'APPROVED',
+    reason: null,
+    rejectionInfo: null,
+    category: 'MARKETING',
+    qualityScore: null,
+    previousValue: null,
+    value: {},
+  });
+  batch.accountFields.phoneNumberEvents.push({
+    ...field,
+    eventKey: `number-${slug}`,
+    displayPhoneNumber: phone,
+    event: 'FLAGGED',
+    currentLimit: 'TIER_1K',
+    oldLimit: null,
+    maxDailyConversationsPerBusiness: null,
+    value: {},
+  });
+  batch.accountFields.businessCapabilities.push({
+    ...field,
+    eventKey: `capability-${slug}`,
+    maxDailyConversationsPerBusiness: 1000,
+    maxPhoneNumbersPerBusiness: null,
+    maxPhoneNumbersPerWaba: 2,
+  });
+  batch.accountFields.marketingPreferences.push({
+    ...field,
+    eventKey: `preference-${slug}`,
+    phoneNumberId: phone,
+    waId: '15550001111',
+    userId: null,
+    category: 'marketing_messages',
+    value: 'stop',
+    detail: null,
+  });
+  batch.accountFields.calls.push({
+    ...field,
+    eventKey: `call-${slug}`,
+    phoneNumberId: phone,
+    callId: `wacid.${slug}`,
+    event: 'connect',
+    direction: 'USER_INITIATED',
+    fromId: '15550001111',
+    toId: phone,
+    contactWaId: '15550001111',
+    contactUserId: null,
+    status: null,
+    startedAt: null,
+    endedAt: null,
+    durationSeconds: null,
+    bizOpaqueCallbackData: null,
+  });
   batch.webhookEvents.push({
     bodySha256: `sha-${slug}`,
     organizationId: id,

@@ -75,4 +75,6 @@ export const dev: StageConfigInput = {
   logRetentionDays: 14,
   ingestAgeAlarmSeconds: 300,
   retainData: false,
+  // Graph API version of the answer worker and campaign sender: raise it before Meta retires it.
+  graphVersion: 'v25.0',
 };

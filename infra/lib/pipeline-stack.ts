@@ -338,6 +338,7 @@ export class PipelineStack extends Stack {
     const workerEnv: Record<string, string> = {
       WHATSAPP_ACCESS_TOKEN_SECRET_ARN: accessTokenSecret.secretArn,
       ...(config.graphUrl ? { WHATSAPP_GRAPH_URL: config.graphUrl } : {}),
+      WHATSAPP_GRAPH_VERSION: config.graphVersion,
     };
     const answerEnv: Record<string, string> = {
       ...workerEnv,

@@ -31,6 +31,18 @@ describe('stage configuration', () => {
     expect(loadStageConfig('prod', { firstDeploy: true }).firstDeploy).toBe(true);
   });
 
+  it.each(Object.keys(stages))(
+    '%s: a Graph API version Meta supports, not the retiring v21.0',
+    (stage) => {
+      expect(loadStageConfig(stage).graphVersion).toMatch(/^v\d+\.0$/);
+      expect(loadStageConfig(stage).graphVersion).not.toBe('v21.0');
+    },
+  );
+
+  it('refuses a Graph API version that is not one', () => {
+    expect(() => parseStageConfig(withChanges({ graphVersion: 'latest' }))).toThrow(/graphVersion/);
+  });
+
   it('names the known stages when asked for an unknown one', () => {
     expect(() => loadStageConfig('nope')).toThrow(/unknown stage "nope": one of dev, prod/);
   });

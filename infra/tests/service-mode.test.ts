@@ -86,6 +86,10 @@ describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
     });
   });
 
+  it('the container calls Graph at the configured version', () => {
+    expect(containerEnv().WHATSAPP_GRAPH_VERSION).toBe(config.graphVersion);
+  });
+
   it('without RDS Proxy, clients verify the RDS certificate with the bundled CA', () => {
     expect(containerEnv()).toMatchObject({
       NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/rds-global-bundle.pem',

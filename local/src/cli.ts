@@ -23,9 +23,17 @@ import {
   listOrganizations,
   listWebhookEvents,
   upsertOrganization,
+  type Db,
   type WebhookOutcome,
 } from '@waba/db';
-import { replayUnrouted, sqsAnswerQueue } from '@waba/db-processor';
+import {
+  replayUnrouted,
+  replayWebhooks,
+  sqsAnswerQueue,
+  type ProcessorDeps,
+  type ReplayOptions,
+  type ReplayResult,
+} from '@waba/db-processor';
 import { KeywordError, validateKeywords } from '@waba/answer-worker';
 import { loadConfig } from './config';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
@@ -49,8 +57,10 @@ const USAGE = `usage: npm run cli -- <command>
   org list
   dlq list   [--queue ingest|answer|campaign] [--max 50]
   dlq redrive [--queue ingest|answer|campaign]   move dead-lettered messages back to their queue
-  webhooks stats                          audit rows by outcome, and items not applied as misrouted
-  webhooks list [--outcome processed|unrouted|misrouted|rejected] [--limit 20]
+  webhooks stats                          audit rows by outcome, items not applied as misrouted, and changes of unknown fields
+  webhooks list [--outcome processed|partial|unrouted|misrouted|rejected] [--limit 20]
+  webhooks replay --outcome partial|rejected|unrouted|misrouted[,…] [--since <ISO time>] [--limit 1000]
+                                          re-run stored raw bodies through today's processor (idempotent; signed by their stored app)
   webhooks replay-unrouted [--misrouted]  reprocess unrouted payloads (after registering their organization);
                                           --misrouted also misrouted ones (after binding a number to its app)
   agent show --org <slug>
@@ -65,6 +75,38 @@ ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
 CAMPAIGN_QUEUE_URL / CAMPAIGN_DLQ_URL (e.g. in AWS).`;
+
+/** The processor's dependencies for a replay from the command line. */
+function replayDeps(t: Target, db: Db): ProcessorDeps {
+  return {
+    db,
+    answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
+    logger: pino({ level: 'warn' }),
+    answerDelaySeconds: loadConfig().config.answerDelaySeconds,
+  };
+}
+
+/** Audit outcomes whose raw bodies `webhooks replay` re-runs. */
+const REPLAYABLE: readonly string[] = ['partial', 'rejected', 'unrouted', 'misrouted'];
+
+/** `--outcome a,b`, `--since <ISO time>`, `--limit n` of `webhooks replay`. */
+function replayOptions(args: string[]): ReplayOptions {
+  const outcomes = required(args, 'outcome').split(',');
+  for (const o of outcomes)
+    if (!REPLAYABLE.includes(o))
+      throw new UsageError(`--outcome ${o}: one of partial, rejected, unrouted, misrouted`);
+  const since = flag(args, 'since');
+  const sinceDate = since === undefined ? undefined : new Date(since);
+  if (sinceDate && Number.isNaN(sinceDate.getTime()))
+    throw new UsageError(`--since ${since}: not a time (e.g. 2026-12-01T00:00:00Z)`);
+  const limit = Number(flag(args, 'limit', '1000'));
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit: a whole number ≥ 1');
+  return { outcomes: outcomes as WebhookOutcome[], since: sinceDate, limit };
+}
+
+function replaySummary(r: ReplayResult): string {
+  return `replayed ${r.replayed}: ${r.nowProcessed} now processed, ${r.stillPartial} still partial, ${r.stillRejected} still rejected, ${r.stillUnrouted} still unrouted, ${r.stillMisrouted} still misrouted, ${r.failed.length} failed`;
+}
 
 function queueOf(t: Target, args: string[]): { url: string; dlqUrl: string; name: string } {
   const name = flag(args, 'queue', 'ingest') as QueueName;
@@ -248,7 +290,11 @@ export async function runCli(
       for (const r of rows) out(`${r.outcome}\t${r.count}`);
       if (rows.length === 0) out('no webhooks stored yet');
       // Items signed by an app their number is not bound to, or naming another organization's message.
-      else out(`misrouted items\t${rows.reduce((sum, r) => sum + r.misroutedItems, 0)}`);
+      else {
+        out(`misrouted items\t${rows.reduce((sum, r) => sum + r.misroutedItems, 0)}`);
+        // Changes of fields nobody knows yet, kept as jsonb in account_events.
+        out(`unknown-field changes\t${rows.reduce((sum, r) => sum + r.unknownFieldItems, 0)}`);
+      }
       return;
     }
     case 'webhooks list': {
@@ -264,19 +310,17 @@ export async function runCli(
     }
     case 'webhooks replay-unrouted': {
       const result = await withDb(t, (db) =>
-        replayUnrouted(
-          {
-            db,
-            answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
-            logger: pino({ level: 'warn' }),
-            answerDelaySeconds: loadConfig().config.answerDelaySeconds,
-          },
-          { misrouted: args.includes('--misrouted') },
-        ),
+        replayUnrouted(replayDeps(t, db), { misrouted: args.includes('--misrouted') }),
       );
       out(
         `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.stillMisrouted} still misrouted, ${result.failed.length} failed`,
       );
+      return;
+    }
+    case 'webhooks replay': {
+      const options = replayOptions(args);
+      const result = await withDb(t, (db) => replayWebhooks(replayDeps(t, db), options));
+      out(replaySummary(result));
       return;
     }
     case 'agent show': {

@@ -1,6 +1,7 @@
 import { isPlaceholderSecret, staticAccessToken, type AccessTokenSource } from './access-token';
 import { GraphApiError, GraphRequestError, GraphTokenError } from './errors';
 import { classifyGraphError } from './graph-errors';
+import { DEFAULT_GRAPH_VERSION } from './graph-version';
 import {
   graphErrorResponseSchema,
   graphSendResponseSchema,
@@ -25,7 +26,7 @@ export interface GraphClientOptions {
   accessToken: string | AccessTokenSource;
   /** Default 'https://graph.facebook.com'; locally the Meta sandbox. */
   baseUrl?: string;
-  /** Default 'v21.0'. */
+  /** Graph API version (WHATSAPP_GRAPH_VERSION); default {@link DEFAULT_GRAPH_VERSION}. */
   apiVersion?: string;
   /** Per request, default 10_000. */
   timeoutMs?: number;
@@ -171,7 +172,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       ? staticAccessToken(options.accessToken)
       : options.accessToken;
   const baseUrl = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
-  const apiVersion = options.apiVersion ?? 'v21.0';
+  const apiVersion = options.apiVersion ?? DEFAULT_GRAPH_VERSION;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? fetch;
 

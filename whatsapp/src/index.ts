@@ -1,4 +1,5 @@
 export * from './webhook.schema';
+export * from './account-field.schema';
 export { decodeWebhookPayload } from './decode-webhook';
 export { messageText } from './message-body';
 export { signPayload, verifySignature } from './signature';
@@ -46,6 +47,7 @@ export type {
   ListRow,
   TemplateMessage,
 } from './graph-client';
+export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 export { safeParseOf } from './safe-parse';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN } from '@waba/whatsapp';
 
 /** The retentions CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
@@ -224,6 +225,15 @@ export const stageConfigSchema = z
     bastion: z.boolean().default(false),
     /** Graph API base URL override (WHATSAPP_GRAPH_URL); unset: graph.facebook.com. */
     graphUrl: z.string().url().optional(),
+    /**
+     * Graph API version of the answer worker's and campaign sender's calls
+     * (WHATSAPP_GRAPH_VERSION). Versions live about two years: raise it before
+     * Meta retires it (docs/deploy.md, "Graph API version").
+     */
+    graphVersion: z
+      .string()
+      .regex(GRAPH_VERSION_PATTERN, 'a Graph API version such as v25.0')
+      .default(DEFAULT_GRAPH_VERSION),
     /**
      * Months of monthly partitions the daily maintenance function keeps
      * (db/src/maintenance-handler.ts); 0 keeps everything.

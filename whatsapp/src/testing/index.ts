@@ -11,3 +11,4 @@ export {
   wamid,
 } from './ids';
 export { BAD_NUMBERS, badNumberCases, envErrorAbout } from './env-cases';
+export { graphUrlsFromEnv, startUrlRecorder, type UrlRecorder } from './url-recorder';
