@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
-import type { AnswerJob } from '@waba/whatsapp';
+import type { AddressedJob } from './recipient';
 import { keywordMatcher } from './keywords';
 
 export type ClaimDecision =
@@ -17,7 +17,7 @@ export type ClaimDecision =
  */
 export async function claimConversation(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   config: AgentConfigRow,
   now: Date,
 ): Promise<ClaimDecision> {
@@ -25,7 +25,7 @@ export async function claimConversation(
     const key = {
       organization_id: job.organizationId,
       phone_number_id: job.phoneNumberId,
-      contact_wa_id: job.contactWaId,
+      contact_id: job.contactId,
     };
     await trx
       .insertInto('conversations')
@@ -37,7 +37,7 @@ export async function claimConversation(
       .selectAll()
       .where('organization_id', '=', key.organization_id)
       .where('phone_number_id', '=', key.phone_number_id)
-      .where('contact_wa_id', '=', key.contact_wa_id)
+      .where('contact_id', '=', key.contact_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
 
@@ -46,7 +46,7 @@ export async function claimConversation(
       .selectAll()
       .where('organization_id', '=', job.organizationId)
       .where('phone_number_id', '=', job.phoneNumberId)
-      .where('contact_wa_id', '=', job.contactWaId)
+      .where('contact_id', '=', job.contactId)
       .where('direction', '=', 'inbound')
       .where('answer_attempt_id', 'is', null)
       .orderBy('occurred_at')
@@ -87,7 +87,10 @@ export async function claimConversation(
       return attempt.id;
     };
 
-    if (config.allowed_numbers && !config.allowed_numbers.includes(job.contactWaId)) {
+    if (
+      config.allowed_numbers &&
+      !(job.to.waId !== null && config.allowed_numbers.includes(job.to.waId))
+    ) {
       return {
         kind: 'skip',
         reason: 'not an allowed number',
@@ -175,8 +178,6 @@ export async function releaseClaim(db: Db, attemptId: string, error: string): Pr
         paused_reason = case when a.agent = 'guard:handoff' then null else c.paused_reason end
       from answer_attempts a
       where a.id = ${attemptId} and c.organization_id = a.organization_id
-        and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(
-      trx,
-    );
+        and c.phone_number_id = a.phone_number_id and c.contact_id = a.contact_id`.execute(trx);
   });
 }

@@ -1,4 +1,5 @@
 import { answerTag, type Db, type MessageRow, type ReplyPart } from '@waba/db';
+import type { AddressedJob } from './recipient';
 import {
   INTERACTIVE_BODY_LIMIT,
   splitText,
@@ -38,7 +39,7 @@ export function planReplyParts(reply: AgentReply): ReplyPart[] {
  */
 export async function sendReplyParts(
   graph: GraphClient,
-  job: AnswerJob,
+  job: AddressedJob,
   attemptId: string,
   parts: readonly ReplyPart[],
   from: number,
@@ -52,14 +53,14 @@ export async function sendReplyParts(
       if (part.type === 'interactive') {
         const result = await graph.sendButtons(
           job.phoneNumberId,
-          job.contactWaId,
+          job.to,
           part.body,
           part.buttons ?? [],
           { bizOpaque },
         );
         sent.push({ index, wamid: result.wamid, type: 'interactive', body: part.body });
       } else {
-        const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part.body, {
+        const [result] = await graph.sendText(job.phoneNumberId, job.to, part.body, {
           bizOpaque,
           // Only the first part quotes what it answers.
           ...(index === 0 ? { replyTo } : {}),
@@ -80,7 +81,7 @@ export async function sendReplyParts(
  */
 export async function insertReplyMessages(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   attemptId: string,
   agent: string,
   answers: readonly Pick<MessageRow, 'wamid' | 'occurred_at'>[],
@@ -99,7 +100,9 @@ export async function insertReplyMessages(
         wamid: s.wamid,
         direction: 'outbound' as const,
         phone_number_id: job.phoneNumberId,
-        contact_wa_id: job.contactWaId,
+        contact_id: job.contactId,
+        contact_wa_id: job.to.waId,
+        contact_user_id: job.to.userId,
         type: s.type,
         body: s.body,
         payload: JSON.stringify({ agent, attemptId }),

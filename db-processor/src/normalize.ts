@@ -13,6 +13,12 @@ import type {
   InboundMessageInput,
   StatusEventInput,
 } from '@waba/db';
+import {
+  contactIdentity,
+  identityChangeOf,
+  messageIdentity,
+  statusIdentity,
+} from './normalize-identity';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
 type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
@@ -104,12 +110,23 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
         }
         const m = parsed.data;
         const occurredAt = unixToDate(m.timestamp, receivedAt);
-        if ((lastSeen.get(m.from) ?? 0) < occurredAt) lastSeen.set(m.from, occurredAt);
+        const sender = messageIdentity(m);
+        const identityChange = identityChangeOf(m);
+        if (sender.waId === null && sender.userId === null && !identityChange) {
+          out.invalid.push(
+            `${where}.value.messages[${i}]: no from, from_user_id or identity change`,
+          );
+          return;
+        }
+        for (const key of [sender.waId, sender.userId])
+          if (key !== null && (lastSeen.get(key) ?? 0) < occurredAt) lastSeen.set(key, occurredAt);
         out.inbound.push({
           phoneNumberId,
           wabaId,
           wamid: m.id,
-          contactWaId: m.from,
+          contactWaId: sender.waId,
+          contactUserId: sender.userId,
+          identityChange,
           type: m.type,
           body: messageText(m),
           payload: item,
@@ -124,14 +141,15 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           out.invalid.push(`${where}.value.contacts[${i}]: ${describe(parsed.error.issues)}`);
           return;
         }
-        const contact = parsed.data;
+        const identity = contactIdentity(parsed.data);
         out.contacts.push({
           phoneNumberId,
           wabaId,
-          waId: contact.wa_id,
-          profileName: contact.profile?.name ?? null,
-          userId: contact.user_id ?? null,
-          seenAt: lastSeen.get(contact.wa_id) ?? receivedAt,
+          ...identity,
+          seenAt:
+            (identity.waId !== null ? lastSeen.get(identity.waId) : undefined) ??
+            (identity.userId !== null ? lastSeen.get(identity.userId) : undefined) ??
+            receivedAt,
         });
       });
 
@@ -149,7 +167,9 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           wamid: s.id,
           status: s.status,
           occurredAt: unixToDate(s.timestamp, receivedAt),
-          recipientId: s.recipient_id,
+          ...(({ waId, userId }) => ({ recipientId: waId, recipientUserId: userId }))(
+            statusIdentity(s),
+          ),
           errorCode: typeof error?.code === 'number' ? error.code : null,
           errorTitle: error ? (error.title ?? error.message ?? null) : null,
           bizOpaqueCallbackData: s.biz_opaque_callback_data ?? null,

@@ -8,6 +8,7 @@ import * as comments from './2026-11-22T050000_comments';
 import * as reportIndexes from './2026-11-22T060000_report_indexes';
 import * as tenantRouting from './2026-12-01T100000_tenant_routing';
 import * as unknownOutcome from './2026-12-01T120000_unknown_outcome';
+import * as contactIdentity from './2026-12-01T140000_contact_identity';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T060000_report_indexes': reportIndexes,
   '2026-12-01T100000_tenant_routing': tenantRouting,
   '2026-12-01T120000_unknown_outcome': unknownOutcome,
+  '2026-12-01T140000_contact_identity': contactIdentity,
 };

@@ -8,6 +8,7 @@ import type {
   CampaignStatsView,
   CampaignStatus,
 } from './campaign.table';
+import { resolveContacts } from './contact.repository';
 import { DbError } from './errors';
 import { pgJson, pgText } from './pg-safe';
 
@@ -227,6 +228,13 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
       update campaign_audience set wamid = ${send.wamid}, accepted_at = ${now}, last_error = null,
         status = case when status = 'sending' then 'accepted' else status end, updated_at = ${now}
       where campaign_id = ${send.campaignId} and wa_id = ${send.waId}`.execute(trx);
+    const [contactId] = await resolveContacts(trx, [
+      { organizationId: send.organizationId, waId: send.waId, userId: null, seenAt: now },
+    ]);
+    await sql`update campaign_audience set contact_id = ${contactId}
+      where campaign_id = ${send.campaignId} and wa_id = ${send.waId} and contact_id is null`.execute(
+      trx,
+    );
     await trx
       .insertInto('messages')
       .values({
@@ -234,6 +242,7 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
         wamid: send.wamid,
         direction: 'outbound',
         phone_number_id: send.phoneNumberId,
+        contact_id: contactId!,
         contact_wa_id: send.waId,
         type: 'template',
         body: send.templateName,

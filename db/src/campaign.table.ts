@@ -31,6 +31,8 @@ export interface CampaignAudienceTable {
   campaign_id: string;
   organization_id: string;
   wa_id: string;
+  /** The recipient as a contact, once known. */
+  contact_id: ColumnType<number | null, number | null | undefined, number | null>;
   parameters: ColumnType<unknown, unknown | undefined, unknown>;
   wamid: string | null;
   /**

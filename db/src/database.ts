@@ -4,7 +4,7 @@ import type {
   ConversationsTable,
   KnowledgeEntriesTable,
 } from './agent.table';
-import type { ContactsTable } from './contact.table';
+import type { ContactIdentityChangesTable, ContactsTable } from './contact.table';
 import type {
   AnalystBindingsTable,
   CampaignAudienceTable,
@@ -26,6 +26,7 @@ export interface Database {
   organizations: OrganizationsTable;
   phone_numbers: PhoneNumbersTable;
   contacts: ContactsTable;
+  contact_identity_changes: ContactIdentityChangesTable;
   messages: MessagesTable;
   message_status_events: MessageStatusEventsTable;
   campaigns: CampaignsTable;

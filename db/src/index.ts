@@ -14,6 +14,7 @@ export type * from './organization.table';
 export type * from './webhook-event.table';
 export * from './organization.repository';
 export * from './ingest.repository';
+export * from './contact.repository';
 export * from './webhook-event.repository';
 export * from './maintenance-request.schema';
 export * from './agent.repository';

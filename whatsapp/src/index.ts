@@ -18,7 +18,7 @@ export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
 export type * from './answer-job';
-export { GraphRequestError, GraphTokenError } from './errors';
+export { GraphRequestError, GraphTokenError, RecipientNeedsPhoneError } from './errors';
 export { classifySendFailure, requestNeverLeft } from './send-outcome';
 export type { SendFailure } from './send-outcome';
 export {
@@ -45,6 +45,7 @@ export type {
   ListSection,
   ListRow,
   TemplateMessage,
+  Recipient,
 } from './graph-client';
 export { lazy } from './lazy';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';

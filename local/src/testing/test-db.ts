@@ -52,7 +52,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     async reset() {
       await sql`
-        truncate answer_attempts, conversations, knowledge_entries, agent_configs, webhook_events, webhook_event_extracts, account_events, campaign_audience, message_status_events,
+        truncate contact_identity_changes, answer_attempts, conversations, knowledge_entries, agent_configs, webhook_events, webhook_event_extracts, account_events, campaign_audience, message_status_events,
           messages, campaigns, contacts, phone_numbers, organizations restart identity cascade
       `.execute(db);
     },
