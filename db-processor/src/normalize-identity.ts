@@ -1,5 +1,6 @@
 import type { InboundMessage, MessageStatus, WebhookContact } from '@waba/whatsapp';
-import type { InboundMessageInput } from '@waba/db';
+import type { IdentityChange, InboundMessageInput } from '@waba/db';
+import { z } from 'zod';
 
 /** The customer's ids as one webhook item carried them. */
 export interface ItemIdentity {
@@ -7,8 +8,19 @@ export interface ItemIdentity {
   userId: string | null;
 }
 
-/** Who sent a customer message: `from` (phone) and/or `from_user_id` (BSUID). */
-export function messageIdentity(m: InboundMessage): ItemIdentity {
+/**
+ * Who sent a customer message: `from` (phone) and/or `from_user_id` (BSUID).
+ * Some messages name neither (a contact card sent on request): then the one
+ * contact of the change is the sender.
+ */
+export function messageIdentity(
+  m: InboundMessage,
+  contacts: readonly WebhookContact[] = [],
+): ItemIdentity {
+  if (m.from === undefined && m.from_user_id === undefined && contacts.length === 1) {
+    const only = contacts[0]!;
+    return { waId: only.wa_id ?? null, userId: only.user_id ?? null };
+  }
   return { waId: m.from ?? null, userId: m.from_user_id ?? null };
 }
 
@@ -59,4 +71,44 @@ export function identityChangeOf(m: InboundMessage): InboundMessageInput['identi
     };
   }
   return undefined;
+}
+
+const userIdUpdateSchema = z.looseObject({
+  wa_id: z.string().min(1).optional(),
+  user_id: z.looseObject({ previous: z.string().optional(), current: z.string().min(1) }),
+  parent_user_id: z
+    .looseObject({ previous: z.string().optional(), current: z.string().optional() })
+    .optional(),
+  timestamp: z.union([z.string(), z.number()]).optional(),
+});
+
+/**
+ * The re-keys a `user_id_update` change announces: the contact (by phone
+ * number or previous user id) takes the current business-scoped user id.
+ * Items that do not read are left to the account event that keeps the value.
+ */
+export function userIdUpdates(
+  value: Record<string, unknown>,
+  fallbackAt: Date,
+): Omit<IdentityChange, 'organizationId'>[] {
+  const items = Array.isArray(value.user_id_update) ? value.user_id_update : [];
+  return items.flatMap((item) => {
+    const parsed = userIdUpdateSchema.safeParse(item);
+    if (!parsed.success) return [];
+    const u = parsed.data;
+    const seconds = Number(u.timestamp);
+    return [
+      {
+        kind: 'user_id_update' as const,
+        previous: { waId: u.wa_id ?? null, userId: u.user_id.previous ?? null },
+        next: {
+          waId: u.wa_id ?? null,
+          userId: u.user_id.current,
+          parentUserId: u.parent_user_id?.current ?? null,
+        },
+        wamid: null,
+        occurredAt: Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : fallbackAt,
+      },
+    ];
+  });
 }

@@ -18,6 +18,7 @@ import {
   identityChangeOf,
   messageIdentity,
   statusIdentity,
+  userIdUpdates,
 } from './normalize-identity';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
@@ -95,12 +96,17 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
                 : null,
           value,
           occurredAt,
+          identityChanges: change.field === 'user_id_update' ? userIdUpdates(value, occurredAt) : [],
         });
         return;
       }
       const value = change.value;
       const phoneNumberId = value.metadata.phone_number_id;
       const lastSeen = new Map<string, Date>();
+      const changeContacts = (value.contacts ?? []).flatMap((item) => {
+        const parsed = parseContact(item);
+        return parsed.success ? [parsed.data] : [];
+      });
 
       (value.messages ?? []).forEach((item, i) => {
         const parsed = parseInboundMessage(item);
@@ -110,7 +116,7 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
         }
         const m = parsed.data;
         const occurredAt = unixToDate(m.timestamp, receivedAt);
-        const sender = messageIdentity(m);
+        const sender = messageIdentity(m, changeContacts);
         const identityChange = identityChangeOf(m);
         if (sender.waId === null && sender.userId === null && !identityChange) {
           out.invalid.push(

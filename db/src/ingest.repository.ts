@@ -60,6 +60,8 @@ export interface AccountEventInput {
   event: string | null;
   value: unknown;
   occurredAt: Date;
+  /** Re-keys the event announces (`user_id_update`), applied with the batch. */
+  identityChanges?: Omit<IdentityChange, 'organizationId'>[];
 }
 
 export interface WebhookEventInput {
@@ -245,18 +247,23 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
 
   // Re-keys first, so the batch's other items find the contact under its new ids.
   const dedupedInbound = dedupe(batch.inbound, (m) => m.wamid, first);
-  const changes = dedupedInbound.flatMap((m) =>
-    m.identityChange
-      ? [
-          {
-            ...m.identityChange,
-            organizationId: m.organizationId,
-            wamid: m.wamid,
-            occurredAt: m.occurredAt,
-          },
-        ]
-      : [],
-  );
+  const changes: IdentityChange[] = [
+    ...dedupedInbound.flatMap((m) =>
+      m.identityChange
+        ? [
+            {
+              ...m.identityChange,
+              organizationId: m.organizationId,
+              wamid: m.wamid,
+              occurredAt: m.occurredAt,
+            },
+          ]
+        : [],
+    ),
+    ...batch.accountEvents.flatMap((e) =>
+      (e.identityChanges ?? []).map((c) => ({ ...c, organizationId: e.organizationId })),
+    ),
+  ];
   if (changes.length > 0) {
     statements++;
     await applyIdentityChanges(db, changes);
