@@ -96,7 +96,8 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
                 : null,
           value,
           occurredAt,
-          identityChanges: change.field === 'user_id_update' ? userIdUpdates(value, occurredAt) : [],
+          identityChanges:
+            change.field === 'user_id_update' ? userIdUpdates(value, occurredAt) : [],
         });
         return;
       }

@@ -20,8 +20,10 @@ export function statusSteps(waId: string): readonly StatusStep[] {
 export interface SentMessage {
   wamid: string;
   phoneNumberId: string;
-  /** The recipient's wa_id. */
+  /** The recipient's wa_id, or its business-scoped user id when addressed by `recipient`. */
   waId: string;
+  /** Addressed by `recipient`: statuses carry `recipient_user_id` and no `recipient_id`, as Meta's do. */
+  byUserId?: boolean;
   type: string;
   bizOpaque?: string;
 }
@@ -57,7 +59,7 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
     const isTemplate = message.type === 'template';
     const category = isTemplate ? 'marketing' : 'service';
     const billed = step === 'sent' || step === 'delivered';
-    const item = status({
+    const { recipient_id: _phone, ...item } = status({
       id: message.wamid,
       status: step,
       recipientId: message.waId,
@@ -78,7 +80,11 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
       ...(meta.displayPhoneNumber === undefined
         ? {}
         : { displayPhoneNumber: meta.displayPhoneNumber }),
-      statuses: [item],
+      statuses: [
+        message.byUserId
+          ? { ...item, recipient_user_id: message.waId }
+          : { ...item, recipient_id: message.waId },
+      ],
     });
     return webhookPayload({ entries: [entry] });
   };
