@@ -71,6 +71,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create index message_status_events_contact_idx on message_status_events (contact_id) where contact_id is not null;
 
     alter table campaign_audience add column contact_id bigint references contacts(id);
+    alter table campaigns add column template_category text;
     update campaign_audience a set contact_id = c.id from contacts c
       where c.organization_id = a.organization_id and c.wa_id = a.wa_id;
     create index campaign_audience_contact_idx on campaign_audience (contact_id) where contact_id is not null;
@@ -137,6 +138,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'The recipient (contacts.id), found by recipient_id or recipient_user_id; null when neither matched a contact.';
     comment on column message_status_events.recipient_user_id is 'Recipient''s business-scoped user id, when Meta sent it.';
     comment on column campaign_audience.contact_id is 'The recipient as a contact (contacts.id), once known.';
+    comment on column campaign_audience.wa_id is
+      'Recipient: a phone number, or a business-scoped user id (e.g. US.1349…) for a user known only by username, sent by recipient instead of to.';
+    comment on column campaigns.template_category is
+      'Meta''s category of the template (MARKETING, UTILITY, AUTHENTICATION), when given; an authentication template is never sent to a recipient without a phone number.';
     comment on column conversations.contact_id is 'The customer (contacts.id).';
     comment on column answer_attempts.contact_id is 'The customer answered (contacts.id).';
     comment on table contact_identity_changes is
@@ -182,6 +187,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     alter table conversations add primary key (organization_id, phone_number_id, contact_wa_id);
 
     alter table campaign_audience drop column contact_id;
+    alter table campaigns drop column template_category;
+    comment on column campaign_audience.wa_id is 'Recipient''s WhatsApp id.';
     alter table message_status_events drop column contact_id, drop column recipient_user_id;
 
     update messages m set contact_wa_id = coalesce(c.wa_id, c.user_id) from contacts c

@@ -47,7 +47,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '@waba/whatsapp';
+import { createLogger, isBusinessScopedUserId } from '@waba/whatsapp';
 import { wamid as newWamid } from '@waba/whatsapp/testing';
 import { createFaultQueue, parseFault } from './meta-sandbox/fault-queue';
 import { fbtraceId, graphError, invalidParameter, invalidToken } from './meta-sandbox/graph-error';
@@ -69,8 +69,6 @@ const DEFAULT_WAIT_MS = 5000;
 // Graph rejects request bodies far below this; the cap only protects the laptop.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MESSAGES_PATH = /^\/v\d+\.\d+\/([^/]+)\/messages\/?$/;
-// Business-scoped user ids look like US.13491208655302741918 (country code, dot, digits).
-const BSUID = /^[A-Z]{2}\.(?:ENT\.)?\d+$/;
 
 /** Starts the sandbox; resolves once it listens (port 0 picks a free port). */
 export async function startMetaSandbox(options: MetaSandboxOptions): Promise<MetaSandbox> {
@@ -130,7 +128,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     logger.info({ wamid: id, type: request.type }, 'message accepted');
     for (const waiter of waiters) if (sent.length >= waiter.n) waiter.resolve();
     // Like Meta, a business-scoped user id put in `to` is accepted and then dropped: no status ever comes.
-    const dropped = !byUserId && BSUID.test(request.to);
+    const dropped = !byUserId && isBusinessScopedUserId(request.to);
     if (dropped)
       logger.warn({ wamid: id }, 'a user id in `to`: accepted and dropped, as Meta does');
     if (!dropped)

@@ -48,5 +48,6 @@ export type {
   Recipient,
 } from './graph-client';
 export { lazy } from './lazy';
+export { isBusinessScopedUserId } from './identity';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 export { safeParseOf } from './safe-parse';
