@@ -1,11 +1,6 @@
 import { answerTag, type Db, type MessageRow, type ReplyPart } from '@waba/db';
 import type { AddressedJob } from './recipient';
-import {
-  INTERACTIVE_BODY_LIMIT,
-  splitText,
-  type AnswerJob,
-  type GraphClient,
-} from '@waba/whatsapp';
+import { INTERACTIVE_BODY_LIMIT, splitText, type GraphClient } from '@waba/whatsapp';
 import type { AgentReply } from './agent/agent.schema';
 
 /** A reply part Meta accepted. */

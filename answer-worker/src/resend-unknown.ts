@@ -5,7 +5,7 @@ import {
   type AnswerAttemptRow,
 } from '@waba/db';
 import type { AddressedJob } from './recipient';
-import { classifySendFailure, type AnswerJob } from '@waba/whatsapp';
+import { classifySendFailure } from '@waba/whatsapp';
 import type { AnswerDeps } from './answer-conversation';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { insertReplyMessages, sendReplyParts } from './reply-parts';

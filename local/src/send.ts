@@ -85,17 +85,11 @@ function samplePayload(
         entries: [
           entry({
             statuses: [
-              ((s) => {
-                if (!user) return s;
-                const { recipient_id: _phone, ...others } = s;
-                return { ...others, recipient_user_id: user.userId };
-              })(
-                status({
-                  id: rest[0] ?? wamid(from),
-                  status: rest[1] ?? 'delivered',
-                  recipientId: from,
-                }),
-              ),
+              status({
+                id: rest[0] ?? wamid(from),
+                status: rest[1] ?? 'delivered',
+                ...(user ? { recipientUserId: user.userId } : { recipientId: from }),
+              }),
             ],
           }),
         ],

@@ -215,10 +215,13 @@ describe('startMetaSandbox()', () => {
 
   describe('a user known only by username (business-scoped user id)', () => {
     const BSUID = 'US.13491208655302741918';
-    const byRecipient = () => {
-      const { to: _to, ...rest } = textMessage();
-      return { ...rest, recipient: BSUID };
-    };
+    const byRecipient = () => ({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      recipient: BSUID,
+      type: 'text',
+      text: { body: 'Hello from the bot' },
+    });
 
     it('takes `recipient`, answers with contacts[].user_id, and posts statuses with recipient_user_id only', async () => {
       const receiver = await withReceiver();

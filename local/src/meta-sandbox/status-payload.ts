@@ -59,10 +59,10 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
     const isTemplate = message.type === 'template';
     const category = isTemplate ? 'marketing' : 'service';
     const billed = step === 'sent' || step === 'delivered';
-    const { recipient_id: _phone, ...item } = status({
+    const item = status({
       id: message.wamid,
       status: step,
-      recipientId: message.waId,
+      ...(message.byUserId ? { recipientUserId: message.waId } : { recipientId: message.waId }),
       ...(message.bizOpaque === undefined ? {} : { bizOpaque: message.bizOpaque }),
       conversation: billed ? conversation(message, category) : null,
       pricing: billed
@@ -80,11 +80,7 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
       ...(meta.displayPhoneNumber === undefined
         ? {}
         : { displayPhoneNumber: meta.displayPhoneNumber }),
-      statuses: [
-        message.byUserId
-          ? { ...item, recipient_user_id: message.waId }
-          : { ...item, recipient_id: message.waId },
-      ],
+      statuses: [item],
     });
     return webhookPayload({ entries: [entry] });
   };

@@ -116,6 +116,8 @@ export function status(options: {
   id: string;
   status: string;
   recipientId?: string;
+  /** A user known only by username: `recipient_user_id` instead of `recipient_id`, as Meta sends it. */
+  recipientUserId?: string;
   timestamp?: string;
   bizOpaque?: string;
   errors?: RawWebhookError[];
@@ -137,7 +139,9 @@ export function status(options: {
     id: options.id,
     status: options.status,
     timestamp: options.timestamp ?? unixNow(),
-    recipient_id: options.recipientId ?? DEFAULT_CUSTOMER_WA_ID,
+    ...(options.recipientUserId === undefined
+      ? { recipient_id: options.recipientId ?? DEFAULT_CUSTOMER_WA_ID }
+      : { recipient_user_id: options.recipientUserId }),
     ...(options.bizOpaque === undefined ? {} : { biz_opaque_callback_data: options.bizOpaque }),
     ...(conversation === null ? {} : { conversation }),
     ...(pricing === null ? {} : { pricing }),
