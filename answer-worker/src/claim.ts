@@ -89,7 +89,9 @@ export async function claimConversation(
 
     if (
       config.allowed_numbers &&
-      !(job.to.waId !== null && config.allowed_numbers.includes(job.to.waId))
+      ![job.to.waId, job.to.userId].some(
+        (id) => id !== null && config.allowed_numbers!.includes(id),
+      )
     ) {
       return {
         kind: 'skip',

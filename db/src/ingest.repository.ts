@@ -268,23 +268,54 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     statements++;
     await applyIdentityChanges(db, changes);
   }
-  const dedupedStatuses = dedupe(
+  // A status naming another organization's message is not applied (the router
+  // already left such statuses out): it names no contact either.
+  const candidates = dedupe(
     batch.statuses,
     (e) => `${e.wamid}|${e.status}|${e.occurredAt.getTime()}`,
     first,
   );
+  const owners =
+    candidates.length > 0
+      ? await findMessageOwners(
+          db,
+          candidates.map((e) => e.wamid),
+        )
+      : new Map<string, string>();
+  if (candidates.length > 0) statements++;
+  const dedupedStatuses = candidates.filter(
+    (e) => (owners.get(e.wamid) ?? e.organizationId) === e.organizationId,
+  );
+  // Ids a re-key of this batch retired name the contact under its new ids, so a
+  // redelivery finds the same contact instead of bringing the old id back.
+  const renamed = new Map<string, string>();
+  for (const c of changes) {
+    if (c.previous.waId !== null && c.next.waId !== null)
+      renamed.set(`${c.organizationId}|w|${c.previous.waId}`, c.next.waId);
+    if (c.previous.userId !== null && c.next.userId !== null)
+      renamed.set(`${c.organizationId}|u|${c.previous.userId}`, c.next.userId);
+  }
+  const current = (org: string, waId: string | null, userId: string | null) => ({
+    waId: waId === null ? null : (renamed.get(`${org}|w|${waId}`) ?? waId),
+    userId: userId === null ? null : (renamed.get(`${org}|u|${userId}`) ?? userId),
+  });
+  const addressOfMessage = (m: InboundMessageInput) =>
+    m.identityChange
+      ? addressOf(m)
+      : current(m.organizationId, m.contactWaId, m.contactUserId ?? null);
+  const addressOfStatus = (e: StatusEventInput) =>
+    current(e.organizationId, e.recipientId, e.recipientUserId ?? null);
   // Every customer the batch names, resolved to a contact in one pass.
   const identities: ContactIdentity[] = [
-    ...batch.contacts,
+    ...batch.contacts.map((c) => ({ ...c, ...current(c.organizationId, c.waId, c.userId) })),
     ...dedupedInbound.map((m) => ({
       organizationId: m.organizationId,
-      ...addressOf(m),
+      ...addressOfMessage(m),
       seenAt: m.occurredAt,
     })),
     ...dedupedStatuses.map((e) => ({
       organizationId: e.organizationId,
-      waId: e.recipientId,
-      userId: e.recipientUserId ?? null,
+      ...addressOfStatus(e),
       seenAt: e.occurredAt,
     })),
   ].filter((i) => i.waId !== null || i.userId !== null);
@@ -298,7 +329,7 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   );
 
   const inbound = dedupedInbound.flatMap((m) => {
-    const a = addressOf(m);
+    const a = addressOfMessage(m);
     const contactId = contactOf.get(addressKey(m.organizationId, a.waId, a.userId));
     return contactId === undefined ? [] : [{ ...m, contactId }];
   });
@@ -320,9 +351,9 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
 
   const events = dedupedStatuses.map((e) => ({
     ...e,
-    contactId: contactOf.get(
-      addressKey(e.organizationId, e.recipientId, e.recipientUserId ?? null),
-    )!,
+    contactId: ((a) => contactOf.get(addressKey(e.organizationId, a.waId, a.userId))!)(
+      addressOfStatus(e),
+    ),
   }));
   const summaries = summarizeStatuses(events);
   if (events.length > 0) {
