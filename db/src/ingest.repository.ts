@@ -286,14 +286,47 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   const dedupedStatuses = candidates.filter(
     (e) => (owners.get(e.wamid) ?? e.organizationId) === e.organizationId,
   );
-  // Ids a re-key of this batch retired name the contact under its new ids, so a
-  // redelivery finds the same contact instead of bringing the old id back.
+  // Ids a re-key retired (in this batch or before) name the contact under its new
+  // ids, so a late or redelivered item finds the same contact instead of bringing
+  // the old id back, whatever the order. A retired id some contact holds again wins.
+  const named = [
+    ...batch.contacts,
+    ...dedupedInbound.map((m) => ({
+      organizationId: m.organizationId,
+      waId: m.contactWaId,
+      userId: m.contactUserId ?? null,
+    })),
+    ...dedupedStatuses.map((e) => ({
+      organizationId: e.organizationId,
+      waId: e.recipientId,
+      userId: e.recipientUserId ?? null,
+    })),
+  ];
   const renamed = new Map<string, string>();
-  for (const c of changes) {
-    if (c.previous.waId !== null && c.next.waId !== null)
-      renamed.set(`${c.organizationId}|w|${c.previous.waId}`, c.next.waId);
-    if (c.previous.userId !== null && c.next.userId !== null)
-      renamed.set(`${c.organizationId}|u|${c.previous.userId}`, c.next.userId);
+  if (named.length > 0) {
+    statements++;
+    const retired = await sql<{
+      organization_id: string;
+      previous_wa_id: string | null;
+      wa_id: string | null;
+      previous_user_id: string | null;
+      user_id: string | null;
+    }>`
+      select x.organization_id, x.previous_wa_id, x.wa_id, x.previous_user_id, x.user_id
+      from contact_identity_changes x
+      where x.kind <> 'merge'
+        and x.organization_id = any(${[...new Set(named.map((n) => n.organizationId))]}::uuid[])
+        and (x.previous_wa_id = any(${named.map((n) => pgText(n.waId))}::text[])
+          or x.previous_user_id = any(${named.map((n) => pgText(n.userId))}::text[]))
+        and not exists (select from contacts c where c.organization_id = x.organization_id
+          and (c.wa_id = x.previous_wa_id or c.user_id = x.previous_user_id))
+      order by x.occurred_at, x.id`.execute(db);
+    for (const c of retired.rows) {
+      if (c.previous_wa_id !== null && c.wa_id !== null)
+        renamed.set(`${c.organization_id}|w|${c.previous_wa_id}`, c.wa_id);
+      if (c.previous_user_id !== null && c.user_id !== null)
+        renamed.set(`${c.organization_id}|u|${c.previous_user_id}`, c.user_id);
+    }
   }
   const current = (org: string, waId: string | null, userId: string | null) => ({
     waId: waId === null ? null : (renamed.get(`${org}|w|${waId}`) ?? waId),
