@@ -110,7 +110,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       wamid text,
       occurred_at timestamptz not null,
       created_at timestamptz not null default now(),
-      unique nulls not distinct (organization_id, kind, occurred_at, previous_wa_id, wa_id, previous_user_id, user_id)
+      unique nulls not distinct (organization_id, kind, occurred_at, previous_wa_id, wa_id, previous_user_id, user_id, wamid)
     );
     create index contact_identity_changes_contact_idx on contact_identity_changes (contact_id, occurred_at);
 

@@ -68,7 +68,9 @@ async function loadContacts(
 
 /**
  * Moves everything of contact `loser` to `survivor` (same organization) and
- * deletes `loser`. The survivor's conversations win over the loser's.
+ * deletes `loser`. The survivor's conversations win over the loser's. The
+ * merge gets its own `contact_identity_changes` row unless a re-key that
+ * caused it records it (`record: false`).
  */
 async function mergeContact(
   db: Executor,
@@ -76,6 +78,7 @@ async function mergeContact(
   survivor: number,
   loser: Working,
   occurredAt: Date,
+  record = true,
 ): Promise<void> {
   for (const table of CONTACT_REFERENCES) {
     await sql`update ${sql.table(table)} set contact_id = ${survivor}
@@ -89,11 +92,23 @@ async function mergeContact(
   await sql`update conversations set contact_id = ${survivor} where contact_id = ${loser.id}`.execute(
     db,
   );
+  if (record)
+    await sql`
+      insert into contact_identity_changes (organization_id, contact_id, kind, previous_wa_id,
+        previous_user_id, occurred_at)
+      values (${organizationId}, ${survivor}, 'merge', ${loser.wa_id}, ${loser.user_id}, ${occurredAt})
+      on conflict do nothing`.execute(db);
+  // The survivor keeps the newest profile of the two (ties by name, as for sightings).
   await sql`
-    insert into contact_identity_changes (organization_id, contact_id, kind, previous_wa_id,
-      previous_user_id, occurred_at)
-    values (${organizationId}, ${survivor}, 'merge', ${loser.wa_id}, ${loser.user_id}, ${occurredAt})
-    on conflict do nothing`.execute(db);
+    update contacts s set
+      profile_name = case when (${loser.last_seen_at}::timestamptz, coalesce(${loser.profile_name}::text, ''))
+          > (s.last_seen_at, coalesce(s.profile_name, ''))
+        then coalesce(${loser.profile_name}::text, s.profile_name) else coalesce(s.profile_name, ${loser.profile_name}::text) end,
+      username = coalesce(s.username, ${loser.username}::text),
+      parent_user_id = coalesce(s.parent_user_id, ${loser.parent_user_id}::text),
+      first_seen_at = least(s.first_seen_at, ${loser.first_seen_at}::timestamptz),
+      last_seen_at = greatest(s.last_seen_at, ${loser.last_seen_at}::timestamptz)
+    where s.id = ${survivor}`.execute(db);
   await sql`delete from contacts where id = ${loser.id}`.execute(db);
 }
 
@@ -153,6 +168,18 @@ export async function resolveContacts(
       if (loser.id !== null && survivor.id !== null) {
         await mergeContact(db, org, survivor.id, loser, id.seenAt);
       } else created.splice(created.indexOf(loser), 1);
+      // The survivor's row is written from this working copy: fold the loser's profile in.
+      applySighting(survivor, {
+        organizationId: org,
+        waId: null,
+        userId: null,
+        parentUserId: loser.parent_user_id,
+        username: loser.username,
+        profileName: loser.profile_name,
+        seenAt: loser.last_seen_at,
+      });
+      if (loser.first_seen_at < survivor.first_seen_at)
+        survivor.first_seen_at = loser.first_seen_at;
       // The sighting that links them is the truth for both ids.
       survivor.wa_id = id.waId;
       survivor.user_id = id.userId;
@@ -297,8 +324,16 @@ export async function applyIdentityChanges(
         .selectAll()
         .where('id', '=', previous.id)
         .execute();
+      // The re-key's own row below records this merge.
       if (still)
-        await mergeContact(db, org, contactId!, { ...still, dirty: false }, change.occurredAt);
+        await mergeContact(
+          db,
+          org,
+          contactId!,
+          { ...still, dirty: false },
+          change.occurredAt,
+          false,
+        );
     }
     await sql`
       insert into contact_identity_changes (organization_id, contact_id, kind, previous_wa_id, wa_id,
