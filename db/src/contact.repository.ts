@@ -309,15 +309,23 @@ export async function applyIdentityChanges(
           where id = ${previous.id} and not exists (select from contacts o where o.organization_id = ${org}
             and o.user_id = ${change.next.userId})`.execute(db);
     }
-    const [contactId] = await resolveContacts(db, [
-      {
-        organizationId: org,
-        waId: change.next.waId ?? (previous ? previous.wa_id : null),
-        userId: change.next.userId ?? (previous ? previous.user_id : null),
-        parentUserId: change.next.parentUserId ?? null,
-        seenAt: change.occurredAt,
-      },
-    ]);
+    const address = {
+      waId: change.next.waId ?? (previous ? previous.wa_id : null),
+      userId: change.next.userId ?? (previous ? previous.user_id : null),
+    };
+    // A re-key is no sighting of the customer: an existing contact's seen times and profile stay.
+    const [existing] = await loadContacts(db, [{ organizationId: org, ...address }]);
+    const parentUserId = change.next.parentUserId ?? null;
+    if (existing && parentUserId !== null)
+      await sql`update contacts set parent_user_id = ${parentUserId}, updated_at = now()
+        where id = ${existing.id}`.execute(db);
+    const contactId = existing
+      ? existing.id
+      : (
+          await resolveContacts(db, [
+            { organizationId: org, ...address, parentUserId, seenAt: change.occurredAt },
+          ])
+        )[0]!;
     if (previous && previous.id !== contactId) {
       const [still] = await db
         .selectFrom('contacts')
