@@ -31,49 +31,61 @@ import { decodeWebhookPayload } from '@waba/whatsapp';
  * rows: where an item has rows in two tables, one statement with a CTE.
  */
 
-function customerMessage(m: InboundMessageInput, c: ContactInput | undefined): RawBuilder<unknown> {
-  const message = sql`
-    insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id,
-      type, body, payload, context_wamid, status, occurred_at)
-    values (${m.organizationId}, ${pgText(m.wamid)}, 'inbound', ${pgText(m.phoneNumberId)},
-      ${pgText(m.contactWaId)}, ${pgText(m.type)}, ${pgText(m.body)}, ${pgJson(m.payload)}::jsonb,
-      ${pgText(m.contextWamid)}, 'received', ${m.occurredAt})
-    on conflict (wamid) do nothing`;
-  if (!c) return message;
+/** The contact by phone number, created or updated in the same statement (the bench's customers have numbers). */
+function contactUpsert(
+  organizationId: string,
+  waId: string | null,
+  c: ContactInput | undefined,
+  seenAt: Date,
+): RawBuilder<unknown> {
   return sql`
-    with contact as (
-      insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at)
-      values (${c.organizationId}, ${pgText(c.waId)}, ${pgText(c.profileName)}, ${pgText(c.userId)},
-        ${c.seenAt}, ${c.seenAt})
-      on conflict (organization_id, wa_id) do update set
-        profile_name = coalesce(excluded.profile_name, contacts.profile_name),
-        last_seen_at = greatest(contacts.last_seen_at, excluded.last_seen_at),
-        updated_at = now()
-    )
-    ${message}`;
+    insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at)
+    values (${organizationId}, ${pgText(waId)}, ${pgText(c?.profileName ?? null)},
+      ${pgText(c?.userId ?? null)}, ${seenAt}, ${seenAt})
+    on conflict (organization_id, wa_id) do update set
+      profile_name = coalesce(excluded.profile_name, contacts.profile_name),
+      last_seen_at = greatest(contacts.last_seen_at, excluded.last_seen_at),
+      updated_at = now()
+    returning id`;
+}
+
+function customerMessage(m: InboundMessageInput, c: ContactInput | undefined): RawBuilder<unknown> {
+  return sql`
+    with contact as (${contactUpsert(m.organizationId, m.contactWaId, c, c?.seenAt ?? m.occurredAt)})
+    insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+      type, body, payload, context_wamid, status, occurred_at)
+    select ${m.organizationId}, ${pgText(m.wamid)}, 'inbound', ${pgText(m.phoneNumberId)}, contact.id,
+      ${pgText(m.contactWaId)}, ${pgText(m.type)}, ${pgText(m.body)}, ${pgJson(m.payload)}::jsonb,
+      ${pgText(m.contextWamid)}, 'received', ${m.occurredAt}
+    from contact
+    on conflict (wamid) do nothing`;
 }
 
 function deliveryStatus(s: StatusEventInput): RawBuilder<unknown> {
   const rank = ['sent', 'delivered', 'read'].indexOf(s.status) + 1;
   const at = (stage: number) => (rank >= stage && s.status !== 'failed' ? s.occurredAt : null);
   return sql`
-    with event as (
+    with contact as (${contactUpsert(s.organizationId, s.recipientId, undefined, s.occurredAt)}),
+    event as (
       insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id,
-        error_code, error_title, biz_opaque_callback_data, conversation_id, pricing_category, payload)
-      values (${s.organizationId}, ${pgText(s.wamid)}, ${pgText(s.status)}, ${s.occurredAt},
-        ${pgText(s.recipientId)}, ${s.errorCode}, ${pgText(s.errorTitle)},
+        contact_id, error_code, error_title, biz_opaque_callback_data, conversation_id,
+        pricing_category, payload)
+      select ${s.organizationId}, ${pgText(s.wamid)}, ${pgText(s.status)}, ${s.occurredAt},
+        ${pgText(s.recipientId)}, contact.id, ${s.errorCode}, ${pgText(s.errorTitle)},
         ${pgText(s.bizOpaqueCallbackData)}, ${pgText(s.conversationId)},
-        ${pgText(s.pricingCategory)}, ${pgJson(s.payload)}::jsonb)
+        ${pgText(s.pricingCategory)}, ${pgJson(s.payload)}::jsonb
+      from contact
       on conflict (wamid, status, occurred_at) do nothing
     )
-    insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, status,
-      occurred_at, sent_at, delivered_at, read_at, failed_at, error_code, error_title,
+    insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+      status, occurred_at, sent_at, delivered_at, read_at, failed_at, error_code, error_title,
       biz_opaque_callback_data)
-    values (${s.organizationId}, ${pgText(s.wamid)}, 'outbound', ${pgText(s.phoneNumberId)},
+    select ${s.organizationId}, ${pgText(s.wamid)}, 'outbound', ${pgText(s.phoneNumberId)}, contact.id,
       ${pgText(s.recipientId)}, ${pgText(s.status)}, ${s.occurredAt}, ${at(1)}::timestamptz,
       ${at(2)}::timestamptz, ${at(3)}::timestamptz,
       ${s.status === 'failed' ? s.occurredAt : null}::timestamptz, ${s.errorCode},
-      ${pgText(s.errorTitle)}, ${pgText(s.bizOpaqueCallbackData)})
+      ${pgText(s.errorTitle)}, ${pgText(s.bizOpaqueCallbackData)}
+    from contact
     on conflict (wamid) do update set status = excluded.status, updated_at = now()
     where messages.direction = 'outbound'
       and wa_status_rank(excluded.status) > wa_status_rank(messages.status)`;

@@ -9,6 +9,7 @@ import {
   type MessageRow,
   type ReplyPart,
 } from '@waba/db';
+import { addressJob, type AddressedJob } from './recipient';
 import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
@@ -57,7 +58,7 @@ function buttonIdOf(m: MessageRow): string | null {
 }
 
 async function think(
-  job: AnswerJob,
+  job: AddressedJob,
   messages: MessageRow[],
   config: AgentConfigRow,
   deps: AnswerDeps,
@@ -95,7 +96,7 @@ async function think(
 
 async function record(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   attemptId: string,
   agent: string,
   claimed: MessageRow[],
@@ -123,7 +124,7 @@ async function record(
 /** The parts sent so far are recorded; the attempt waits for its status webhook or the grace period. */
 async function recordUnknown(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   attempt: { id: string; agent: string; claimed: MessageRow[] },
   parts: ReplyPart[],
   sent: SentPart[],
@@ -159,12 +160,17 @@ async function recordUnknown(
  * reached Meta is `unknown` and is never repeated blindly (see resend-unknown.ts).
  * `recheckAt` tells the caller to keep the job until an unknown answer falls due.
  */
-export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Promise<AnswerResult> {
+export async function answerConversation(
+  unaddressed: AnswerJob,
+  deps: AnswerDeps,
+): Promise<AnswerResult> {
   await deps.graph.checkToken().catch((error: unknown) => {
     throw new TokenUnusableError(error instanceof Error ? error.message : String(error), {
       cause: error,
     });
   });
+  const job = await addressJob(deps.db, unaddressed);
+  if (!job) return { kind: 'nothing' };
   const graceMs = deps.unknownGraceMs ?? DEFAULT_UNKNOWN_GRACE_MS;
   await resendDueUnknown(job, { ...deps, unknownGraceMs: graceMs });
   const outcome = await answerNew(job, deps, graceMs);
@@ -173,7 +179,7 @@ export async function answerConversation(job: AnswerJob, deps: AnswerDeps): Prom
 }
 
 async function answerNew(
-  job: AnswerJob,
+  job: AddressedJob,
   deps: AnswerDeps,
   graceMs: number,
 ): Promise<AnswerOutcome> {

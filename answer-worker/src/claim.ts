@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
 import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE, type AnswerJob } from '@waba/whatsapp';
+import type { AddressedJob } from './recipient';
 import { keywordMatcher } from './keywords';
 
 /** The answer to a message WhatsApp could not show us (Meta's `unsupported` type). */
@@ -24,7 +25,7 @@ export type ClaimDecision =
  */
 export async function claimConversation(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   config: AgentConfigRow,
   now: Date,
 ): Promise<ClaimDecision> {
@@ -32,7 +33,7 @@ export async function claimConversation(
     const key = {
       organization_id: job.organizationId,
       phone_number_id: job.phoneNumberId,
-      contact_wa_id: job.contactWaId,
+      contact_id: job.contactId,
     };
     await trx
       .insertInto('conversations')
@@ -44,7 +45,7 @@ export async function claimConversation(
       .selectAll()
       .where('organization_id', '=', key.organization_id)
       .where('phone_number_id', '=', key.phone_number_id)
-      .where('contact_wa_id', '=', key.contact_wa_id)
+      .where('contact_id', '=', key.contact_id)
       .forUpdate()
       .executeTakeFirstOrThrow();
 
@@ -53,7 +54,7 @@ export async function claimConversation(
       .selectAll()
       .where('organization_id', '=', job.organizationId)
       .where('phone_number_id', '=', job.phoneNumberId)
-      .where('contact_wa_id', '=', job.contactWaId)
+      .where('contact_id', '=', job.contactId)
       .where('direction', '=', 'inbound')
       // Conversation turns only: history, reactions, system notices and the like are never answered.
       .where('source', '=', 'cloud_api')
@@ -97,7 +98,12 @@ export async function claimConversation(
       return attempt.id;
     };
 
-    if (config.allowed_numbers && !config.allowed_numbers.includes(job.contactWaId)) {
+    if (
+      config.allowed_numbers &&
+      ![job.to.waId, job.to.userId].some(
+        (id) => id !== null && config.allowed_numbers!.includes(id),
+      )
+    ) {
       return {
         kind: 'skip',
         reason: 'not an allowed number',
@@ -136,7 +142,7 @@ export async function claimConversation(
         .select('id')
         .where('organization_id', '=', key.organization_id)
         .where('phone_number_id', '=', key.phone_number_id)
-        .where('contact_wa_id', '=', key.contact_wa_id)
+        .where('contact_id', '=', key.contact_id)
         .where('agent', '=', UNSUPPORTED_AGENT)
         .where('state', 'not in', ['failed', 'skipped'])
         .where('created_at', '>', since)
@@ -214,8 +220,6 @@ export async function releaseClaim(db: Db, attemptId: string, error: string): Pr
         paused_reason = case when a.agent = 'guard:handoff' then null else c.paused_reason end
       from answer_attempts a
       where a.id = ${attemptId} and c.organization_id = a.organization_id
-        and c.phone_number_id = a.phone_number_id and c.contact_wa_id = a.contact_wa_id`.execute(
-      trx,
-    );
+        and c.phone_number_id = a.phone_number_id and c.contact_id = a.contact_id`.execute(trx);
   });
 }

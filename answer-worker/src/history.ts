@@ -11,7 +11,7 @@ export async function loadHistory(db: Db, first: MessageRow, turns: number): Pro
     .selectFrom('messages')
     .select(['direction', 'body', 'type'])
     .where('organization_id', '=', first.organization_id)
-    .where('contact_wa_id', '=', first.contact_wa_id)
+    .where('contact_id', '=', first.contact_id)
     .where('phone_number_id', '=', first.phone_number_id)
     .where('occurred_at', '<', first.occurred_at)
     .where('body', 'is not', null)

@@ -15,3 +15,4 @@ export * from './process-answer-jobs';
 export * from './reply-parts';
 export * from './resend-unknown';
 export * from './sqs-retry-delay';
+export * from './recipient';

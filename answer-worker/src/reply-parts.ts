@@ -1,10 +1,6 @@
 import { answerTag, type Db, type MessageRow, type ReplyPart } from '@waba/db';
-import {
-  INTERACTIVE_BODY_LIMIT,
-  splitText,
-  type AnswerJob,
-  type GraphClient,
-} from '@waba/whatsapp';
+import type { AddressedJob } from './recipient';
+import { INTERACTIVE_BODY_LIMIT, splitText, type GraphClient } from '@waba/whatsapp';
 import type { AgentReply } from './agent/agent.schema';
 
 /** A reply part Meta accepted. */
@@ -38,7 +34,7 @@ export function planReplyParts(reply: AgentReply): ReplyPart[] {
  */
 export async function sendReplyParts(
   graph: GraphClient,
-  job: AnswerJob,
+  job: AddressedJob,
   attemptId: string,
   parts: readonly ReplyPart[],
   from: number,
@@ -52,14 +48,14 @@ export async function sendReplyParts(
       if (part.type === 'interactive') {
         const result = await graph.sendButtons(
           job.phoneNumberId,
-          job.contactWaId,
+          job.to,
           part.body,
           part.buttons ?? [],
           { bizOpaque },
         );
         sent.push({ index, wamid: result.wamid, type: 'interactive', body: part.body });
       } else {
-        const [result] = await graph.sendText(job.phoneNumberId, job.contactWaId, part.body, {
+        const [result] = await graph.sendText(job.phoneNumberId, job.to, part.body, {
           bizOpaque,
           // Only the first part quotes what it answers.
           ...(index === 0 ? { replyTo } : {}),
@@ -80,7 +76,7 @@ export async function sendReplyParts(
  */
 export async function insertReplyMessages(
   db: Db,
-  job: AnswerJob,
+  job: AddressedJob,
   attemptId: string,
   agent: string,
   answers: readonly Pick<MessageRow, 'wamid' | 'occurred_at'>[],
@@ -99,7 +95,9 @@ export async function insertReplyMessages(
         wamid: s.wamid,
         direction: 'outbound' as const,
         phone_number_id: job.phoneNumberId,
-        contact_wa_id: job.contactWaId,
+        contact_id: job.contactId,
+        contact_wa_id: job.to.waId,
+        contact_user_id: job.to.userId,
         type: s.type,
         body: s.body,
         payload: JSON.stringify({ agent, attemptId }),

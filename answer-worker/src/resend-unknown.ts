@@ -4,7 +4,8 @@ import {
   markAttemptUnknown,
   type AnswerAttemptRow,
 } from '@waba/db';
-import { classifySendFailure, type AnswerJob } from '@waba/whatsapp';
+import type { AddressedJob } from './recipient';
+import { classifySendFailure } from '@waba/whatsapp';
 import type { AnswerDeps } from './answer-conversation';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { insertReplyMessages, sendReplyParts } from './reply-parts';
@@ -18,14 +19,14 @@ import { insertReplyMessages, sendReplyParts } from './reply-parts';
  * claimed. A re-send that comes back unknown again is left to the operator.
  */
 export async function resendDueUnknown(
-  job: AnswerJob,
+  job: AddressedJob,
   deps: AnswerDeps & { unknownGraceMs: number },
 ): Promise<void> {
   const claimed = await claimDueUnknownAttempts(deps.db, job, deps.clock(), deps.unknownGraceMs);
   for (const attempt of claimed) await resendOne(job, attempt, deps);
 }
 
-async function resendOne(job: AnswerJob, attempt: AnswerAttemptRow, deps: AnswerDeps) {
+async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: AnswerDeps) {
   const parts = attempt.reply_parts ?? [];
   const unknownPart = attempt.unknown_part ?? 0;
   const proven = attempt.status_part !== null && attempt.status_part >= unknownPart;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
 import {
+  findContact,
   setBotPaused,
   updateAgentConfig,
   upsertKnowledge,
@@ -143,8 +144,8 @@ describe('answerConversation()', () => {
 
   it('never answers again messages claimed by an attempt that crashed between send and record', async () => {
     await customerSays(t.db, 'crash test');
-    await sql`insert into answer_attempts (id, organization_id, phone_number_id, contact_wa_id, state, answers_wamids)
-      select gen_random_uuid(), ${orgId}, ${PHONE}, ${CUSTOMER}, 'sending', array_agg(wamid) from messages`.execute(
+    await sql`insert into answer_attempts (id, organization_id, phone_number_id, contact_id, state, answers_wamids)
+      select gen_random_uuid(), ${orgId}, ${PHONE}, min(contact_id), 'sending', array_agg(wamid) from messages`.execute(
       t.db,
     );
     await sql`update messages set answer_attempt_id = (select id from answer_attempts limit 1)`.execute(
@@ -287,7 +288,11 @@ describe('answerConversation()', () => {
     const paused = await answerConversation(job(), deps());
     await setBotPaused(
       t.db,
-      { organizationId: orgId, phoneNumberId: PHONE, contactWaId: CUSTOMER },
+      {
+        organizationId: orgId,
+        phoneNumberId: PHONE,
+        contactId: (await findContact(t.db, orgId, { waId: CUSTOMER }))!.id,
+      },
       false,
     );
     await customerSays(t.db, 'back again');

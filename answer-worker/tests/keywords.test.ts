@@ -7,6 +7,7 @@ import {
 } from '@waba/db';
 import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
 import {
+  addressJob,
   claimConversation,
   keywordMatcher,
   MAX_KEYWORD_LENGTH,
@@ -144,7 +145,7 @@ describe('claimConversation() handoff keywords', () => {
 
     const decision = await claimConversation(
       t.db,
-      job,
+      (await addressJob(t.db, job))!,
       await getAgentConfig(t.db, org.id),
       new Date(Date.now() + 1000),
     );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { updateAgentConfig, upsertOrganization } from '@waba/db';
+import { resolveContacts, updateAgentConfig, upsertOrganization } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
 import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
 import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
@@ -55,6 +55,9 @@ describe('processAnswerJobs()', () => {
   });
 
   async function inbound(contact: string) {
+    const [contactId] = await resolveContacts(t.db, [
+      { organizationId: orgId, waId: contact, userId: null, seenAt: new Date() },
+    ]);
     await t.db
       .insertInto('messages')
       .values({
@@ -62,6 +65,7 @@ describe('processAnswerJobs()', () => {
         wamid: `wamid.${randomUUID()}`,
         direction: 'inbound',
         phone_number_id: PHONE,
+        contact_id: contactId!,
         contact_wa_id: contact,
         type: 'text',
         body: 'hi',

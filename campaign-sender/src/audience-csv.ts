@@ -1,3 +1,4 @@
+import { isBusinessScopedUserId } from '@waba/whatsapp';
 /**
  * Audience files: CSV (RFC 4180: comma separated, fields quoted with ", a
  * quote inside doubled, CRLF or LF, optional UTF-8 BOM), a header row with a
@@ -92,6 +93,8 @@ const WA_ID = /^[1-9]\d{7,14}$/;
  * add them.
  */
 export function normalizeWaId(raw: string): string | undefined {
+  // A user known only by username is named by its business-scoped user id.
+  if (isBusinessScopedUserId(raw.trim())) return raw.trim();
   let digits = raw.trim().replace(/[\s\-.()]/g, '');
   if (digits.startsWith('+')) digits = digits.slice(1);
   else if (digits.startsWith('00')) digits = digits.slice(2);
@@ -138,7 +141,7 @@ export function parseAudienceCsv(text: string, required: readonly string[]): Aud
     if (waId === undefined) {
       errors.push({
         line,
-        message: `wa_id "${raw}" is not a phone number in international format (8 to 15 digits)`,
+        message: `wa_id "${raw}" is not a phone number in international format (8 to 15 digits) nor a business-scoped user id (e.g. US.13491208655302741918)`,
       });
       continue;
     }

@@ -14,7 +14,12 @@ import {
   type Db,
   type SendOutcome,
 } from '@waba/db';
-import { classifySendFailure, type GraphClient, type Logger } from '@waba/whatsapp';
+import {
+  classifySendFailure,
+  isBusinessScopedUserId,
+  type GraphClient,
+  type Logger,
+} from '@waba/whatsapp';
 import { fillComponents } from './template';
 
 export interface CampaignSenderDeps {
@@ -188,8 +193,14 @@ export async function sendCampaignSlice(
     try {
       ({ wamid } = await graph.sendTemplate(
         phone,
-        row.wa_id,
-        { name: campaign.template_name!, languageCode: campaign.template_language!, components },
+        // A user known only by username is sent by `recipient` (a BSUID in `to` is dropped silently).
+        isBusinessScopedUserId(row.wa_id) ? { waId: null, userId: row.wa_id } : row.wa_id,
+        {
+          name: campaign.template_name!,
+          languageCode: campaign.template_language!,
+          components,
+          category: campaign.template_category,
+        },
         { bizOpaque: `campaign:${campaignId}` },
       ));
     } catch (error) {

@@ -33,12 +33,20 @@ describe('normalizeWaId()', () => {
     ['+55 (11) 98765-4321', '5511987654321'],
     ['0044 7700 900123', '447700900123'],
     ['16505551234', '16505551234'],
+    // A user known only by username is named by its business-scoped user id.
+    [' US.13491208655302741918 ', 'US.13491208655302741918'],
   ])('%s → %s', (raw, waId) => expect(normalizeWaId(raw)).toBe(waId));
 
-  it.each(['', 'abc', '1234567', '0123456789', '1234567890123456', '+1 650 555 12x4'])(
-    'rejects %j',
-    (raw) => expect(normalizeWaId(raw)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    'abc',
+    'US.',
+    'us.123',
+    '1234567',
+    '0123456789',
+    '1234567890123456',
+    '+1 650 555 12x4',
+  ])('rejects %j', (raw) => expect(normalizeWaId(raw)).toBeUndefined());
 });
 
 describe('parseAudienceCsv()', () => {
@@ -73,7 +81,7 @@ describe('parseAudienceCsv()', () => {
       {
         line: 3,
         message:
-          'wa_id "not-a-number" is not a phone number in international format (8 to 15 digits)',
+          'wa_id "not-a-number" is not a phone number in international format (8 to 15 digits) nor a business-scoped user id (e.g. US.13491208655302741918)',
       },
       { line: 4, message: 'wa_id 5511987654321 already on line 2' },
       { line: 5, message: 'empty name, used by the template' },

@@ -110,6 +110,71 @@ describe('campaign sender', () => {
     throw new Error('campaign did not finish in 20 slices');
   }
 
+  describe('recipients known only by username', () => {
+    const BSUID = 'US.13491208655302741918';
+    async function usernameCampaign(category: string | null) {
+      const c = await createCampaign(t.db, {
+        organizationId: orgId,
+        name: `c${++serial}`,
+        templateName: category === 'AUTHENTICATION' ? 'otp' : 'promo',
+        templateLanguage: 'en',
+        templateCategory: category,
+        templateComponents: [],
+      });
+      const phone = `1650${serial}000001`;
+      await importAudience(t.db, c.id, [
+        { line: 2, waId: BSUID, parameters: {} },
+        { line: 3, waId: phone, parameters: {} },
+      ]);
+      await changeCampaignStatus(t.db, c.id, 'start');
+      return { c, phone };
+    }
+
+    it('are sent by `recipient`, and the accepted send joins their contact', async () => {
+      const { c, phone } = await usernameCampaign('MARKETING');
+
+      await runToEnd(c.id);
+
+      const sent = sentTo(c);
+      expect(sent.map((m) => [m.addressedBy, m.to])).toEqual([
+        ['recipient', BSUID],
+        ['to', phone],
+      ]);
+      const [row] = await audience(c);
+      const contact = await t.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('user_id', '=', BSUID)
+        .executeTakeFirstOrThrow();
+      expect(contact.wa_id).toBeNull();
+      expect(row).toMatchObject({ status: 'accepted', contact_id: contact.id });
+      const message = await t.db
+        .selectFrom('messages')
+        .selectAll()
+        .where('wamid', '=', row!.wamid!)
+        .executeTakeFirstOrThrow();
+      expect(message).toMatchObject({
+        contact_id: contact.id,
+        contact_user_id: BSUID,
+        contact_wa_id: null,
+      });
+    });
+
+    it("get no authentication template: refused before sending, with Meta's code 131062", async () => {
+      const { c, phone } = await usernameCampaign('AUTHENTICATION');
+
+      await runToEnd(c.id);
+
+      expect(sentTo(c).map((m) => m.to)).toEqual([phone]);
+      const [refused] = await audience(c);
+      expect(refused).toMatchObject({
+        status: 'failed',
+        error_code: 131062,
+        error_title: expect.stringMatching(/needs the recipient's phone number/),
+      });
+    });
+  });
+
   it('sends each recipient once, with its parameters and campaign tag, and completes', async () => {
     const { campaign: c, waIds } = await campaign(5);
 

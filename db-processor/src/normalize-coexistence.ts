@@ -216,7 +216,8 @@ function echoes(out: NormalizedWebhook, w: Where): void {
   });
   (w.value.contacts ?? []).forEach((item) => {
     const contact = parseContact(item);
-    if (!contact.success) return;
+    // A history contact known only by its BSUID has no wa_id to key it by here.
+    if (!contact.success || contact.data.wa_id === undefined) return;
     addCoexistenceContact(
       out,
       placeOf(w, contact.data.wa_id, w.receivedAt),
@@ -259,7 +260,14 @@ function history(out: NormalizedWebhook, w: Where): void {
     const to = echoSchema.safeParse(item);
     addThreadItem(out, w, `messages[${i}]`, item, {
       source: 'history',
-      contactWaId: (m) => (m.from !== display ? m.from : to.success ? to.data.to : null),
+      contactWaId: (m) =>
+        m.from === undefined
+          ? null
+          : m.from !== display
+            ? m.from
+            : to.success
+              ? (to.data.to ?? null)
+              : null,
     });
   });
 }

@@ -25,6 +25,13 @@ import {
   normalizeFieldChange,
   type PendingAccountFields,
 } from './normalize-fields';
+import {
+  contactIdentity,
+  identityChangeOf,
+  messageIdentity,
+  statusIdentity,
+  userIdUpdates,
+} from './normalize-identity';
 
 /** A row waiting for its organization: routed by phone number, else by WABA. */
 export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
@@ -118,12 +125,18 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
                 : null,
           value,
           occurredAt,
+          identityChanges:
+            change.field === 'user_id_update' ? userIdUpdates(value, occurredAt) : [],
         });
         return;
       }
       const value = change.value;
       const phoneNumberId = value.metadata.phone_number_id;
       const lastSeen = new Map<string, Date>();
+      const changeContacts = (value.contacts ?? []).flatMap((item) => {
+        const parsed = parseContact(item);
+        return parsed.success ? [parsed.data] : [];
+      });
 
       (value.messages ?? []).forEach((item, i) => {
         const parsed = parseInboundMessage(item);
@@ -133,12 +146,22 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
         }
         const m = parsed.data;
         const occurredAt = unixToDate(m.timestamp, receivedAt);
-        if ((lastSeen.get(m.from) ?? 0) < occurredAt) lastSeen.set(m.from, occurredAt);
+        const sender = messageIdentity(m, changeContacts);
+        const identityChange = identityChangeOf(m);
+        if (sender.waId === null && sender.userId === null && !identityChange) {
+          out.invalid.push(
+            `${where}.value.messages[${i}]: no from, from_user_id or identity change`,
+          );
+          return;
+        }
+        for (const key of [sender.waId, sender.userId])
+          if (key !== null && (lastSeen.get(key) ?? 0) < occurredAt) lastSeen.set(key, occurredAt);
         // Edits, revokes and reactions change the message they name (normalize-revisions.ts).
         const change = {
           phoneNumberId,
           wabaId,
-          contactWaId: m.from,
+          // A username-only customer has no phone number: the BSUID keys the reaction instead.
+          contactWaId: sender.waId ?? sender.userId!,
           direction: 'inbound' as const,
           source: 'cloud_api' as const,
           occurredAt,
@@ -149,7 +172,9 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           phoneNumberId,
           wabaId,
           wamid: m.id,
-          contactWaId: m.from,
+          contactWaId: sender.waId,
+          contactUserId: sender.userId,
+          identityChange,
           type: m.type,
           body: messageText(m),
           payload: item,
@@ -164,14 +189,15 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           out.invalid.push(`${where}.value.contacts[${i}]: ${describe(parsed.error.issues)}`);
           return;
         }
-        const contact = parsed.data;
+        const identity = contactIdentity(parsed.data);
         out.contacts.push({
           phoneNumberId,
           wabaId,
-          waId: contact.wa_id,
-          profileName: contact.profile?.name ?? null,
-          userId: contact.user_id ?? null,
-          seenAt: lastSeen.get(contact.wa_id) ?? receivedAt,
+          ...identity,
+          seenAt:
+            (identity.waId !== null ? lastSeen.get(identity.waId) : undefined) ??
+            (identity.userId !== null ? lastSeen.get(identity.userId) : undefined) ??
+            receivedAt,
         });
       });
 
@@ -189,7 +215,9 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           wamid: s.id,
           status: s.status,
           occurredAt: unixToDate(s.timestamp, receivedAt),
-          recipientId: s.recipient_id,
+          ...(({ waId, userId }) => ({ recipientId: waId, recipientUserId: userId }))(
+            statusIdentity(s),
+          ),
           errorCode: typeof error?.code === 'number' ? error.code : null,
           errorTitle: error ? (error.title ?? error.message ?? null) : null,
           bizOpaqueCallbackData: s.biz_opaque_callback_data ?? null,

@@ -176,10 +176,13 @@ describe('processSqsEvent()', () => {
       ]),
     );
     expect(counts.rows).toHaveLength(4);
+    // A status names its recipient: a contact of each organization that sent to it.
     expect(await t.db.selectFrom('contacts').select('wa_id').orderBy('wa_id').execute()).toEqual([
       { wa_id: '111' },
       { wa_id: '222' },
       { wa_id: '333' },
+      { wa_id: '5511999990000' },
+      { wa_id: '5511999990000' },
     ]);
     const audit = await t.db.selectFrom('webhook_events').selectAll().executeTakeFirstOrThrow();
     expect(audit).toMatchObject({
@@ -469,9 +472,20 @@ describe('processSqsEvent()', () => {
 
     await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db, { answers }));
 
+    const waIdOf = new Map(
+      (await t.db.selectFrom('contacts').select(['id', 'wa_id']).execute()).map((c) => [
+        c.id,
+        c.wa_id,
+      ]),
+    );
     expect(
       answers.jobs
-        .map((j) => [j.job.contactWaId, j.job.organizationId, j.job.phoneNumberId, j.delaySeconds])
+        .map((j) => [
+          waIdOf.get(j.job.contactId!),
+          j.job.organizationId,
+          j.job.phoneNumberId,
+          j.delaySeconds,
+        ])
         .sort(),
     ).toEqual([
       ['A', orgId, DEFAULT_PHONE_NUMBER_ID, 5],

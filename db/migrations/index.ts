@@ -8,6 +8,7 @@ import * as comments from './2026-11-22T050000_comments';
 import * as reportIndexes from './2026-11-22T060000_report_indexes';
 import * as tenantRouting from './2026-12-01T100000_tenant_routing';
 import * as unknownOutcome from './2026-12-01T120000_unknown_outcome';
+import * as contactIdentity from './2026-12-01T140000_contact_identity';
 import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions';
 import * as accountFields from './2026-12-01T160000_account_fields';
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T060000_report_indexes': reportIndexes,
   '2026-12-01T100000_tenant_routing': tenantRouting,
   '2026-12-01T120000_unknown_outcome': unknownOutcome,
+  '2026-12-01T140000_contact_identity': contactIdentity,
   '2026-12-01T150000_coexistence_revisions': coexistenceRevisions,
   '2026-12-01T160000_account_fields': accountFields,
 };

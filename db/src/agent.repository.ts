@@ -109,7 +109,8 @@ export async function searchKnowledge(
 export interface ConversationKey {
   organizationId: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** The customer (contacts.id). */
+  contactId: number;
 }
 
 /** Human handoff: pause (or resume) the bot for one conversation. */
@@ -124,12 +125,12 @@ export async function setBotPaused(
     .values({
       organization_id: key.organizationId,
       phone_number_id: key.phoneNumberId,
-      contact_wa_id: key.contactWaId,
+      contact_id: key.contactId,
       bot_paused: paused,
       paused_reason: paused ? reason : null,
     })
     .onConflict((oc) =>
-      oc.columns(['organization_id', 'phone_number_id', 'contact_wa_id']).doUpdateSet({
+      oc.columns(['organization_id', 'phone_number_id', 'contact_id']).doUpdateSet({
         bot_paused: paused,
         paused_reason: paused ? reason : null,
         updated_at: new Date(),
@@ -144,7 +145,7 @@ export async function updateConversation(
   key: ConversationKey,
   set: Omit<
     ConversationUpdate,
-    'organization_id' | 'phone_number_id' | 'contact_wa_id' | 'updated_at'
+    'organization_id' | 'phone_number_id' | 'contact_id' | 'updated_at'
   >,
 ): Promise<void> {
   await db
@@ -152,6 +153,6 @@ export async function updateConversation(
     .set({ ...set, updated_at: new Date() })
     .where('organization_id', '=', key.organizationId)
     .where('phone_number_id', '=', key.phoneNumberId)
-    .where('contact_wa_id', '=', key.contactWaId)
+    .where('contact_id', '=', key.contactId)
     .execute();
 }

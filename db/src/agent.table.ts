@@ -51,7 +51,8 @@ export type KnowledgeEntryRow = Selectable<KnowledgeEntriesTable>;
 export interface ConversationsTable {
   organization_id: string;
   phone_number_id: string;
-  contact_wa_id: string;
+  /** The customer (contacts.id). */
+  contact_id: number;
   bot_paused: Generated<boolean>;
   paused_reason: string | null;
   rate_window_started_at: Date | null;
@@ -77,7 +78,8 @@ export interface AnswerAttemptsTable {
   id: Generated<string>;
   organization_id: string;
   phone_number_id: string;
-  contact_wa_id: string;
+  /** The customer answered (contacts.id). */
+  contact_id: number;
   state: AnswerAttemptState;
   answers_wamids: string[];
   reply_wamids: ColumnType<string[], string[] | undefined, string[]>;

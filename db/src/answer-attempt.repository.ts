@@ -112,7 +112,8 @@ export async function markAttemptUnknown(
 export interface ConversationRef {
   organizationId: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** The customer (contacts.id). */
+  contactId: number;
 }
 
 /**
@@ -135,7 +136,7 @@ export async function claimDueUnknownAttempts(
     .set({ state: 'resending', resend_claimed_at: now })
     .where('organization_id', '=', conversation.organizationId)
     .where('phone_number_id', '=', conversation.phoneNumberId)
-    .where('contact_wa_id', '=', conversation.contactWaId)
+    .where('contact_id', '=', conversation.contactId)
     .where('state', '=', 'unknown')
     .where('resend_claimed_at', 'is', null)
     .where((eb) =>
@@ -156,7 +157,7 @@ export async function nextUnknownDue(
     .select((eb) => eb.fn.min('unknown_since').as('since'))
     .where('organization_id', '=', conversation.organizationId)
     .where('phone_number_id', '=', conversation.phoneNumberId)
-    .where('contact_wa_id', '=', conversation.contactWaId)
+    .where('contact_id', '=', conversation.contactId)
     .where('state', '=', 'unknown')
     .where('resend_claimed_at', 'is', null)
     .executeTakeFirst();

@@ -8,6 +8,8 @@ import type {
   CampaignStatsView,
   CampaignStatus,
 } from './campaign.table';
+import { isBusinessScopedUserId } from '@waba/whatsapp';
+import { resolveContacts } from './contact.repository';
 import { DbError } from './errors';
 import { pgJson, pgText } from './pg-safe';
 
@@ -23,6 +25,8 @@ export interface NewCampaignInput {
   name: string;
   templateName: string;
   templateLanguage: string;
+  /** Meta's template category (MARKETING, UTILITY, AUTHENTICATION), when known. */
+  templateCategory?: string | null;
   /** Template components; strings may hold {{column}} placeholders filled per recipient. */
   templateComponents?: unknown[];
   /** Sending number; may be omitted when the organization has exactly one. */
@@ -55,6 +59,7 @@ export async function createCampaign(db: Db, input: NewCampaignInput): Promise<C
       phone_number_id: phoneNumberId,
       template_name: input.templateName,
       template_language: input.templateLanguage,
+      template_category: input.templateCategory ?? null,
       template_components: JSON.stringify(input.templateComponents ?? []),
       rate_per_second: input.ratePerSecond ?? null,
     })
@@ -227,6 +232,20 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
       update campaign_audience set wamid = ${send.wamid}, accepted_at = ${now}, last_error = null,
         status = case when status = 'sending' then 'accepted' else status end, updated_at = ${now}
       where campaign_id = ${send.campaignId} and wa_id = ${send.waId}`.execute(trx);
+    // The audience names a phone number, or a user id for a user known only by username.
+    const byUserId = isBusinessScopedUserId(send.waId);
+    const [contactId] = await resolveContacts(trx, [
+      {
+        organizationId: send.organizationId,
+        waId: byUserId ? null : send.waId,
+        userId: byUserId ? send.waId : null,
+        seenAt: now,
+      },
+    ]);
+    await sql`update campaign_audience set contact_id = ${contactId}
+      where campaign_id = ${send.campaignId} and wa_id = ${send.waId} and contact_id is null`.execute(
+      trx,
+    );
     await trx
       .insertInto('messages')
       .values({
@@ -234,7 +253,9 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
         wamid: send.wamid,
         direction: 'outbound',
         phone_number_id: send.phoneNumberId,
-        contact_wa_id: send.waId,
+        contact_id: contactId!,
+        contact_wa_id: byUserId ? null : send.waId,
+        contact_user_id: byUserId ? send.waId : null,
         type: 'template',
         body: send.templateName,
         payload: pgJson(send.payload),

@@ -11,6 +11,8 @@ export interface CampaignsTable {
   phone_number_id: string | null;
   template_name: string | null;
   template_language: string | null;
+  /** Meta's template category, when given (an authentication template needs a phone number). */
+  template_category: ColumnType<string | null, string | null | undefined, string | null>;
   /** Template components with {{column}} placeholders filled per recipient. */
   template_components: ColumnType<unknown, unknown | undefined, unknown>;
   /** Send rate for this campaign; null: the sender's default. */
@@ -31,6 +33,8 @@ export interface CampaignAudienceTable {
   campaign_id: string;
   organization_id: string;
   wa_id: string;
+  /** The recipient as a contact, once known. */
+  contact_id: ColumnType<number | null, number | null | undefined, number | null>;
   parameters: ColumnType<unknown, unknown | undefined, unknown>;
   wamid: string | null;
   /**

@@ -13,7 +13,7 @@ import type {
   TemplateEventsTable,
   TemplatesTable,
 } from './account-field.table';
-import type { ContactsTable } from './contact.table';
+import type { ContactIdentityChangesTable, ContactsTable } from './contact.table';
 import type {
   AnalystBindingsTable,
   CampaignAudienceTable,
@@ -41,6 +41,7 @@ export interface Database {
   organizations: OrganizationsTable;
   phone_numbers: PhoneNumbersTable;
   contacts: ContactsTable;
+  contact_identity_changes: ContactIdentityChangesTable;
   messages: MessagesTable;
   message_status_events: MessageStatusEventsTable;
   message_revisions: MessageRevisionsTable;

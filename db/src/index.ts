@@ -15,6 +15,7 @@ export type * from './organization.table';
 export type * from './webhook-event.table';
 export * from './organization.repository';
 export * from './ingest.repository';
+export * from './contact.repository';
 export * from './thread.repository';
 export * from './account-field.repository';
 export * from './webhook-event.repository';

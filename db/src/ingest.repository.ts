@@ -6,6 +6,12 @@ import {
   writeAccountFields,
   type AccountFieldsBatch,
 } from './account-field.repository';
+import {
+  applyIdentityChanges,
+  resolveContacts,
+  type ContactIdentity,
+  type IdentityChange,
+} from './contact.repository';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
 import { dedupe } from './dedupe';
@@ -20,19 +26,19 @@ import type { WebhookExtractOutcome, WebhookOutcome } from './webhook-event.tabl
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-export interface ContactInput {
-  organizationId: string;
-  waId: string;
-  profileName: string | null;
-  userId: string | null;
-  seenAt: Date;
-}
+/** A `contacts[]` item of a webhook: phone number, business-scoped user id, or both. */
+export type ContactInput = ContactIdentity;
 
 export interface InboundMessageInput {
   organizationId: string;
   wamid: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** `from`: the customer's phone number; null for a username-only customer. */
+  contactWaId: string | null;
+  /** `from_user_id`: the customer's business-scoped user id, if sent. */
+  contactUserId?: string | null;
+  /** A system message that re-keys its contact (user_changed_number, user_changed_user_id). */
+  identityChange?: Omit<IdentityChange, 'organizationId' | 'wamid' | 'occurredAt'> | undefined;
   type: string;
   body: string | null;
   payload: unknown;
@@ -46,7 +52,9 @@ export interface StatusEventInput {
   phoneNumberId: string;
   status: string;
   occurredAt: Date;
-  recipientId: string;
+  /** `recipient_id`: the phone number; null when Meta sent only `recipient_user_id`. */
+  recipientId: string | null;
+  recipientUserId?: string | null;
   errorCode: number | null;
   errorTitle: string | null;
   bizOpaqueCallbackData: string | null;
@@ -66,6 +74,8 @@ export interface AccountEventInput {
   event: string | null;
   value: unknown;
   occurredAt: Date;
+  /** Re-keys the event announces (`user_id_update`), applied with the batch. */
+  identityChanges?: Omit<IdentityChange, 'organizationId'>[];
 }
 
 export interface WebhookEventInput {
@@ -143,16 +153,14 @@ const minDate = (a: Date | null, b: Date | null): Date | null =>
   a === null ? b : b === null ? a : a <= b ? a : b;
 
 /**
- * Whether sighting `a` of a contact is newer than `b`: by time, and within the
- * same second by the greater profile name, so the outcome never depends on
- * the order the two arrive in (the SQL upsert breaks ties the same way).
+ * Whom a message is from: the ids it carried, or for a re-key notice the
+ * customer's new ids (the contact was re-keyed before the message is stored).
  */
-function isNewerSighting(
-  a: { seenAt: Date; profileName: string | null },
-  b: { seenAt: Date; profileName: string | null },
-): boolean {
-  const dt = a.seenAt.getTime() - b.seenAt.getTime();
-  return dt !== 0 ? dt > 0 : (a.profileName ?? '') >= (b.profileName ?? '');
+function addressOf(m: InboundMessageInput): { waId: string | null; userId: string | null } {
+  const next = m.identityChange?.next;
+  if (next && (next.waId !== null || next.userId !== null))
+    return { waId: next.waId, userId: next.userId };
+  return { waId: m.contactWaId, userId: m.contactUserId ?? null };
 }
 
 /** What the statuses of one batch say about one message, folded per wamid. */
@@ -160,7 +168,9 @@ interface StatusSummary {
   organizationId: string;
   wamid: string;
   phoneNumberId: string;
-  recipientId: string;
+  contactId: number;
+  recipientId: string | null;
+  recipientUserId: string | null;
   status: string;
   occurredAt: Date;
   sentAt: Date | null;
@@ -178,7 +188,9 @@ interface StatusSummary {
  * later stage implies the earlier ones (read implies delivered implies sent,
  * since Meta skips `delivered` when a message is read at once).
  */
-export function summarizeStatuses(events: readonly StatusEventInput[]): StatusSummary[] {
+export function summarizeStatuses(
+  events: readonly (StatusEventInput & { contactId: number })[],
+): StatusSummary[] {
   const byWamid = new Map<string, StatusSummary>();
   for (const e of events) {
     let s = byWamid.get(e.wamid);
@@ -187,7 +199,9 @@ export function summarizeStatuses(events: readonly StatusEventInput[]): StatusSu
         organizationId: e.organizationId,
         wamid: e.wamid,
         phoneNumberId: e.phoneNumberId,
+        contactId: e.contactId,
         recipientId: e.recipientId,
+        recipientUserId: e.recipientUserId ?? null,
         status: e.status,
         occurredAt: e.occurredAt,
         sentAt: null,
@@ -222,7 +236,8 @@ export function summarizeStatuses(events: readonly StatusEventInput[]): StatusSu
 export interface Conversation {
   organizationId: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** The customer (contacts.id). */
+  contactId: number;
 }
 
 export interface IngestResult {
@@ -241,76 +256,164 @@ export interface IngestResult {
 export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promise<IngestResult> {
   let statements = 0;
 
-  // Per contact: the profile of the latest sighting, and the span of all sightings.
-  const contacts = dedupe(
-    batch.contacts.map((c) => ({ ...c, firstSeenAt: c.seenAt })),
-    (c) => `${c.organizationId}|${c.waId}`,
-    (a, b) => {
-      const [older, newer] = isNewerSighting(b, a) ? [a, b] : [b, a];
-      return {
-        ...newer,
-        profileName: newer.profileName ?? older.profileName,
-        userId: newer.userId ?? older.userId,
-        firstSeenAt: minDate(a.firstSeenAt, b.firstSeenAt)!,
-      };
-    },
-  );
-  if (contacts.length > 0) {
+  // Re-keys first, so the batch's other items find the contact under its new ids.
+  const dedupedInbound = dedupe(batch.inbound, (m) => m.wamid, first);
+  const changes: IdentityChange[] = [
+    ...dedupedInbound.flatMap((m) =>
+      m.identityChange
+        ? [
+            {
+              ...m.identityChange,
+              organizationId: m.organizationId,
+              wamid: m.wamid,
+              occurredAt: m.occurredAt,
+            },
+          ]
+        : [],
+    ),
+    ...batch.accountEvents.flatMap((e) =>
+      (e.identityChanges ?? []).map((c) => ({ ...c, organizationId: e.organizationId })),
+    ),
+  ];
+  if (changes.length > 0) {
     statements++;
-    await sql`
-      insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at)
-      select o, w, p, u, f, s from unnest(
-        ${contacts.map((c) => c.organizationId)}::uuid[], ${contacts.map((c) => pgText(c.waId))}::text[],
-        ${contacts.map((c) => pgText(c.profileName))}::text[], ${contacts.map((c) => pgText(c.userId))}::text[],
-        ${contacts.map((c) => c.firstSeenAt)}::timestamptz[], ${contacts.map((c) => c.seenAt)}::timestamptz[]
-      ) as t(o, w, p, u, f, s)
-      on conflict (organization_id, wa_id) do update set
-        profile_name = case when excluded.last_seen_at > contacts.last_seen_at
-            or (excluded.last_seen_at = contacts.last_seen_at
-                and coalesce(excluded.profile_name, '') >= coalesce(contacts.profile_name, ''))
-          then coalesce(excluded.profile_name, contacts.profile_name)
-          else coalesce(contacts.profile_name, excluded.profile_name) end,
-        user_id = coalesce(excluded.user_id, contacts.user_id),
-        first_seen_at = least(contacts.first_seen_at, excluded.first_seen_at),
-        last_seen_at = greatest(contacts.last_seen_at, excluded.last_seen_at),
-        updated_at = now()
-    `.execute(db);
+    await applyIdentityChanges(db, changes);
   }
-
-  const inbound = dedupe(batch.inbound, (m) => m.wamid, first);
-  if (inbound.length > 0) {
-    statements++;
-    await sql`
-      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id,
-        type, body, payload, context_wamid, status, occurred_at)
-      select o, w, 'inbound', p, c, ty, b, pl::jsonb, cx, 'received', ts from unnest(
-        ${inbound.map((m) => m.organizationId)}::uuid[], ${inbound.map((m) => pgText(m.wamid))}::text[],
-        ${inbound.map((m) => pgText(m.phoneNumberId))}::text[], ${inbound.map((m) => pgText(m.contactWaId))}::text[],
-        ${inbound.map((m) => pgText(m.type))}::text[], ${inbound.map((m) => pgText(m.body))}::text[],
-        ${inbound.map((m) => pgJson(m.payload))}::text[], ${inbound.map((m) => pgText(m.contextWamid))}::text[],
-        ${inbound.map((m) => m.occurredAt)}::timestamptz[]) as t(o, w, p, c, ty, b, pl, cx, ts)
-      on conflict (wamid) do nothing
-    `.execute(db);
-  }
-
-  const events = dedupe(
+  // A status naming another organization's message is not applied (the router
+  // already left such statuses out): it names no contact either.
+  const candidates = dedupe(
     batch.statuses,
     (e) => `${e.wamid}|${e.status}|${e.occurredAt.getTime()}`,
     first,
   );
+  const owners =
+    candidates.length > 0
+      ? await findMessageOwners(
+          db,
+          candidates.map((e) => e.wamid),
+        )
+      : new Map<string, string>();
+  if (candidates.length > 0) statements++;
+  const dedupedStatuses = candidates.filter(
+    (e) => (owners.get(e.wamid) ?? e.organizationId) === e.organizationId,
+  );
+  // Ids a re-key retired (in this batch or before) name the contact under its new
+  // ids, so a late or redelivered item finds the same contact instead of bringing
+  // the old id back, whatever the order. A retired id some contact holds again wins.
+  const named = [
+    ...batch.contacts,
+    ...dedupedInbound.map((m) => ({
+      organizationId: m.organizationId,
+      waId: m.contactWaId,
+      userId: m.contactUserId ?? null,
+    })),
+    ...dedupedStatuses.map((e) => ({
+      organizationId: e.organizationId,
+      waId: e.recipientId,
+      userId: e.recipientUserId ?? null,
+    })),
+  ];
+  const renamed = new Map<string, string>();
+  if (named.length > 0) {
+    statements++;
+    const retired = await sql<{
+      organization_id: string;
+      previous_wa_id: string | null;
+      wa_id: string | null;
+      previous_user_id: string | null;
+      user_id: string | null;
+    }>`
+      select x.organization_id, x.previous_wa_id, x.wa_id, x.previous_user_id, x.user_id
+      from contact_identity_changes x
+      where x.kind <> 'merge'
+        and x.organization_id = any(${[...new Set(named.map((n) => n.organizationId))]}::uuid[])
+        and (x.previous_wa_id = any(${named.map((n) => pgText(n.waId))}::text[])
+          or x.previous_user_id = any(${named.map((n) => pgText(n.userId))}::text[]))
+        and not exists (select from contacts c where c.organization_id = x.organization_id
+          and (c.wa_id = x.previous_wa_id or c.user_id = x.previous_user_id))
+      order by x.occurred_at, x.id`.execute(db);
+    for (const c of retired.rows) {
+      if (c.previous_wa_id !== null && c.wa_id !== null)
+        renamed.set(`${c.organization_id}|w|${c.previous_wa_id}`, c.wa_id);
+      if (c.previous_user_id !== null && c.user_id !== null)
+        renamed.set(`${c.organization_id}|u|${c.previous_user_id}`, c.user_id);
+    }
+  }
+  const current = (org: string, waId: string | null, userId: string | null) => ({
+    waId: waId === null ? null : (renamed.get(`${org}|w|${waId}`) ?? waId),
+    userId: userId === null ? null : (renamed.get(`${org}|u|${userId}`) ?? userId),
+  });
+  const addressOfMessage = (m: InboundMessageInput) =>
+    m.identityChange
+      ? addressOf(m)
+      : current(m.organizationId, m.contactWaId, m.contactUserId ?? null);
+  const addressOfStatus = (e: StatusEventInput) =>
+    current(e.organizationId, e.recipientId, e.recipientUserId ?? null);
+  // Every customer the batch names, resolved to a contact in one pass.
+  const identities: ContactIdentity[] = [
+    ...batch.contacts.map((c) => ({ ...c, ...current(c.organizationId, c.waId, c.userId) })),
+    ...dedupedInbound.map((m) => ({
+      organizationId: m.organizationId,
+      ...addressOfMessage(m),
+      seenAt: m.occurredAt,
+    })),
+    ...dedupedStatuses.map((e) => ({
+      organizationId: e.organizationId,
+      ...addressOfStatus(e),
+      seenAt: e.occurredAt,
+    })),
+  ].filter((i) => i.waId !== null || i.userId !== null);
+  const contactIds = identities.length > 0 ? await resolveContacts(db, identities) : [];
+  if (identities.length > 0) statements++;
+  const contactOf = new Map<string, number>();
+  const addressKey = (org: string, waId: string | null, userId: string | null) =>
+    `${org}|${waId ?? ''}|${userId ?? ''}`;
+  identities.forEach((i, n) =>
+    contactOf.set(addressKey(i.organizationId, i.waId, i.userId), contactIds[n]!),
+  );
+
+  const inbound = dedupedInbound.flatMap((m) => {
+    const a = addressOfMessage(m);
+    const contactId = contactOf.get(addressKey(m.organizationId, a.waId, a.userId));
+    return contactId === undefined ? [] : [{ ...m, contactId }];
+  });
+  if (inbound.length > 0) {
+    statements++;
+    await sql`
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+        contact_user_id, type, body, payload, context_wamid, status, occurred_at)
+      select o, w, 'inbound', p, ci, c, cu, ty, b, pl::jsonb, cx, 'received', ts from unnest(
+        ${inbound.map((m) => m.organizationId)}::uuid[], ${inbound.map((m) => pgText(m.wamid))}::text[],
+        ${inbound.map((m) => pgText(m.phoneNumberId))}::text[], ${inbound.map((m) => m.contactId)}::bigint[],
+        ${inbound.map((m) => pgText(m.contactWaId))}::text[], ${inbound.map((m) => pgText(m.contactUserId))}::text[],
+        ${inbound.map((m) => pgText(m.type))}::text[], ${inbound.map((m) => pgText(m.body))}::text[],
+        ${inbound.map((m) => pgJson(m.payload))}::text[], ${inbound.map((m) => pgText(m.contextWamid))}::text[],
+        ${inbound.map((m) => m.occurredAt)}::timestamptz[]) as t(o, w, p, ci, c, cu, ty, b, pl, cx, ts)
+      on conflict (wamid) do nothing
+    `.execute(db);
+  }
+
+  const events = dedupedStatuses.map((e) => ({
+    ...e,
+    contactId: ((a) => contactOf.get(addressKey(e.organizationId, a.waId, a.userId))!)(
+      addressOfStatus(e),
+    ),
+  }));
   const summaries = summarizeStatuses(events);
   if (events.length > 0) {
     statements += 3;
     await sql`
       insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id,
-        error_code, error_title, biz_opaque_callback_data, conversation_id, pricing_category, payload)
-      select o, w, st, ts, r, ec, et, bo, cv, pc, pl::jsonb from unnest(
+        recipient_user_id, contact_id, error_code, error_title, biz_opaque_callback_data, conversation_id,
+        pricing_category, payload)
+      select o, w, st, ts, r, ru, ci, ec, et, bo, cv, pc, pl::jsonb from unnest(
         ${events.map((e) => e.organizationId)}::uuid[], ${events.map((e) => pgText(e.wamid))}::text[],
         ${events.map((e) => pgText(e.status))}::text[], ${events.map((e) => e.occurredAt)}::timestamptz[],
-        ${events.map((e) => pgText(e.recipientId))}::text[], ${events.map((e) => e.errorCode)}::int[],
+        ${events.map((e) => pgText(e.recipientId))}::text[], ${events.map((e) => pgText(e.recipientUserId))}::text[],
+        ${events.map((e) => e.contactId)}::bigint[], ${events.map((e) => e.errorCode)}::int[],
         ${events.map((e) => pgText(e.errorTitle))}::text[], ${events.map((e) => pgText(e.bizOpaqueCallbackData))}::text[],
         ${events.map((e) => pgText(e.conversationId))}::text[], ${events.map((e) => pgText(e.pricingCategory))}::text[],
-        ${events.map((e) => pgJson(e.payload))}::text[]) as t(o, w, st, ts, r, ec, et, bo, cv, pc, pl)
+        ${events.map((e) => pgJson(e.payload))}::text[]) as t(o, w, st, ts, r, ru, ci, ec, et, bo, cv, pc, pl)
       -- The router already left out statuses naming another organization's
       -- message; this catches one that organization recorded meanwhile.
       where not exists (select from messages m where m.wamid = t.w and m.organization_id <> t.o)
@@ -320,19 +423,21 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     // A status may arrive before the sender recorded its message: the row is
     // created from the status (upsert by wamid), never rejected.
     await sql`
-      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, status,
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+        contact_user_id, status,
         occurred_at, sent_at, delivered_at, read_at, failed_at, error_code, error_title,
         biz_opaque_callback_data, campaign_id)
-      select s.o, s.w, 'outbound', s.p, s.r, s.st, s.oc, s.sa, s.da, s.ra, s.fa, s.ec, s.et, s.bo, c.id
+      select s.o, s.w, 'outbound', s.p, s.r, s.rw, s.ru, s.st, s.oc, s.sa, s.da, s.ra, s.fa, s.ec, s.et, s.bo, c.id
       from unnest(
         ${summaries.map((s) => s.organizationId)}::uuid[], ${summaries.map((s) => pgText(s.wamid))}::text[],
-        ${summaries.map((s) => pgText(s.phoneNumberId))}::text[], ${summaries.map((s) => pgText(s.recipientId))}::text[],
+        ${summaries.map((s) => pgText(s.phoneNumberId))}::text[], ${summaries.map((s) => s.contactId)}::bigint[],
+        ${summaries.map((s) => pgText(s.recipientId))}::text[], ${summaries.map((s) => pgText(s.recipientUserId))}::text[],
         ${summaries.map((s) => pgText(s.status))}::text[], ${summaries.map((s) => s.occurredAt)}::timestamptz[],
         ${summaries.map((s) => s.sentAt)}::timestamptz[], ${summaries.map((s) => s.deliveredAt)}::timestamptz[],
         ${summaries.map((s) => s.readAt)}::timestamptz[], ${summaries.map((s) => s.failedAt)}::timestamptz[],
         ${summaries.map((s) => s.errorCode)}::int[], ${summaries.map((s) => pgText(s.errorTitle))}::text[],
         ${summaries.map((s) => pgText(s.bizOpaqueCallbackData))}::text[], ${summaries.map((s) => s.campaignId)}::uuid[]
-      ) as s(o, w, p, r, st, oc, sa, da, ra, fa, ec, et, bo, cid)
+      ) as s(o, w, p, r, rw, ru, st, oc, sa, da, ra, fa, ec, et, bo, cid)
       left join campaigns c on c.id = s.cid and c.organization_id = s.o
       on conflict (wamid) do update set
         status = case when wa_status_rank(excluded.status) > wa_status_rank(messages.status)
@@ -346,6 +451,8 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         error_title = coalesce(messages.error_title, excluded.error_title),
         biz_opaque_callback_data = coalesce(messages.biz_opaque_callback_data, excluded.biz_opaque_callback_data),
         campaign_id = coalesce(messages.campaign_id, excluded.campaign_id),
+        contact_wa_id = coalesce(messages.contact_wa_id, excluded.contact_wa_id),
+        contact_user_id = coalesce(messages.contact_user_id, excluded.contact_user_id),
         updated_at = now()
       where messages.direction = 'outbound' and messages.organization_id = excluded.organization_id
     `.execute(db);
@@ -355,25 +462,27 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     // campaign sent by another system (same biz_opaque_callback_data) joins
     // the audience as an external recipient, so reports count it too.
     await sql`
-      insert into campaign_audience as a (campaign_id, organization_id, wa_id, source, wamid, status,
-        sent_at, delivered_at, read_at, failed_at, error_code, error_title)
-      select distinct on (m.campaign_id, m.contact_wa_id)
-        m.campaign_id, m.organization_id, m.contact_wa_id, 'external', m.wamid, m.status,
+      insert into campaign_audience as a (campaign_id, organization_id, wa_id, contact_id, source, wamid,
+        status, sent_at, delivered_at, read_at, failed_at, error_code, error_title)
+      select distinct on (m.campaign_id, coalesce(ct.wa_id, ct.user_id))
+        m.campaign_id, m.organization_id, coalesce(ct.wa_id, ct.user_id), m.contact_id, 'external', m.wamid,
+        m.status,
         m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, m.error_title
       from unnest(${summaries.map((s) => pgText(s.wamid))}::text[],
         ${summaries.map((s) => s.organizationId)}::uuid[]) as s(w, o)
       join messages m on m.wamid = s.w and m.organization_id = s.o
+      join contacts ct on ct.id = m.contact_id
       left join campaign_audience known on known.wamid = m.wamid
         and known.organization_id = m.organization_id
       where m.campaign_id is not null
       -- One row per recipient (an upsert may touch a row once): the message the
       -- audience row already knows, else the earliest.
-      order by m.campaign_id, m.contact_wa_id, known.wamid is null, m.occurred_at
+      order by m.campaign_id, coalesce(ct.wa_id, ct.user_id), known.wamid is null, m.occurred_at
       on conflict (campaign_id, wa_id) do update set
         wamid = excluded.wamid, status = excluded.status, sent_at = excluded.sent_at,
         delivered_at = excluded.delivered_at, read_at = excluded.read_at,
         failed_at = excluded.failed_at, error_code = excluded.error_code,
-        error_title = excluded.error_title, updated_at = now()
+        error_title = excluded.error_title, contact_id = excluded.contact_id, updated_at = now()
       where (a.wamid is null or a.wamid = excluded.wamid)
         and a.organization_id = excluded.organization_id
     `.execute(db);
@@ -457,16 +566,17 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     `.execute(db);
   }
 
-  // Only a conversation turn (or an unsupported message, for its one notice) starts an answer.
+  // Only a conversation turn (or an unsupported message, for its one notice) starts an answer;
+  // a re-key notice is no question.
   const conversations = dedupe(
     inbound
-      .filter((m) => answerTriggerOf(m.type) !== null)
+      .filter((m) => !m.identityChange && answerTriggerOf(m.type) !== null)
       .map((m) => ({
         organizationId: m.organizationId,
         phoneNumberId: m.phoneNumberId,
-        contactWaId: m.contactWaId,
+        contactId: m.contactId,
       })),
-    (c) => `${c.organizationId}|${c.phoneNumberId}|${c.contactWaId}`,
+    (c) => `${c.organizationId}|${c.phoneNumberId}|${c.contactId}`,
     first,
   );
   return { conversations, statements };

@@ -10,7 +10,12 @@ export interface MessagesTable {
   wamid: string;
   direction: MessageDirection;
   phone_number_id: string | null;
-  contact_wa_id: string;
+  /** The customer (contacts.id): the thread key. */
+  contact_id: number;
+  /** The phone number the message carried; null for a username-only customer. */
+  contact_wa_id: string | null;
+  /** The business-scoped user id the message carried, if any. */
+  contact_user_id: ColumnType<string | null, string | null | undefined, string | null>;
   type: string | null;
   body: string | null;
   payload: unknown;
@@ -48,6 +53,8 @@ export interface MessageStatusEventsTable {
   status: string;
   occurred_at: ColumnType<Date, Date | string, never>;
   recipient_id: string | null;
+  recipient_user_id: string | null;
+  contact_id: number | null;
   error_code: number | null;
   error_title: string | null;
   biz_opaque_callback_data: string | null;

@@ -198,9 +198,12 @@ async function upsertThreadMessages(
   const messages = dedupe(rows, (m) => m.wamid, foldMessage);
   if (messages.length === 0) return 0;
   await sql`
-    insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, type,
-      body, payload, context_wamid, status, occurred_at, sent_at, source)
-    select o, w, d, p, c, ty, b, pl::jsonb, cx, st, ts,
+    insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+      type, body, payload, context_wamid, status, occurred_at, sent_at, source)
+    select o, w, d, p,
+      -- The thread's contact (upsertThreadContacts ran first): one thread with the customer's own messages.
+      (select ct.id from contacts ct where ct.organization_id = t.o and ct.wa_id = t.c),
+      c, ty, b, pl::jsonb, cx, st, ts,
       case when d = 'outbound' and wa_status_rank(st) >= 1 then ts end, src
     from unnest(
       ${messages.map((m) => m.organizationId)}::uuid[], ${messages.map((m) => pgText(m.wamid))}::text[],

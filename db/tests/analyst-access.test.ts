@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import {
+  findContact,
   createAnalyst,
   createCampaign,
   dropAnalyst,
@@ -47,6 +48,22 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     contactWaId: '15550001111',
     type: 'text',
     body: `secret of ${slug}`,
+    payload: {},
+    contextWamid: null,
+    occurredAt: now,
+  });
+  batch.inbound.push({
+    organizationId: id,
+    wamid: `wamid.rekey-${slug}`,
+    phoneNumberId: phone,
+    contactWaId: '15550001111',
+    identityChange: {
+      kind: 'user_changed_user_id',
+      previous: { waId: null, userId: null },
+      next: { waId: null, userId: `US.${slug}` },
+    },
+    type: 'system',
+    body: null,
     payload: {},
     contextWamid: null,
     occurredAt: now,
@@ -182,14 +199,15 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
   await db.transaction().execute((trx) => writeIngestBatch(trx, batch));
   await updateAgentConfig(db, id, { instructions: `internal notes of ${slug}` });
   await upsertKnowledge(db, id, 'faq.md', [{ title: 'Hours', body: `${slug} opens at 9` }]);
-  const conversation = { organizationId: id, phoneNumberId: phone, contactWaId: '15550001111' };
+  const contact = await findContact(db, id, { waId: '15550001111' });
+  const conversation = { organizationId: id, phoneNumberId: phone, contactId: contact!.id };
   await setBotPaused(db, conversation, true, 'operator');
   await db
     .insertInto('answer_attempts')
     .values({
       organization_id: id,
       phone_number_id: phone,
-      contact_wa_id: '15550001111',
+      contact_id: contact!.id,
       state: 'sent',
       answers_wamids: [`wamid.in-${slug}`],
     })
@@ -331,7 +349,9 @@ describe('analyst role and row-level security', () => {
     await denied(`set role ${other}`);
     const bindings = await as(role, (c) => c.query('select role_name from analyst_bindings'));
     expect(bindings.rows).toEqual([{ role_name: role }]);
-    const own = await as(role, (c) => c.query<{ body: string }>('select body from messages'));
+    const own = await as(role, (c) =>
+      c.query<{ body: string }>("select body from messages where type is distinct from 'system'"),
+    );
     expect(own.rows.map((r) => r.body)).toEqual(['secret of acme', null]);
   });
 });

@@ -34,6 +34,7 @@ describe('migrations', () => {
       'campaign_failure_reasons',
       'campaign_stats',
       'campaigns',
+      'contact_identity_changes',
       'contacts',
       'conversations',
       'knowledge_entries',
@@ -126,5 +127,69 @@ describe('migrations', () => {
       { app_id: 'default', outcome: 'processed' },
       { app_id: 'other-app', outcome: 'misrouted' },
     ]);
+  });
+
+  it('gives every contact an id and points every row naming a phone number at it, without loss', async () => {
+    const identity = names.indexOf('2026-12-01T140000_contact_identity');
+    for (let i = identity; i < names.length; i++) await migrateDown(t.db);
+    const org = sql.lit('00000000-0000-4000-8000-000000000002');
+    await sql`
+      insert into organizations (id, name, slug) values (${org}, 'Keyed', 'keyed');
+      insert into contacts (organization_id, wa_id, profile_name, user_id, first_seen_at, last_seen_at) values
+        (${org}, '111', 'Ana', 'US.1', '2026-01-01', '2026-01-02'),
+        (${org}, '222', 'Bia', 'US.1', '2026-01-01', '2026-01-05');
+      insert into campaigns (id, organization_id, name) values ('00000000-0000-4000-8000-0000000000c1', ${org}, 'c');
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, status, occurred_at)
+      values (${org}, 'wamid.in', 'inbound', 'P', '111', 'received', '2026-01-02'),
+             (${org}, 'wamid.out', 'outbound', 'P', '333', 'sent', '2026-01-03');
+      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id, payload)
+      values (${org}, 'wamid.out', 'sent', '2026-01-03', '333', '{}');
+      insert into campaign_audience (campaign_id, organization_id, wa_id)
+      values ('00000000-0000-4000-8000-0000000000c1', ${org}, '444');
+      insert into conversations (organization_id, phone_number_id, contact_wa_id) values (${org}, 'P', '111');
+      insert into answer_attempts (organization_id, phone_number_id, contact_wa_id, state, answers_wamids)
+      values (${org}, 'P', '111', 'sent', '{wamid.in}');
+    `.execute(t.db);
+    await migrateToLatest(t.db);
+
+    const contacts = await sql<{ id: number; wa_id: string; user_id: string | null }>`
+      select id, wa_id, user_id from contacts where organization_id = ${org} order by wa_id`.execute(
+      t.db,
+    );
+    // Every phone number a row named has a contact; a duplicated user id stays with the latest seen.
+    expect(contacts.rows.map((c) => [c.wa_id, c.user_id])).toEqual([
+      ['111', null],
+      ['222', 'US.1'],
+      ['333', null],
+      ['444', null],
+    ]);
+    const idOf = new Map(contacts.rows.map((c) => [c.wa_id, c.id]));
+    const refs = await sql<{ what: string; contact_id: number }>`
+      select 'message ' || wamid as what, contact_id from messages where organization_id = ${org}
+      union all select 'status', contact_id from message_status_events where organization_id = ${org}
+      union all select 'audience', contact_id from campaign_audience where organization_id = ${org}
+      union all select 'conversation', contact_id from conversations where organization_id = ${org}
+      union all select 'attempt', contact_id from answer_attempts where organization_id = ${org}
+      order by 1`.execute(t.db);
+    expect(refs.rows).toEqual([
+      { what: 'attempt', contact_id: idOf.get('111') },
+      { what: 'audience', contact_id: idOf.get('444') },
+      { what: 'conversation', contact_id: idOf.get('111') },
+      { what: 'message wamid.in', contact_id: idOf.get('111') },
+      { what: 'message wamid.out', contact_id: idOf.get('333') },
+      { what: 'status', contact_id: idOf.get('333') },
+    ]);
+
+    // And back down: the phone numbers come back where they were.
+    await migrateDown(t.db);
+    const back = await sql<{ wamid: string; contact_wa_id: string }>`
+      select wamid, contact_wa_id from messages where organization_id = ${org} order by wamid`.execute(
+      t.db,
+    );
+    expect(back.rows).toEqual([
+      { wamid: 'wamid.in', contact_wa_id: '111' },
+      { wamid: 'wamid.out', contact_wa_id: '333' },
+    ]);
+    await migrateToLatest(t.db);
   });
 });

@@ -77,28 +77,42 @@ describe('docs/queries.md on a seeded database', () => {
         case when r % 3 = 0 and r % 10 <> 0 then c.created_at end,
         case when r % 10 = 0 then c.created_at end, case when r % 10 = 0 then 131026 end
       from campaigns c, generate_series(1, 60) r`.execute(t.db);
+    // 500 customers per organization: contact id (o - 1) * 500 + k + 1 has phone 55119000000000 + k;
+    // every tenth is also known by a business-scoped user id, and re-keyed once.
     await sql`
-      insert into answer_attempts (id, organization_id, phone_number_id, contact_wa_id, state, answers_wamids, created_at, finished_at)
+      insert into contacts (id, organization_id, wa_id, user_id, first_seen_at, last_seen_at)
+      overriding system value
+      select (o - 1) * 500 + k + 1, ('00000000-0000-4000-8000-' || lpad(o::text, 12, '0'))::uuid,
+        (5511900000000 + k)::text, case when k % 10 = 0 then 'US.' || (1000000 + (o - 1) * 500 + k) end,
+        now() - interval '60 days', now()
+      from generate_series(1, 40) o, generate_series(0, 499) k`.execute(t.db);
+    await sql`
+      insert into contact_identity_changes (organization_id, contact_id, kind, previous_user_id, user_id, occurred_at)
+      select organization_id, id, 'user_changed_user_id', 'US.9' || id, user_id, now() - interval '1 day'
+      from contacts where user_id is not null`.execute(t.db);
+    await sql`
+      insert into answer_attempts (id, organization_id, phone_number_id, contact_id, state, answers_wamids, created_at, finished_at)
       select ('20000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid,
         ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'pn-' || (i % 40 + 1),
-        (5511900000000 + i % 500)::text, 'sent', array['wamid.in.' || i], now() - (i % 60) * interval '1 day',
+        (i % 40) * 500 + i % 500 + 1, 'sent', array['wamid.in.' || i], now() - (i % 60) * interval '1 day',
         now() - (i % 60) * interval '1 day' + interval '2 seconds'
       from generate_series(1, 10000) i`.execute(t.db);
     await sql`
-      insert into messages (organization_id, wamid, direction, phone_number_id, contact_wa_id, type, body,
-        status, occurred_at, answer_attempt_id)
+      insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
+        type, body, status, occurred_at, answer_attempt_id)
       select ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'wamid.in.' || i,
         case when i % 2 = 0 then 'inbound' else 'outbound' end, 'pn-' || (i % 40 + 1),
-        (5511900000000 + i % 500)::text, 'text', 'message ' || i,
+        (i % 40) * 500 + i % 500 + 1, (5511900000000 + i % 500)::text, 'text', 'message ' || i,
         case when i % 2 = 0 then 'received' else 'read' end,
         now() - (i % 60) * interval '1 day' - (i % 1440) * interval '1 minute',
         case when i % 2 = 0 and i <= 10000 then ('20000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid end
       from generate_series(1, 100000) i`.execute(t.db);
     await sql`
-      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id, payload)
+      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id,
+        contact_id, payload)
       select ('00000000-0000-4000-8000-' || lpad((i % 40 + 1)::text, 12, '0'))::uuid, 'wamid.in.' || (i / 3),
         (array['sent', 'delivered', 'read'])[i % 3 + 1], now() - (i % 1000) * interval '1 second',
-        (5511900000000 + i % 500)::text, '{}'
+        (5511900000000 + i % 500)::text, (i % 40) * 500 + i % 500 + 1, '{}'
       from generate_series(1, 60000) i`.execute(t.db);
     await sql`
       insert into webhook_events (body_sha256, organization_id, fields, outcome, raw_body, received_at, received_month)
@@ -118,6 +132,7 @@ describe('docs/queries.md on a seeded database', () => {
       org: `'00000000-0000-4000-8000-000000000007'`,
       campaign: `'10000000-0000-4000-8000-000000000046'`,
       contact: `'5511900000123'`,
+      user: `'US.1003070'`,
       wamid: `'wamid.in.4242'`,
       day: `'${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}'`,
     });

@@ -19,8 +19,9 @@ import { toCsv } from './csv-output';
 
 export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
+                  [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number
                                           components: Meta's template components; strings may use {{column}}
-  campaign import <campaign-id> <audience.csv>   wa_id column + one column per {{placeholder}}; all or nothing
+  campaign import <campaign-id> <audience.csv>   wa_id column (phone number, or user id for a username-only user) + one column per {{placeholder}}; all or nothing
   campaign start|pause|resume|cancel <campaign-id>
   campaign list --org <slug>
   campaign report <campaign-id> [--csv <file>]    totals, per day, failure reasons; --csv: per-day table
@@ -92,6 +93,7 @@ export async function runCampaignCommand(
           name: required(args, 'name'),
           templateName: required(args, 'template'),
           templateLanguage: required(args, 'language'),
+          templateCategory: flag(args, 'category') ?? null,
           templateComponents: components as unknown[],
           ...(flag(args, 'phone-number-id')
             ? { phoneNumberId: flag(args, 'phone-number-id')! }

@@ -15,6 +15,7 @@ import { extname } from 'node:path';
 import {
   countWebhookEventsByOutcome,
   getAgentConfig,
+  findContact,
   setBotPaused,
   updateAgentConfig,
   upsertKnowledge,
@@ -69,7 +70,7 @@ const USAGE = `usage: npm run cli -- <command>
             [--rate-limit <count>/<seconds>] [--pii on|off] [--handoff-keywords <k1,k2>] [--default-reply <text>]
             [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
-  handoff pause|resume --org <slug> --contact <wa_id> [--phone-number-id <id>]
+  handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
 ${CAMPAIGN_USAGE}
 ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
@@ -365,9 +366,12 @@ export async function runCli(
               .where('organization_id', '=', org.id)
               .executeTakeFirstOrThrow()
           ).phone_number_id;
+        const address = required(args, 'contact');
+        const contact = await findContact(db, org.id, { waId: address, userId: address });
+        if (!contact) throw new UsageError(`no contact ${address} in ${org.slug}`);
         await setBotPaused(
           db,
-          { organizationId: org.id, phoneNumberId: phone, contactWaId: required(args, 'contact') },
+          { organizationId: org.id, phoneNumberId: phone, contactId: contact.id },
           paused,
           paused ? 'operator' : null,
         );

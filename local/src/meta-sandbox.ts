@@ -10,6 +10,10 @@
  *     sections and ≤ 10 rows, row title ≤ 24, description ≤ 72, button ≤ 20;
  *     template name + language; media id or link) and answered
  *     `{ messaging_product, contacts: [{ input, wa_id }], messages: [{ id: wamid }] }`;
+ *     a user known only by username is addressed by `recipient` (its business-scoped
+ *     user id) and answered `contacts: [{ input, user_id }]`; its status webhooks carry
+ *     `recipient_user_id` and no `recipient_id`. A user id put in `to` is accepted and
+ *     silently dropped (no status ever comes), as Meta does;
  *   - a read (`{ messaging_product, status: 'read', message_id, typing_indicator? }`)
  *     is answered `{ success: true }` and listed in `reads()`;
  *   - invalid requests get HTTP 400 with Meta's error shape and code 100:
@@ -43,7 +47,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '@waba/whatsapp';
+import { createLogger, isBusinessScopedUserId } from '@waba/whatsapp';
 import { wamid as newWamid } from '@waba/whatsapp/testing';
 import { createFaultQueue, parseFault } from './meta-sandbox/fault-queue';
 import { fbtraceId, graphError, invalidParameter, invalidToken } from './meta-sandbox/graph-error';
@@ -107,13 +111,15 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
       logger.info({ code: fault.code, httpStatus: fault.httpStatus }, 'send answered with a fault');
       return errorReply(graphError(fault));
     }
-    // Meta answers with the digits of the number as the wa_id.
-    const waId = request.to.replace(/\D/g, '') || request.to;
+    const byUserId = request.addressedBy === 'recipient';
+    // Meta answers with the digits of the number as the wa_id; a user id as it is.
+    const waId = byUserId ? request.to : request.to.replace(/\D/g, '') || request.to;
     const id = newWamid(waId);
     sent.push({
       wamid: id,
       phoneNumberId,
       to: request.to,
+      addressedBy: request.addressedBy,
       type: request.type,
       body,
       at,
@@ -121,18 +127,26 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     });
     logger.info({ wamid: id, type: request.type }, 'message accepted');
     for (const waiter of waiters) if (sent.length >= waiter.n) waiter.resolve();
-    statusWebhooks?.schedule({
-      wamid: id,
-      phoneNumberId,
-      waId,
-      type: request.type,
-      ...(request.bizOpaque === undefined ? {} : { bizOpaque: request.bizOpaque }),
-    });
+    // Like Meta, a business-scoped user id put in `to` is accepted and then dropped: no status ever comes.
+    const dropped = !byUserId && isBusinessScopedUserId(request.to);
+    if (dropped)
+      logger.warn({ wamid: id }, 'a user id in `to`: accepted and dropped, as Meta does');
+    if (!dropped)
+      statusWebhooks?.schedule({
+        wamid: id,
+        phoneNumberId,
+        waId,
+        byUserId,
+        type: request.type,
+        ...(request.bizOpaque === undefined ? {} : { bizOpaque: request.bizOpaque }),
+      });
     const answer: Reply = [
       200,
       {
         messaging_product: 'whatsapp',
-        contacts: [{ input: request.to, wa_id: waId }],
+        contacts: [
+          byUserId ? { input: request.to, user_id: waId } : { input: request.to, wa_id: waId },
+        ],
         messages: [{ id }],
       },
     ];

@@ -6,6 +6,7 @@ import { metaEscape, signPayload } from '@waba/whatsapp';
 import {
   ALL_MESSAGE_TYPES,
   accountUpdateEntry,
+  fromUsernameUser,
   messagesEntry,
   qualityUpdateEntry,
   status,
@@ -28,6 +29,9 @@ samples:
   <file.json>            a payload of your own (sent as is, signed)
 options:
   --from <wa_id>         the customer (default 16505551234; all-types: 16505550199)
+  --username <@name>     the customer hides its number behind a username: messages carry
+                         from_user_id (no from), statuses recipient_user_id (no recipient_id)
+  --user-id <BSUID>      its business-scoped user id (default US.13491208655302741918)
   --app <appId>          post to /webhook/<appId> (signs with WHATSAPP_APPS' secret for it)
   --unsigned             send without a signature (expect 401)
   --url <base url>       the stack (default: the running stack, else http://127.0.0.1:$PORT)`;
@@ -39,15 +43,27 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
+/** A customer known only by username: no phone number anywhere in the payload. */
+interface UsernameUser {
+  userId: string;
+  username: string;
+}
+
 function samplePayload(
   kind: string,
   rest: string[],
   from: string,
   phoneNumberId: string,
   wabaId: string,
+  user?: UsernameUser,
 ): string {
-  const entry = (o: Parameters<typeof messagesEntry>[0]) =>
-    messagesEntry({ phoneNumberId, wabaId, ...o });
+  const entry = (o: Parameters<typeof messagesEntry>[0]) => {
+    const withUser =
+      user && o.messages
+        ? { ...o, ...fromUsernameUser(o.messages as Parameters<typeof fromUsernameUser>[0], user) }
+        : o;
+    return messagesEntry({ phoneNumberId, wabaId, ...withUser });
+  };
   let payload: object;
   switch (kind) {
     case 'text':
@@ -72,7 +88,7 @@ function samplePayload(
               status({
                 id: rest[0] ?? wamid(from),
                 status: rest[1] ?? 'delivered',
-                recipientId: from,
+                ...(user ? { recipientUserId: user.userId } : { recipientId: from }),
               }),
             ],
           }),
@@ -111,6 +127,12 @@ async function main(): Promise<void> {
   const { config } = loadConfig();
   // all-types includes "Falar com atendente", a handoff keyword: keep it away from the text samples' customer.
   const from = option(args, '--from') ?? (args[0] === 'all-types' ? '16505550199' : '16505551234');
+  const username = option(args, '--username');
+  const userId = option(args, '--user-id');
+  const user =
+    username !== undefined || userId !== undefined
+      ? { userId: userId ?? 'US.13491208655302741918', username: username ?? '@customer' }
+      : undefined;
   const appId = option(args, '--app');
   const unsigned = args.includes('--unsigned')
     ? args.splice(args.indexOf('--unsigned'), 1).length > 0
@@ -121,7 +143,7 @@ async function main(): Promise<void> {
     `http://127.0.0.1:${config.port}`;
   const [kind = 'text', ...rest] = args;
 
-  const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId);
+  const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId, user);
   let secret = config.appSecret;
   if (appId) {
     const apps = JSON.parse(config.extraApps ?? '{}') as Record<

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import {
+  fromUsernameUser,
   messagesEntry,
   reactionMessage,
   systemMessage,
@@ -37,14 +38,24 @@ async function startLoopStack(t: TestDatabase, env: Record<string, string> = {})
   return stack;
 }
 
-async function customerSays(stack: Stack, body: string): Promise<number> {
-  return customerSends(stack, textMessage({ from: CUSTOMER, body }));
+async function customerSays(
+  stack: Stack,
+  body: string,
+  username?: { userId: string; username: string },
+): Promise<number> {
+  const messages = [textMessage({ from: CUSTOMER, body })];
+  return customerSendsEntry(stack, username ? fromUsernameUser(messages, username) : { messages });
 }
 
 async function customerSends(stack: Stack, ...messages: RawInboundMessage[]): Promise<number> {
-  const raw = metaEscape(
-    JSON.stringify(webhookPayload({ entries: [messagesEntry({ messages })] })),
-  );
+  return customerSendsEntry(stack, { messages });
+}
+
+async function customerSendsEntry(
+  stack: Stack,
+  entry: Parameters<typeof messagesEntry>[0],
+): Promise<number> {
+  const raw = metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry(entry)] })));
   const started = performance.now();
   const response = await fetch(`${stack.url}/webhook`, {
     method: 'POST',
@@ -95,6 +106,59 @@ describe('the bot loop on the local stack', () => {
         delivered_at: expect.any(Date),
       });
       expect(row.in_reply_to).toHaveLength(1);
+    });
+
+    it('a customer known only by username writes, is answered by `recipient`, and the statuses come back to its thread', async () => {
+      const user = { userId: 'US.13491208655302741918', username: '@realsheenanelson' };
+      const before = stack.sandbox!.messages().length;
+
+      await customerSays(stack, 'hello, no number here', user);
+
+      const reply = await until(
+        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+      );
+      expect(reply).toMatchObject({ to: user.userId, addressedBy: 'recipient', type: 'text' });
+      expect(reply.body).not.toHaveProperty('to');
+      const contact = await stack.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('user_id', '=', user.userId)
+        .executeTakeFirstOrThrow();
+      expect(contact).toMatchObject({ wa_id: null, username: user.username });
+      // Its statuses carry recipient_user_id only, and find the reply and the contact.
+      await until(() =>
+        stack.db
+          .selectFrom('messages')
+          .select('id')
+          .where('wamid', '=', reply.wamid)
+          .where('status', '=', 'read')
+          .executeTakeFirst(),
+      );
+      const statuses = await stack.db
+        .selectFrom('message_status_events')
+        .select(['status', 'recipient_id', 'recipient_user_id', 'contact_id'])
+        .where('wamid', '=', reply.wamid)
+        .orderBy('occurred_at')
+        .orderBy('status', 'desc')
+        .execute();
+      expect(statuses.map((e) => e.status).sort()).toEqual(['delivered', 'read', 'sent']);
+      for (const e of statuses)
+        expect(e).toMatchObject({
+          recipient_id: null,
+          recipient_user_id: user.userId,
+          contact_id: contact.id,
+        });
+      // One thread: the customer's message and the bot's reply, by contact.
+      const thread = await stack.db
+        .selectFrom('messages')
+        .select(['direction', 'body'])
+        .where('contact_id', '=', contact.id)
+        .orderBy('occurred_at')
+        .execute();
+      expect(thread).toEqual([
+        { direction: 'inbound', body: 'hello, no number here' },
+        { direction: 'outbound', body: textOf(reply) },
+      ]);
     });
 
     it('answers from knowledge imported with the CLI, and stays quiet while an operator has paused the bot', async () => {

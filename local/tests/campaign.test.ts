@@ -62,7 +62,7 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
       'nothing imported: 2 problem(s)',
     );
     expect(badLines).toEqual([
-      `${bad}:3: wa_id "not-a-phone" is not a phone number in international format (8 to 15 digits)`,
+      `${bad}:3: wa_id "not-a-phone" is not a phone number in international format (8 to 15 digits) nor a business-scoped user id (e.g. US.13491208655302741918)`,
       `${bad}:4: wa_id 16505550101 already on line 2`,
     ]);
     expect((await campaignReport(stack.db, id)).stats.targeted).toBe(0);

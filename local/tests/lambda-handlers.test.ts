@@ -118,8 +118,13 @@ describe('Lambda handlers', () => {
     const job = await q.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: q.answer.url, WaitTimeSeconds: 5 }),
     );
+    const contact = await t.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('wa_id', '=', '5511')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(job.Messages![0]!.Body!)).toMatchObject({
-      contactWaId: '5511',
+      contactId: contact.id,
       phoneNumberId: '106540352242922',
     });
   });

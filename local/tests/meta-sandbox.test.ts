@@ -166,6 +166,7 @@ describe('startMetaSandbox()', () => {
         wamid: json.messages?.[0]?.id,
         phoneNumberId: PHONE_NUMBER_ID,
         to: CUSTOMER,
+        addressedBy: 'to',
         type: 'text',
         body: textMessage(),
         at: expect.any(String),
@@ -210,6 +211,56 @@ describe('startMetaSandbox()', () => {
     expect(statuses[1].conversation.id).toBe(statuses[0].conversation.id);
     expect(statuses[2].pricing).toBeUndefined();
     expect(sandbox.messages()[0]?.status).toBe('read');
+  });
+
+  describe('a user known only by username (business-scoped user id)', () => {
+    const BSUID = 'US.13491208655302741918';
+    const byRecipient = () => ({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      recipient: BSUID,
+      type: 'text',
+      text: { body: 'Hello from the bot' },
+    });
+
+    it('takes `recipient`, answers with contacts[].user_id, and posts statuses with recipient_user_id only', async () => {
+      const receiver = await withReceiver();
+      const sandbox = await start({ webhookUrl: () => receiver.url });
+
+      const { status, json } = await post(sandbox, byRecipient());
+      const webhooks = await receiver.waitFor(3);
+
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ contacts: [{ input: BSUID, user_id: BSUID }] });
+      expect(sandbox.messages()[0]).toMatchObject({ to: BSUID, addressedBy: 'recipient' });
+      const statuses = webhooks.map(
+        ({ raw }) => JSON.parse(raw.toString('utf8')).entry[0].changes[0].value.statuses[0],
+      );
+      expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+      for (const item of statuses) {
+        expect(item).toMatchObject({ id: json.messages?.[0]?.id, recipient_user_id: BSUID });
+        expect(item).not.toHaveProperty('recipient_id');
+      }
+    });
+
+    it('accepts a user id put in `to` and drops it, as Meta does: no status ever comes', async () => {
+      const receiver = await withReceiver();
+      const sandbox = await start({
+        webhookUrl: () => receiver.url,
+        statusDelaysMs: { sent: 0, delivered: 0, read: 0 },
+      });
+
+      const { status } = await post(sandbox, textMessage(BSUID));
+      // A normal send after it: its statuses arrive, the dropped one's never do.
+      const { json } = await post(sandbox, textMessage());
+      const webhooks = await receiver.waitFor(3);
+
+      expect(status).toBe(200);
+      const ids = webhooks.map(
+        ({ raw }) => JSON.parse(raw.toString('utf8')).entry[0].changes[0].value.statuses[0].id,
+      );
+      expect(new Set(ids)).toEqual(new Set([json.messages?.[0]?.id]));
+    });
   });
 
   it('retries a status webhook the receiver rejected', async () => {

@@ -7,7 +7,10 @@
 export interface AnswerJob {
   organizationId: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** The customer (contacts.id); the worker reads its current phone number or user id to reply. */
+  contactId?: number;
+  /** Jobs enqueued before contacts had ids name the customer by phone number instead. */
+  contactWaId?: string;
   /** When the processor committed the customer messages (ISO 8601). */
   enqueuedAt: string;
 }

@@ -55,6 +55,22 @@ export class GraphRequestError extends WhatsAppError {
 }
 
 /**
+ * An authentication template to a user known only by username (no phone
+ * number): Meta refuses it (131062), so it is refused before sending.
+ */
+export class RecipientNeedsPhoneError extends GraphRequestError {
+  /** The code Meta would answer with. */
+  readonly code = 131062;
+
+  constructor(templateName: string) {
+    super(
+      `authentication template ${templateName} needs the recipient's phone number; this user is known only by username (Meta refuses it with 131062)`,
+    );
+    this.name = 'RecipientNeedsPhoneError';
+  }
+}
+
+/**
  * The access token cannot be used: it is still the deployment's placeholder,
  * or Meta refused it (190) and re-reading its secret gave no other token.
  * Nothing was sent; every send fails the same way until someone fixes the secret.

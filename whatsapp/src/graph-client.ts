@@ -1,5 +1,10 @@
 import { isPlaceholderSecret, staticAccessToken, type AccessTokenSource } from './access-token';
-import { GraphApiError, GraphRequestError, GraphTokenError } from './errors';
+import {
+  GraphApiError,
+  GraphRequestError,
+  GraphTokenError,
+  RecipientNeedsPhoneError,
+} from './errors';
 import { classifyGraphError } from './graph-errors';
 import { DEFAULT_GRAPH_VERSION } from './graph-version';
 import {
@@ -36,7 +41,16 @@ export interface GraphClientOptions {
 export interface SendResult {
   wamid: string;
   waId: string | null;
+  /** The business-scoped user id Meta answered with, for a send by `recipient`. */
+  userId: string | null;
 }
+
+/**
+ * Whom to send to: a phone number, or a contact's ids. A contact with a phone
+ * number is addressed by `to`; one known only by its business-scoped user id
+ * by `recipient` (Meta drops a BSUID put in `to` without an error).
+ */
+export type Recipient = string | { waId: string | null; userId: string | null };
 
 export interface ReplyButton {
   id: string;
@@ -64,32 +78,34 @@ export interface TemplateMessage {
   name: string;
   languageCode: string;
   components?: unknown[];
+  /** Meta's template category when known; `authentication` templates need a phone number. */
+  category?: string | null;
 }
 
 export interface GraphClient {
   /** Splits bodies over 4096 characters; one SendResult per part, in order. */
   sendText(
     phoneNumberId: string,
-    to: string,
+    to: Recipient,
     body: string,
     options?: { previewUrl?: boolean; replyTo?: string; bizOpaque?: string },
   ): Promise<SendResult[]>;
   sendButtons(
     phoneNumberId: string,
-    to: string,
+    to: Recipient,
     body: string,
     buttons: ReplyButton[],
     options?: { replyTo?: string; bizOpaque?: string; header?: string; footer?: string },
   ): Promise<SendResult>;
   sendList(
     phoneNumberId: string,
-    to: string,
+    to: Recipient,
     list: ListMessage,
     options?: { replyTo?: string; bizOpaque?: string },
   ): Promise<SendResult>;
   sendTemplate(
     phoneNumberId: string,
-    to: string,
+    to: Recipient,
     template: TemplateMessage,
     options?: { bizOpaque?: string },
   ): Promise<SendResult>;
@@ -268,6 +284,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       // The schema requires at least one message.
       wamid: parsed.data.messages[0]!.id,
       waId: parsed.data.contacts?.[0]?.wa_id ?? null,
+      userId: parsed.data.contacts?.[0]?.user_id ?? null,
     };
   }
 
@@ -332,6 +349,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     },
 
     async sendTemplate(phoneNumberId, to, template, sendOptions = {}) {
+      if (template.category?.toLowerCase() === 'authentication' && !phoneOf(to))
+        throw new RecipientNeedsPhoneError(template.name);
       return send(phoneNumberId, {
         ...envelope(to, 'template'),
         template: {
@@ -370,8 +389,21 @@ function withStatus(error: GraphApiError): { httpStatus?: number; cause: unknown
     : { httpStatus: error.httpStatus, cause: error };
 }
 
-function envelope(to: string, type: string) {
-  return { messaging_product: 'whatsapp', recipient_type: 'individual', to, type };
+function phoneOf(to: Recipient): string | null {
+  return typeof to === 'string' ? to : to.waId;
+}
+
+function envelope(to: Recipient, type: string) {
+  const phone = phoneOf(to);
+  const address =
+    phone !== null
+      ? { to: phone }
+      : typeof to !== 'string' && to.userId !== null
+        ? { recipient: to.userId }
+        : undefined;
+  if (!address)
+    throw new GraphRequestError('the recipient has neither a phone number nor a user id');
+  return { messaging_product: 'whatsapp', recipient_type: 'individual', ...address, type };
 }
 
 function extras(replyTo: string | undefined, bizOpaque: string | undefined) {

@@ -4,7 +4,16 @@ import { z } from 'zod';
 export const graphSendResponseSchema = z.looseObject({
   messaging_product: z.string().optional(),
   // Absent on some answers (e.g. status updates); a send without it still succeeded.
-  contacts: z.array(z.looseObject({ input: z.string().optional(), wa_id: z.string() })).optional(),
+  // A send by `recipient` (business-scoped user id) is answered with `user_id` and maybe no `wa_id`.
+  contacts: z
+    .array(
+      z.looseObject({
+        input: z.string().optional(),
+        wa_id: z.string().optional(),
+        user_id: z.string().optional(),
+      }),
+    )
+    .optional(),
   messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1),
 });
 

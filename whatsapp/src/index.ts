@@ -19,7 +19,7 @@ export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export * from './ingest-message';
 export type * from './answer-job';
-export { GraphRequestError, GraphTokenError } from './errors';
+export { GraphRequestError, GraphTokenError, RecipientNeedsPhoneError } from './errors';
 export { classifySendFailure, requestNeverLeft } from './send-outcome';
 export type { SendFailure } from './send-outcome';
 export {
@@ -46,9 +46,11 @@ export type {
   ListSection,
   ListRow,
   TemplateMessage,
+  Recipient,
 } from './graph-client';
 export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
+export { isBusinessScopedUserId } from './identity';
 export { jsonDepth, MAX_JSON_DEPTH } from './json-depth';
 export { safeParseOf } from './safe-parse';
 export {

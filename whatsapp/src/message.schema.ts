@@ -84,7 +84,10 @@ const orderSchema = z.looseObject({
  * optional so a type Meta adds tomorrow still parses and can be stored raw.
  */
 export const inboundMessageSchema = z.looseObject({
-  from: z.string().min(1),
+  /** The customer's phone number; absent for a user known only by username (then `from_user_id`). */
+  from: z.string().min(1).optional(),
+  from_user_id: z.string().min(1).optional(),
+  from_parent_user_id: z.string().min(1).optional(),
   id: z.string().min(1),
   timestamp: unixTimestampSchema,
   type: z.string().min(1),
@@ -117,6 +120,9 @@ export const inboundMessageSchema = z.looseObject({
       type: z.string(),
       wa_id: z.string().optional(),
       new_wa_id: z.string().optional(),
+      user_id: z.string().optional(),
+      previous_user_id: z.string().optional(),
+      parent_user_id: z.string().optional(),
     })
     .optional(),
   request_welcome: z.looseObject({}).optional(),

@@ -1,4 +1,9 @@
-import { GraphApiError, GraphRequestError, GraphTokenError } from './errors';
+import {
+  GraphApiError,
+  GraphRequestError,
+  GraphTokenError,
+  RecipientNeedsPhoneError,
+} from './errors';
 import { isKnownGraphErrorCode, type GraphErrorKind } from './graph-errors';
 
 /**
@@ -96,7 +101,8 @@ export function classifySendFailure(error: unknown): SendFailure {
       retryable: false,
       kind: 'permanent',
       token: false,
-      code: null,
+      // Refused for Meta's reason, before asking: record Meta's code.
+      code: error instanceof RecipientNeedsPhoneError ? error.code : null,
       reason,
     };
   }

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  RecipientNeedsPhoneError,
   GraphApiError,
   GraphRequestError,
   clampButtons,
@@ -116,7 +117,7 @@ describe('createGraphClient()', () => {
       const results = await client.sendText(PHONE_NUMBER_ID, TO, 'Hello there');
 
       // Assert
-      expect(results).toEqual([{ wamid: 'wamid.TEST1', waId: TO }]);
+      expect(results).toEqual([{ wamid: 'wamid.TEST1', waId: TO, userId: null }]);
       expect(graph.requests).toHaveLength(1);
       const [request] = graph.requests;
       expect(request?.method).toBe('POST');
@@ -196,7 +197,7 @@ describe('createGraphClient()', () => {
 
       // Act / Assert
       await expect(client.sendText(PHONE_NUMBER_ID, TO, 'hi')).resolves.toEqual([
-        { wamid: 'wamid.X', waId: null },
+        { wamid: 'wamid.X', waId: null, userId: null },
       ]);
     });
   });
@@ -221,7 +222,7 @@ describe('createGraphClient()', () => {
       });
 
       // Assert
-      expect(result).toEqual({ wamid: 'wamid.TEST1', waId: TO });
+      expect(result).toEqual({ wamid: 'wamid.TEST1', waId: TO, userId: null });
       expect(graph.bodies()).toEqual([
         {
           messaging_product: 'whatsapp',
@@ -357,6 +358,54 @@ describe('createGraphClient()', () => {
           biz_opaque_callback_data: 'campaign-9',
         },
       ]);
+    });
+  });
+
+  describe('recipients known only by username', () => {
+    const BSUID = 'US.13491208655302741918';
+
+    it('addresses a contact without a phone number by `recipient`, never `to`', async () => {
+      // Arrange
+      graph.respond = (_req, res) =>
+        answer(res, 200, {
+          messaging_product: 'whatsapp',
+          contacts: [{ input: BSUID, user_id: BSUID }],
+          messages: [{ id: 'wamid.U1' }],
+        });
+
+      // Act
+      const [result] = await client.sendText(PHONE_NUMBER_ID, { waId: null, userId: BSUID }, 'hi');
+
+      // Assert
+      expect(result).toEqual({ wamid: 'wamid.U1', waId: null, userId: BSUID });
+      const [body] = graph.bodies() as Record<string, unknown>[];
+      expect(body).toMatchObject({ recipient: BSUID, type: 'text' });
+      expect(body).not.toHaveProperty('to');
+    });
+
+    it('addresses a contact with both ids by its phone number', async () => {
+      await client.sendText(PHONE_NUMBER_ID, { waId: TO, userId: BSUID }, 'hi');
+      const [body] = graph.bodies() as Record<string, unknown>[];
+      expect(body).toMatchObject({ to: TO });
+      expect(body).not.toHaveProperty('recipient');
+    });
+
+    it('refuses an authentication template to a user without a phone number before sending (Meta: 131062)', async () => {
+      const send = client.sendTemplate(
+        PHONE_NUMBER_ID,
+        { waId: null, userId: BSUID },
+        { name: 'otp', languageCode: 'en', category: 'AUTHENTICATION' },
+      );
+      await expect(send).rejects.toBeInstanceOf(RecipientNeedsPhoneError);
+      await expect(send).rejects.toThrow(/needs the recipient's phone number.*131062/);
+      expect(graph.requests).toHaveLength(0);
+      // A marketing template goes out by `recipient`.
+      await client.sendTemplate(
+        PHONE_NUMBER_ID,
+        { waId: null, userId: BSUID },
+        { name: 'promo', languageCode: 'en', category: 'MARKETING' },
+      );
+      expect(graph.bodies()).toMatchObject([{ recipient: BSUID, type: 'template' }]);
     });
   });
 

@@ -78,8 +78,15 @@ describe('parseInboundMessage()', () => {
     expect(result.data).toEqual(raw);
   });
 
+  it('reads a message from a user known only by username (from_user_id, no from)', () => {
+    const raw = { from_user_id: 'US.1', id: 'wamid.x', timestamp: '1', type: 'text' };
+    expect(parseInboundMessage(raw)).toMatchObject({
+      success: true,
+      data: { from_user_id: 'US.1' },
+    });
+  });
+
   it.each([
-    ['missing from', { id: 'wamid.x', timestamp: '1', type: 'text' }],
     ['missing id', { from: '1', timestamp: '1', type: 'text' }],
     ['non-numeric timestamp', { from: '1', id: 'wamid.x', timestamp: 'yesterday', type: 'text' }],
     [

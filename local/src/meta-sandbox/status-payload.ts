@@ -20,8 +20,10 @@ export function statusSteps(waId: string): readonly StatusStep[] {
 export interface SentMessage {
   wamid: string;
   phoneNumberId: string;
-  /** The recipient's wa_id. */
+  /** The recipient's wa_id, or its business-scoped user id when addressed by `recipient`. */
   waId: string;
+  /** Addressed by `recipient`: statuses carry `recipient_user_id` and no `recipient_id`, as Meta's do. */
+  byUserId?: boolean;
   type: string;
   bizOpaque?: string;
 }
@@ -60,7 +62,7 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
     const item = status({
       id: message.wamid,
       status: step,
-      recipientId: message.waId,
+      ...(message.byUserId ? { recipientUserId: message.waId } : { recipientId: message.waId }),
       ...(message.bizOpaque === undefined ? {} : { bizOpaque: message.bizOpaque }),
       conversation: billed ? conversation(message, category) : null,
       pricing: billed

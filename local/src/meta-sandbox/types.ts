@@ -32,7 +32,9 @@ export type SandboxMessageStatus = 'accepted' | 'sent' | 'delivered' | 'read' | 
 export interface SandboxMessage {
   wamid: string;
   phoneNumberId: string;
+  /** The phone number or, addressed by `recipient`, the business-scoped user id. */
   to: string;
+  addressedBy: 'to' | 'recipient';
   type: string;
   /** The request JSON as the client sent it. */
   body: unknown;

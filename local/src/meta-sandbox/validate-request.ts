@@ -3,7 +3,14 @@ import { checkText, isObject, validateInteractive } from './validate-interactive
 
 export type MessagesRequest =
   | { kind: 'read'; messageId: string; typing: boolean }
-  | { kind: 'send'; to: string; type: string; bizOpaque?: string }
+  | {
+      kind: 'send';
+      /** The phone number (`to`) or business-scoped user id (`recipient`) addressed. */
+      to: string;
+      addressedBy: 'to' | 'recipient';
+      type: string;
+      bizOpaque?: string;
+    }
   | { kind: 'invalid'; error: GraphErrorResponse };
 
 const TEXT_BODY_MAX = 4096;
@@ -54,7 +61,9 @@ function parseRead(body: Record<string, unknown>): MessagesRequest {
 }
 
 function parseSend(body: Record<string, unknown>): MessagesRequest {
-  if (typeof body.to !== 'string' || body.to.trim() === '') return required('to');
+  // A user behind a username is addressed by `recipient` (business-scoped user id).
+  const address = typeof body.to === 'string' ? body.to : body.recipient;
+  if (typeof address !== 'string' || address.trim() === '') return required('to');
   // Meta defaults a missing type to text.
   const type = body.type ?? 'text';
   if (typeof type !== 'string' || !SEND_TYPES.has(type)) {
@@ -74,7 +83,8 @@ function parseSend(body: Record<string, unknown>): MessagesRequest {
   if (problem) return invalid(problem);
   return {
     kind: 'send',
-    to: body.to,
+    to: address,
+    addressedBy: typeof body.to === 'string' ? 'to' : 'recipient',
     type,
     ...(typeof bizOpaque === 'string' ? { bizOpaque } : {}),
   };

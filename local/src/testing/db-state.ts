@@ -51,6 +51,14 @@ export async function databaseState(
 ): Promise<Record<string, string[]>> {
   const volatile = options.volatile ?? VOLATILE_COLUMNS;
   const state: Record<string, string[]> = {};
+  // contact_id is an internal id like `id`: compared by the contact's phone number and user id.
+  const contacts = await sql<{ id: number; wa_id: string | null; user_id: string | null }>`
+    select id, wa_id, user_id from contacts`.execute(db);
+  const contactKey = new Map(
+    contacts.rows.map((c) => [c.id, `${c.wa_id ?? ''}|${c.user_id ?? ''}`]),
+  );
+  const stable = ([k, v]: [string, unknown]): [string, unknown] =>
+    k === 'contact_id' && typeof v === 'number' ? [k, contactKey.get(v) ?? v] : [k, v];
   for (const table of await listTables(db)) {
     const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(
       db,
@@ -58,7 +66,13 @@ export async function databaseState(
     state[table] = rows
       .filter((row) => options.where?.(table, row) ?? true)
       .map((row) =>
-        canonicalJson(Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.has(k)))),
+        canonicalJson(
+          Object.fromEntries(
+            Object.entries(row)
+              .filter(([k]) => !volatile.has(k))
+              .map(stable),
+          ),
+        ),
       )
       .sort();
   }

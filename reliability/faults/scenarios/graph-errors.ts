@@ -52,7 +52,7 @@ export async function graphErrors(): Promise<FaultResult> {
     // The faults last until every faulted customer's job was refused at least once.
     const refusedAttempts = () =>
       sql<{ n: number; conversations: number }>`
-        select count(*)::int as n, count(distinct contact_wa_id)::int as conversations
+        select count(*)::int as n, count(distinct contact_id)::int as conversations
         from answer_attempts where state = 'failed' and error like '%Graph API error%'`.execute(
         f.stack.db,
       );

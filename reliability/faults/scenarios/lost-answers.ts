@@ -53,7 +53,8 @@ export async function lostAnswers(): Promise<FaultResult> {
       (
         await sql<{ state: string; n: number }>`
           select state, count(*)::int as n from answer_attempts
-          where contact_wa_id = any(${faulted}::text[]) group by state`.execute(f.stack.db)
+          where contact_id in (select id from contacts where wa_id = any(${faulted}::text[]))
+          group by state`.execute(f.stack.db)
       ).rows;
     const deadline = Date.now() + 30_000;
     let byState = await states();

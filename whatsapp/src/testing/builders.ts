@@ -39,6 +39,34 @@ export function contact(
 }
 
 /**
+ * Makes customer messages come from a user known only by username, as Meta
+ * sends them: each message has `from_user_id` and no `from`, and the change
+ * gets the matching contact (`user_id`, `parent_user_id`, `profile.username`,
+ * no `wa_id`). Use the result as `messagesEntry`'s `messages` and `contacts`.
+ */
+export function fromUsernameUser(
+  messages: readonly RawInboundMessage[],
+  user: { userId: string; username: string; parentUserId?: string; name?: string },
+): { messages: unknown[]; contacts: unknown[] } {
+  const parent =
+    user.parentUserId ?? `${user.userId.split('.')[0]}.ENT.${user.userId.split('.').pop()}`;
+  return {
+    messages: messages.map(({ from: _from, ...m }) => ({
+      ...m,
+      from_user_id: user.userId,
+      from_parent_user_id: parent,
+    })),
+    contacts: [
+      {
+        profile: { name: user.name ?? DEFAULT_CUSTOMER_NAME, username: user.username },
+        user_id: user.userId,
+        parent_user_id: parent,
+      },
+    ],
+  };
+}
+
+/**
  * An entry with one `messages` change. When messages are given without
  * contacts, one contact per sender is added, as Meta does.
  */
@@ -88,6 +116,8 @@ export function status(options: {
   id: string;
   status: string;
   recipientId?: string;
+  /** A user known only by username: `recipient_user_id` instead of `recipient_id`, as Meta sends it. */
+  recipientUserId?: string;
   timestamp?: string;
   bizOpaque?: string;
   errors?: RawWebhookError[];
@@ -109,7 +139,9 @@ export function status(options: {
     id: options.id,
     status: options.status,
     timestamp: options.timestamp ?? unixNow(),
-    recipient_id: options.recipientId ?? DEFAULT_CUSTOMER_WA_ID,
+    ...(options.recipientUserId === undefined
+      ? { recipient_id: options.recipientId ?? DEFAULT_CUSTOMER_WA_ID }
+      : { recipient_user_id: options.recipientUserId }),
     ...(options.bizOpaque === undefined ? {} : { biz_opaque_callback_data: options.bizOpaque }),
     ...(conversation === null ? {} : { conversation }),
     ...(pricing === null ? {} : { pricing }),
