@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
-import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE, type AnswerJob } from '@waba/whatsapp';
+import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
 import type { AddressedJob } from './recipient';
 import { keywordMatcher } from './keywords';
 
