@@ -155,7 +155,12 @@ describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => 
         body: null,
         deleted_at: new Date(1697044968 * 1000),
       });
-      expect(answers.jobs.map((j) => j.job.contactWaId)).toEqual([PYWA_CUSTOMER]); // the original only
+      const customer = await t.db
+        .selectFrom('contacts')
+        .select('id')
+        .where('wa_id', '=', PYWA_CUSTOMER)
+        .executeTakeFirstOrThrow();
+      expect(answers.jobs.map((j) => j.job.contactId)).toEqual([customer.id]); // the original only
     });
   });
 

@@ -25,7 +25,7 @@ const WABA = '2000001';
 const CUSTOMER = '5511999990000';
 const OTHER_APP = '424242';
 
-/** A genuine BSUID-only message (no `from`): today's parser cannot read it. */
+/** A genuine BSUID-only message (no `from`, only `from_user_id`). */
 const BSUID_ONLY = readFileSync(
   join(
     __dirname,
@@ -41,6 +41,19 @@ const BSUID_ONLY = readFileSync(
 );
 
 const wire = (payload: object) => metaEscape(JSON.stringify(payload));
+
+/** A message without its wamid: no processor can store it, so its audit row stays partial. */
+const NO_WAMID = wire(
+  webhookPayload({
+    entries: [
+      messagesEntry({
+        phoneNumberId: PHONE,
+        wabaId: WABA,
+        messages: [{ from: CUSTOMER, timestamp: '1751247548', type: 'text', text: { body: 'x' } }],
+      }),
+    ],
+  }),
+);
 
 /** A template approval for the organization's WABA. */
 const approval = (templateId: number, time = 1751247548) =>
@@ -130,7 +143,9 @@ describe('nothing is silently half-stored: partial outcomes and replay', () => {
               wabaId: WABA,
               messages: [
                 textMessage({ from: CUSTOMER, body: 'kept', id: wamid(CUSTOMER) }),
-                { id: 'wamid.no-from', timestamp: '1751247548', type: 'text', text: { body: 'x' } },
+                // No wamid: nothing can store it (a message without `from` is no longer unreadable:
+                // it belongs to the one contact of its change).
+                { from: CUSTOMER, timestamp: '1751247548', type: 'text', text: { body: 'x' } },
               ],
             }),
           ],
@@ -146,10 +161,12 @@ describe('nothing is silently half-stored: partial outcomes and replay', () => {
       expect(stored).toEqual([{ body: 'kept' }]);
     });
 
-    it('a genuine BSUID-only body that this processor cannot read yet', async () => {
+    it('a genuine BSUID-only body, unreadable before contacts had user ids, is read whole', async () => {
       await deliver([BSUID_ONLY]);
 
-      expect((await audit()).outcome).toBe('partial');
+      const row = await audit();
+      expect(row.outcome).not.toBe('partial');
+      expect(row.item_counts).toMatchObject({ invalid: 0 });
     });
 
     it('a template update without its template id: partial, its value kept in account_events', async () => {
@@ -226,7 +243,7 @@ describe('nothing is silently half-stored: partial outcomes and replay', () => {
     });
 
     it('a row still unreadable stays partial, with its reason', async () => {
-      await storedAs(BSUID_ONLY, 'partial');
+      await storedAs(NO_WAMID, 'partial');
 
       const result = await replayWebhooks(processorDeps(t.db), { outcomes: ['partial'] });
 

@@ -209,7 +209,9 @@ describe('the bot loop on the local stack', () => {
 
     it('a reaction and a system notice start no answer; the next question is answered alone', async () => {
       const reaction = reactionMessage({ from: CUSTOMER, messageId: 'wamid.a-reply', emoji: '👍' });
-      await customerSends(stack, reaction, systemMessage({ from: CUSTOMER }));
+      // The notice is a number change: the contact is re-keyed, and answered at its new number.
+      const notice = systemMessage({ from: CUSTOMER, newWaId: '16505559999' });
+      await customerSends(stack, reaction, notice);
       await until(() =>
         stack.db
           .selectFrom('message_reactions')
@@ -223,7 +225,7 @@ describe('the bot loop on the local stack', () => {
       const [reply] = await until(
         () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
       );
-      expect(reply).toMatchObject({ to: CUSTOMER });
+      expect(reply).toMatchObject({ to: '16505559999' });
       const attempts = await stack.db
         .selectFrom('answer_attempts')
         .select(['answers_wamids', 'state'])

@@ -189,7 +189,7 @@ describe('local stack (npm start) end to end over HTTP', () => {
               wabaId: '888',
               messages: [
                 textMessage({ from: '1', body: 'half kept' }),
-                { id: 'wamid.no-from', timestamp: '1', type: 'text', text: { body: 'x' } },
+                { from: '1', timestamp: '1', type: 'text', text: { body: 'x' } }, // no wamid
               ],
             }),
           ],
@@ -215,7 +215,7 @@ describe('local stack (npm start) end to end over HTTP', () => {
       (l) => out.push(l),
     );
 
-    // Today's processor still cannot read the item without `from`: it stays partial, nothing twice.
+    // Today's processor still cannot store the item without a wamid: it stays partial, nothing twice.
     expect(out).toEqual([
       'replayed 1: 0 now processed, 1 still partial, 0 still rejected, 0 still unrouted, 0 still misrouted, 0 failed',
       'replayed 0: 0 now processed, 0 still partial, 0 still rejected, 0 still unrouted, 0 still misrouted, 0 failed',
