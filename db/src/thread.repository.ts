@@ -124,10 +124,17 @@ function foldMessage(a: ThreadMessageInput, b: ThreadMessageInput): ThreadMessag
   };
 }
 
-/** Whether reaction event `a` supersedes `b`: later wins; at the same second a removal wins. */
+/**
+ * Whether reaction event `a` supersedes `b`: later wins; at the same second a
+ * removal wins; then the greater emoji and reaction wamid, so that two events
+ * of one second leave the same row in any arrival order (as the SQL below).
+ */
 function supersedes(a: ReactionInput, b: ReactionInput): boolean {
   const dt = a.occurredAt.getTime() - b.occurredAt.getTime();
-  return dt !== 0 ? dt > 0 : a.emoji === '' && b.emoji !== '';
+  if (dt !== 0) return dt > 0;
+  if ((a.emoji === '') !== (b.emoji === '')) return a.emoji === '';
+  if (a.emoji !== b.emoji) return a.emoji > b.emoji;
+  return a.reactionWamid > b.reactionWamid;
 }
 
 /**
@@ -335,7 +342,9 @@ async function upsertReactions(db: Executor, rows: readonly ReactionInput[]): Pr
       reacted_at = excluded.reacted_at,
       removed_at = excluded.removed_at,
       updated_at = now()
-    where (excluded.reacted_at, excluded.emoji = '') > (r.reacted_at, r.emoji = '')
+    where (excluded.reacted_at, excluded.emoji = '', excluded.emoji collate "C",
+        coalesce(excluded.reaction_wamid, '') collate "C")
+      > (r.reacted_at, r.emoji = '', r.emoji collate "C", coalesce(r.reaction_wamid, '') collate "C")
   `.execute(db);
   return 1;
 }

@@ -17,17 +17,20 @@ export function runs(normal: number, long: number): number {
 }
 
 /**
- * fast-check parameters. RELIABILITY_SEED replays a failing run (fast-check
- * prints the seed and path of every counterexample).
+ * fast-check parameters. RELIABILITY_SEED replays a failing run, and with
+ * RELIABILITY_PATH its counterexample alone (fast-check prints the seed and
+ * path of every counterexample).
  */
 export function fcParams<T>(numRuns: number): FcParameters<T> {
   const seed = process.env.RELIABILITY_SEED;
+  const path = process.env.RELIABILITY_PATH;
   return {
     numRuns,
     endOnFailure: false,
     interruptAfterTimeLimit: LONG ? undefined : 150_000,
     markInterruptAsFailure: false,
     ...(seed === undefined ? {} : { seed: Number(seed) }),
+    ...(seed === undefined || path === undefined ? {} : { path }),
   };
 }
 
