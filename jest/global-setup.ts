@@ -21,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
     adminUrl = process.env.DATABASE_URL;
   } else if (process.env.TEST_DB === 'container') {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-    const container = await new PostgreSqlContainer('postgres:17-alpine').start();
+    const container = await new PostgreSqlContainer('postgres:18-alpine').start();
     adminUrl = container.getConnectionUri();
     started.push({ stop: async () => void (await container.stop()) });
   } else {

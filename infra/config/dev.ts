@@ -11,7 +11,7 @@ export const dev: StageConfigInput = {
     kind: 'rds',
     instanceType: 't4g.micro',
     // The major only: RDS applies minor upgrades without the template drifting.
-    engineVersion: '17',
+    engineVersion: '18',
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 50,
     multiAz: false,

@@ -12,7 +12,7 @@ export const prod: StageConfigInput = {
     kind: 'rds',
     instanceType: 'm7g.large',
     // The major only: RDS applies minor upgrades without the template drifting.
-    engineVersion: '17',
+    engineVersion: '18',
     allocatedStorageGiB: 100,
     maxAllocatedStorageGiB: 1000,
     multiAz: true,

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AuroraPostgresEngineVersion, PostgresEngineVersion } from 'aws-cdk-lib/aws-rds';
 import { stages } from '../config';
 import { parseStageConfig, type StageConfigInput } from '../lib/config/schema';
 import { Database, engineVersion, proxyName } from '../lib/constructs/database';
@@ -39,7 +40,7 @@ function template(
 
 const aurora: Partial<Managed> = {
   kind: 'aurora-serverless-v2',
-  engineVersion: '17.9',
+  engineVersion: '18.6',
   minCapacity: 0.5,
   maxCapacity: 2,
   readers: 0,
@@ -57,13 +58,35 @@ describe('Database', () => {
   });
 
   it.each([
-    ['17', true],
-    ['17.9', false],
+    ['18', true],
+    ['18.3', false],
   ])('engine %s: automatic minor upgrades %s', (version, auto) => {
     template({ engineVersion: version }).hasResourceProperties('AWS::RDS::DBInstance', {
       EngineVersion: version,
       AutoMinorVersionUpgrade: auto,
     });
+  });
+
+  it.each([
+    ['RDS, major only', {}, 'AWS::RDS::DBParameterGroup', 'postgres18'],
+    ['RDS, pinned minor', { engineVersion: '18.3' }, 'AWS::RDS::DBParameterGroup', 'postgres18'],
+    ['Aurora', aurora, 'AWS::RDS::DBClusterParameterGroup', 'aurora-postgresql18'],
+  ])('%s: the parameter group family is the engine major', (_, database, type, family) => {
+    template(database).hasResourceProperties(type, { Family: family });
+  });
+
+  it('every stage provisions a Postgres version aws-cdk-lib lists for its engine', () => {
+    const listed = (versions: object, key: string) =>
+      Object.values(versions).map((v) => (v as Record<string, string>)[key]);
+    const offered = {
+      rds: listed(PostgresEngineVersion, 'postgresFullVersion'),
+      'aurora-serverless-v2': listed(AuroraPostgresEngineVersion, 'auroraPostgresFullVersion'),
+    };
+    for (const stage of [...Object.values(stages), { database: aurora as Managed }]) {
+      const db = stage!.database;
+      if (db.kind === 'existing') continue;
+      expect(offered[db.kind]).toContain(db.engineVersion);
+    }
   });
 
   it("the postgresql log group is not retained even when the data is, and the cluster's too", () => {
@@ -98,10 +121,10 @@ describe('proxyName()', () => {
 
 describe('engineVersion()', () => {
   it('a major alone upgrades automatically; a minor is a pin', () => {
-    expect(engineVersion('17')).toEqual({ full: '17', major: '17', autoMinorVersionUpgrade: true });
-    expect(engineVersion('17.9')).toEqual({
-      full: '17.9',
-      major: '17',
+    expect(engineVersion('18')).toEqual({ full: '18', major: '18', autoMinorVersionUpgrade: true });
+    expect(engineVersion('18.3')).toEqual({
+      full: '18.3',
+      major: '18',
       autoMinorVersionUpgrade: false,
     });
   });

@@ -478,7 +478,7 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
     it('engine major only, with automatic minor upgrades', () => {
       s.template.hasResourceProperties('AWS::RDS::DBInstance', {
-        EngineVersion: '17',
+        EngineVersion: '18',
         AutoMinorVersionUpgrade: true,
       });
     });

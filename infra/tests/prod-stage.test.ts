@@ -16,7 +16,7 @@ describe('PipelineStack (prod stage)', () => {
   it('the database is snapshotted on deletion and protected from it', () => {
     s.template.hasResource('AWS::RDS::DBInstance', {
       DeletionPolicy: 'Snapshot',
-      Properties: { DeletionProtection: true, MultiAZ: true, EngineVersion: '17' },
+      Properties: { DeletionProtection: true, MultiAZ: true, EngineVersion: '18' },
     });
   });
 

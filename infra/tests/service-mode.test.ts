@@ -17,7 +17,7 @@ const input = stageInput({
   mode: 'service',
   database: {
     kind: 'aurora-serverless-v2',
-    engineVersion: '17.9',
+    engineVersion: '18.6',
     minCapacity: 0.5,
     maxCapacity: 4,
     readers: 1,
@@ -212,7 +212,7 @@ describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
     for (const instance of Object.values(resourcesOf(s.template, 'AWS::RDS::DBInstance'))) {
       expect(instance.Properties!.AutoMinorVersionUpgrade).toBe(false);
     }
-    s.template.hasResourceProperties('AWS::RDS::DBCluster', { EngineVersion: '17.9' });
+    s.template.hasResourceProperties('AWS::RDS::DBCluster', { EngineVersion: '18.6' });
   });
 
   it("alarms on answers not sent from the service's log group", () => {

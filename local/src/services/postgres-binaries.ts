@@ -45,6 +45,36 @@ export function installedBinariesDir(from: string = __dirname): string {
   return dirname(dirname(entry)); // <package>/dist/index.js
 }
 
+function packageVersion(dir: string): string {
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** The PostgreSQL major of the platform package in `dir` (its npm version is the server's). */
+export function binariesMajor(dir: string = installedBinariesDir()): number {
+  return Number(packageVersion(dir).split('.')[0]);
+}
+
+/**
+ * A data directory initialised by another PostgreSQL major cannot start on
+ * these binaries (a `.data/pg` of the local stack from before an upgrade):
+ * say so, and what to do, before the server fails with a less helpful message.
+ */
+export function assertDataDirMajor(dataDir: string, major: number): void {
+  let found: string;
+  try {
+    found = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
+  } catch {
+    return; // not initialised yet
+  }
+  if (found !== String(major))
+    throw new EmbeddedPostgresSetupError(
+      `${dataDir} holds a PostgreSQL ${found} cluster and the embedded server is PostgreSQL ${major}: ` +
+        `delete the folder for a fresh local database (the migrations recreate the schema), ` +
+        `or dump it with PostgreSQL ${found}'s pg_dump and restore it after`,
+    );
+}
+
 /** A cheap fingerprint of a folder: every entry's path, type, size and mode. */
 function fingerprint(root: string): string {
   const hash = createHash('sha256');
@@ -104,9 +134,7 @@ export function reachableBinariesDir(
       `embedded Postgres runs as the 'postgres' user when started as root, and that user cannot enter ${cacheRoot}: ` +
         'set TMPDIR to a folder every user can enter (e.g. /tmp), run as a non-root user, or set DATABASE_URL',
     );
-  const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
-    version: string;
-  };
+  const version = packageVersion(installed);
   const name = PLATFORM_PACKAGE.replace(/[@/]/g, (c) => (c === '/' ? '-' : ''));
   const target = join(cacheRoot, `waba-${name}-${version}-${fingerprint(installed)}`);
   if (trustedCopy(target)) return target;

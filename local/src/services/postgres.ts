@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { startChildService, type ChildService } from './child-service';
 import { freePort } from './free-port';
-import { reachableBinariesDir, traversableByOthers } from './postgres-binaries';
+import {
+  assertDataDirMajor,
+  binariesMajor,
+  reachableBinariesDir,
+  traversableByOthers,
+} from './postgres-binaries';
 
 export interface PostgresHandle {
   /** Connection string of the server's `postgres` database. */
@@ -34,6 +39,7 @@ export async function startEmbeddedPostgres(
   const persistent = options.dataDir !== undefined;
   const binaries = reachableBinariesDir();
   const dataDir = options.dataDir ? serverReachable(options.dataDir) : join(tempDir(), 'data');
+  assertDataDirMajor(dataDir, binariesMajor(binaries ?? undefined));
   const service = await startChildService('postgres-server.mts', {
     ...(binaries ? { PG_BINARIES_DIR: binaries } : {}),
     PG_DATA_DIR: dataDir,
