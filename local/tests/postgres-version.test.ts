@@ -17,6 +17,7 @@ describe('startEmbeddedPostgres()', () => {
   });
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
+  // Runs initdb for a fresh cluster: seconds alone, longer on a loaded machine.
   it('initialises and runs a cluster of the major production runs', async () => {
     const dataDir = join(base, 'fresh');
     const pg = await startEmbeddedPostgres({ dataDir, fsync: false });
@@ -31,7 +32,7 @@ describe('startEmbeddedPostgres()', () => {
     } finally {
       await pg.stop();
     }
-  });
+  }, 120_000);
 
   it("names the data directory's older major and what to do, instead of starting", async () => {
     // A cluster an earlier release of the local stack created (`.data/pg`).
