@@ -3,6 +3,7 @@ import {
   getAgentConfig,
   markAttemptUnknown,
   nextUnknownDue,
+  releaseAttempt,
   updateConversation,
   type AgentConfigRow,
   type Db,
@@ -13,7 +14,7 @@ import { addressJob, type AddressedJob } from './recipient';
 import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
-import { claimConversation, releaseClaim } from './claim';
+import { claimConversation } from './claim';
 import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
@@ -215,7 +216,8 @@ async function answerNew(
   const failure = error === null ? null : classifySendFailure(error);
   const reason = failure?.reason ?? null;
   if (failure?.outcome === 'refused' && sent.length === 0) {
-    if (failure.token || failure.retryable) await releaseClaim(deps.db, attemptId, failure.reason);
+    if (failure.token || failure.retryable)
+      await releaseAttempt(deps.db, attemptId, failure.reason);
     if (failure.token) throw new TokenUnusableError(failure.reason, { cause: error });
     if (failure.retryable) {
       throw new RetryLaterError(`Graph API asked to retry: ${failure.reason}`, { cause: error });

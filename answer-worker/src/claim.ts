@@ -1,6 +1,14 @@
-import { sql } from 'kysely';
-import { updateConversation, type AgentConfigRow, type Db, type MessageRow } from '@waba/db';
-import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
+import {
+  claimMessages,
+  hasAttemptSince,
+  lockConversation,
+  unansweredMessages,
+  updateConversation,
+  type AgentConfigRow,
+  type Db,
+  type MessageRow,
+} from '@waba/db';
+import { UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
 import type { AddressedJob } from './recipient';
 import { keywordMatcher } from './keywords';
 
@@ -30,73 +38,16 @@ export async function claimConversation(
   now: Date,
 ): Promise<ClaimDecision> {
   return db.transaction().execute(async (trx) => {
-    const key = {
-      organization_id: job.organizationId,
-      phone_number_id: job.phoneNumberId,
-      contact_id: job.contactId,
-    };
-    await trx
-      .insertInto('conversations')
-      .values(key)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-    const conversation = await trx
-      .selectFrom('conversations')
-      .selectAll()
-      .where('organization_id', '=', key.organization_id)
-      .where('phone_number_id', '=', key.phone_number_id)
-      .where('contact_id', '=', key.contact_id)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-
-    const messages = await trx
-      .selectFrom('messages')
-      .selectAll()
-      .where('organization_id', '=', job.organizationId)
-      .where('phone_number_id', '=', job.phoneNumberId)
-      .where('contact_id', '=', job.contactId)
-      .where('direction', '=', 'inbound')
-      // Conversation turns only: history, reactions, system notices and the like are never answered.
-      .where('source', '=', 'cloud_api')
-      .where('type', 'in', [...ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE])
-      .where('answer_attempt_id', 'is', null)
-      .orderBy('occurred_at')
-      .orderBy('id')
-      .execute();
+    const conversation = await lockConversation(trx, job);
+    const messages = await unansweredMessages(trx, job);
     if (messages.length === 0) return { kind: 'nothing' };
 
     // Debounce: a message younger than the window has a job of its own still to come.
     const newest = Math.max(...messages.map((m) => m.created_at.getTime()));
     if (now.getTime() - newest < config.debounce_seconds * 1000 - 250) return { kind: 'nothing' };
 
-    const claim = async (
-      state: 'sending' | 'skipped',
-      agent: string,
-      error: string | null = null,
-    ) => {
-      const attempt = await trx
-        .insertInto('answer_attempts')
-        .values({
-          ...key,
-          state,
-          answers_wamids: messages.map((m) => m.wamid),
-          agent,
-          error,
-          finished_at: state === 'skipped' ? now : null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('messages')
-        .set({ answer_attempt_id: attempt.id })
-        .where(
-          'id',
-          'in',
-          messages.map((m) => m.id),
-        )
-        .execute();
-      return attempt.id;
-    };
+    const claim = (state: 'sending' | 'skipped', agent: string) =>
+      claimMessages(trx, job, messages, { state, agent, now });
 
     if (
       config.allowed_numbers &&
@@ -137,16 +88,7 @@ export async function claimConversation(
     // Nothing but messages WhatsApp could not show us: one polite notice per window, then silence.
     if (messages.every((m) => m.type === UNSUPPORTED_MESSAGE_TYPE)) {
       const since = new Date(now.getTime() - UNSUPPORTED_NOTICE_WINDOW_MS);
-      const noticed = await trx
-        .selectFrom('answer_attempts')
-        .select('id')
-        .where('organization_id', '=', key.organization_id)
-        .where('phone_number_id', '=', key.phone_number_id)
-        .where('contact_id', '=', key.contact_id)
-        .where('agent', '=', UNSUPPORTED_AGENT)
-        .where('state', 'not in', ['failed', 'skipped'])
-        .where('created_at', '>', since)
-        .executeTakeFirst();
+      const noticed = await hasAttemptSince(trx, job, UNSUPPORTED_AGENT, since);
       if (noticed) {
         return {
           kind: 'skip',
@@ -193,33 +135,5 @@ export async function claimConversation(
       rate_notice_sent: fresh ? false : conversation.rate_notice_sent,
     });
     return { kind: 'answer', attemptId: await claim('sending', 'pending'), messages };
-  });
-}
-
-/** Nothing was sent: give the messages back so a later job answers them. */
-export async function releaseClaim(db: Db, attemptId: string, error: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('messages')
-      .set({ answer_attempt_id: null })
-      .where('answer_attempt_id', '=', attemptId)
-      .execute();
-    await trx
-      .updateTable('answer_attempts')
-      .set({ state: 'failed', error, finished_at: new Date() })
-      .where('id', '=', attemptId)
-      .execute();
-    // Undo what the claim did to the conversation, so the retried job decides
-    // again: an answer gives its rate-limit slot back; a notice is owed again.
-    await sql`
-      update conversations c set
-        rate_window_count = case when a.agent = 'pending'
-          then greatest(c.rate_window_count - 1, 0) else c.rate_window_count end,
-        rate_notice_sent = case when a.agent = 'guard:rate-limit' then false else c.rate_notice_sent end,
-        bot_paused = case when a.agent = 'guard:handoff' then false else c.bot_paused end,
-        paused_reason = case when a.agent = 'guard:handoff' then null else c.paused_reason end
-      from answer_attempts a
-      where a.id = ${attemptId} and c.organization_id = a.organization_id
-        and c.phone_number_id = a.phone_number_id and c.contact_id = a.contact_id`.execute(trx);
   });
 }

@@ -410,6 +410,16 @@ export async function reserveSendSlots(
   return result.rows[0]!.start_at;
 }
 
+/** When the number's next free send slot starts; null: the number never reserved one. */
+export async function nextSendSlot(db: Db, phoneNumberId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('send_rate_slots')
+    .select('next_slot_at')
+    .where('phone_number_id', '=', phoneNumberId)
+    .executeTakeFirst();
+  return row?.next_slot_at ?? null;
+}
+
 /** Pushes a number's next free slot out, after Meta said its throughput limit was hit. */
 export async function backOffNumber(db: Db, phoneNumberId: string, until: Date): Promise<void> {
   await sql`

@@ -27,3 +27,4 @@ export * from './analyst.repository';
 export * from './scram';
 export * from './schema-doc';
 export * from './answer-attempt.repository';
+export * from './answer-claim.repository';
