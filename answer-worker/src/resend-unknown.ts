@@ -9,6 +9,7 @@ import { classifySendFailure } from '@waba/whatsapp';
 import type { AnswerDeps } from './answer-conversation';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { insertReplyMessages, sendReplyParts } from './reply-parts';
+import { resendPlan } from './claim-decision';
 
 /**
  * Re-sends, once, the answers of this conversation whose send outcome stayed
@@ -27,11 +28,7 @@ export async function resendDueUnknown(
 }
 
 async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: AnswerDeps) {
-  const parts = attempt.reply_parts ?? [];
-  const unknownPart = attempt.unknown_part ?? 0;
-  const proven = attempt.status_part !== null && attempt.status_part >= unknownPart;
-  const from = proven ? unknownPart + 1 : unknownPart;
-  const known = proven ? [...attempt.reply_wamids, attempt.status_wamid!] : attempt.reply_wamids;
+  const { parts, from, proven, known } = resendPlan(attempt);
   const answers = await deps.db
     .selectFrom('messages')
     .select(['wamid', 'occurred_at'])

@@ -96,22 +96,20 @@ export async function claimMessages(
   return attempt.id;
 }
 
-/** Whether an attempt of `agent` that was not given up (failed or skipped) began after `since`. */
-export async function hasAttemptSince(
+/** When the conversation's latest attempt of `agent` that was not given up (failed or skipped) began; null: none. */
+export async function lastAttemptAt(
   db: Executor,
   key: ConversationKey,
   agent: string,
-  since: Date,
-): Promise<boolean> {
+): Promise<Date | null> {
   const row = await db
     .selectFrom('answer_attempts')
-    .select('id')
+    .select((eb) => eb.fn.max('created_at').as('at'))
     .where((eb) => eb.and(conversationColumns(key)))
     .where('agent', '=', agent)
     .where('state', 'not in', ['failed', 'skipped'])
-    .where('created_at', '>', since)
     .executeTakeFirst();
-  return row !== undefined;
+  return (row?.at as Date | null | undefined) ?? null;
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   claimMessages,
   debounceSecondsOf,
   emptyIngestBatch,
-  hasAttemptSince,
+  lastAttemptAt,
   lockConversation,
   nextSendSlot,
   releaseAttempt,
@@ -94,18 +94,19 @@ describe('answer claim repository', () => {
     expect([first.rate_window_count, again.rate_window_count]).toEqual([0, 3]);
   });
 
-  it('hasAttemptSince() counts only attempts that were not given up, after the cutoff', async () => {
-    expect(await hasAttemptSince(t.db, key, 'guard:unsupported', T0)).toBe(false);
-    const skipped = await claim('guard:unsupported', 'skipped');
-    expect(skipped).toBeTruthy();
-    expect(await hasAttemptSince(t.db, key, 'guard:unsupported', new Date(0))).toBe(false);
+  it('lastAttemptAt() is the latest attempt of that agent that was not given up', async () => {
+    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toBeNull();
+    await claim('guard:unsupported', 'skipped');
+    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toBeNull();
     await t.db.updateTable('messages').set({ answer_attempt_id: null }).execute();
-    await claim('guard:unsupported');
-    expect(await hasAttemptSince(t.db, key, 'guard:unsupported', new Date(0))).toBe(true);
-    expect(await hasAttemptSince(t.db, key, 'guard:handoff', new Date(0))).toBe(false);
-    expect(
-      await hasAttemptSince(t.db, key, 'guard:unsupported', new Date(Date.now() + 60_000)),
-    ).toBe(false);
+    const noticed = await claim('guard:unsupported');
+    const { created_at } = await t.db
+      .selectFrom('answer_attempts')
+      .select('created_at')
+      .where('id', '=', noticed)
+      .executeTakeFirstOrThrow();
+    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toEqual(created_at);
+    expect(await lastAttemptAt(t.db, key, 'guard:handoff')).toBeNull();
   });
 
   it('releaseAttempt() gives the messages back and the rate-limit slot of an answer', async () => {
