@@ -1,5 +1,6 @@
 import type {
   AgentConfigRow,
+  AnswerAttemptKind,
   AnswerAttemptRow,
   ConversationRow,
   ConversationUpdate,
@@ -48,15 +49,15 @@ type ConversationPatch = Omit<
 /** What a claim does: nothing, or claim the messages for an attempt that skips, sends a notice or answers. */
 export type ClaimPlan =
   | { kind: 'nothing' }
-  | { kind: 'skip'; reason: string; agent: string }
+  | { kind: 'skip'; reason: string; attempt: AnswerAttemptKind }
   | {
       kind: 'notice';
       reason: string;
       text: string;
-      agent: string;
+      attempt: AnswerAttemptKind;
       conversation?: ConversationPatch;
     }
-  | { kind: 'answer'; agent: string; conversation: ConversationPatch };
+  | { kind: 'answer'; attempt: 'answer'; conversation: ConversationPatch };
 
 /**
  * The guardrails, in order: debounce, allowed numbers, a paused bot, a handoff
@@ -76,9 +77,9 @@ export function decideClaim(state: ClaimState): ClaimPlan {
     allowed &&
     ![state.to.waId, state.to.userId].some((id) => id !== null && allowed.includes(id))
   )
-    return { kind: 'skip', reason: 'not an allowed number', agent: 'guard:allowed-numbers' };
+    return { kind: 'skip', reason: 'not an allowed number', attempt: 'allowed-numbers' };
   if (conversation.bot_paused)
-    return { kind: 'skip', reason: 'handed off to a person', agent: 'guard:handoff' };
+    return { kind: 'skip', reason: 'handed off to a person', attempt: 'handoff' };
 
   const asksForHuman = keywordMatcher(config.handoff_keywords);
   if (messages.some((m) => asksForHuman(m.body ?? ''))) {
@@ -86,7 +87,7 @@ export function decideClaim(state: ClaimState): ClaimPlan {
       kind: 'notice',
       reason: 'handoff',
       text: config.handoff_notice,
-      agent: 'guard:handoff',
+      attempt: 'handoff',
       conversation: { bot_paused: true, paused_reason: 'customer asked for a person' },
     };
   }
@@ -98,14 +99,14 @@ export function decideClaim(state: ClaimState): ClaimPlan {
       return {
         kind: 'skip',
         reason: 'unsupported message, already noticed',
-        agent: 'guard:unsupported',
+        attempt: 'unsupported',
       };
     }
     return {
       kind: 'notice',
       reason: 'unsupported',
       text: UNSUPPORTED_NOTICE,
-      agent: 'guard:unsupported',
+      attempt: 'unsupported',
     };
   }
 
@@ -116,18 +117,18 @@ export function decideClaim(state: ClaimState): ClaimPlan {
   const count = fresh ? 0 : conversation.rate_window_count;
   if (count >= config.rate_limit_count) {
     if (conversation.rate_notice_sent)
-      return { kind: 'skip', reason: 'rate limited', agent: 'guard:rate-limit' };
+      return { kind: 'skip', reason: 'rate limited', attempt: 'rate-limit' };
     return {
       kind: 'notice',
       reason: 'rate limited',
       text: config.rate_limit_notice,
-      agent: 'guard:rate-limit',
+      attempt: 'rate-limit',
       conversation: { rate_notice_sent: true },
     };
   }
   return {
     kind: 'answer',
-    agent: 'pending',
+    attempt: 'answer',
     conversation: {
       rate_window_started_at: fresh ? now : started,
       rate_window_count: count + 1,

@@ -5,6 +5,7 @@ import {
   unansweredMessages,
   updateConversation,
   type AgentConfigRow,
+  type AnswerAttemptKind,
   type Db,
   type MessageRow,
 } from '@waba/db';
@@ -16,7 +17,15 @@ export { UNSUPPORTED_NOTICE, UNSUPPORTED_NOTICE_WINDOW_MS } from './claim-decisi
 export type ClaimDecision =
   | { kind: 'nothing' } // no unanswered messages, or a newer message's job will answer them
   | { kind: 'skip'; reason: string; attemptId: string }
-  | { kind: 'notice'; text: string; attemptId: string; messages: MessageRow[]; reason: string }
+  | {
+      kind: 'notice';
+      text: string;
+      attemptId: string;
+      messages: MessageRow[];
+      reason: string;
+      /** The guardrail whose notice this is. */
+      attempt: AnswerAttemptKind;
+    }
   | { kind: 'answer'; attemptId: string; messages: MessageRow[] };
 
 /**
@@ -37,7 +46,7 @@ export async function claimConversation(
     const conversation = await lockConversation(trx, job);
     const messages = await unansweredMessages(trx, job);
     if (messages.length === 0) return { kind: 'nothing' };
-    const lastUnsupportedNoticeAt = await lastAttemptAt(trx, job, 'guard:unsupported');
+    const lastUnsupportedNoticeAt = await lastAttemptAt(trx, job, 'unsupported');
     const plan = decideClaim({
       to: job.to,
       config,
@@ -50,10 +59,17 @@ export async function claimConversation(
     if (plan.kind !== 'skip' && plan.conversation)
       await updateConversation(trx, job, plan.conversation);
     const state = plan.kind === 'skip' ? 'skipped' : 'sending';
-    const attemptId = await claimMessages(trx, job, messages, { state, agent: plan.agent, now });
+    const attemptId = await claimMessages(trx, job, messages, { state, kind: plan.attempt, now });
     if (plan.kind === 'skip') return { kind: 'skip', reason: plan.reason, attemptId };
     if (plan.kind === 'notice')
-      return { kind: 'notice', text: plan.text, attemptId, messages, reason: plan.reason };
+      return {
+        kind: 'notice',
+        text: plan.text,
+        attemptId,
+        messages,
+        reason: plan.reason,
+        attempt: plan.attempt,
+      };
     return { kind: 'answer', attemptId, messages };
   });
 }

@@ -39,11 +39,11 @@ async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: Ans
   const log = deps.logger.child({ attemptId: attempt.id });
   const { sent, error } = await sendReplyParts(deps.graph, job, attempt.id, parts, from, replyTo);
   const now = deps.clock();
-  const agent = attempt.agent ?? 'unknown';
+  const author = { attemptId: attempt.id, kind: attempt.kind, agent: attempt.agent };
   const replyWamids = [...known, ...sent.map((s) => s.wamid)];
   if (error === null) {
     await deps.db.transaction().execute(async (trx) => {
-      await insertReplyMessages(trx, job, attempt.id, agent, answers, sent, now);
+      await insertReplyMessages(trx, job, author, answers, sent, now);
       await finishResend(trx, attempt.id, { state: 'sent', replyWamids, error: null, now });
     });
     log.info(
@@ -53,7 +53,7 @@ async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: Ans
     return;
   }
   // What went out before the error is recorded even if recording the end fails.
-  await insertReplyMessages(deps.db, job, attempt.id, agent, answers, sent, now);
+  await insertReplyMessages(deps.db, job, author, answers, sent, now);
   const failure = classifySendFailure(error);
   const unknown = {
     attemptId: attempt.id,

@@ -48,7 +48,7 @@ const conversation = (over: Partial<ClaimState['conversation']>) => ({
 
 const freshAnswer = {
   kind: 'answer',
-  agent: 'pending',
+  attempt: 'answer',
   conversation: { rate_window_started_at: NOW, rate_window_count: 1, rate_notice_sent: false },
 } as const;
 
@@ -63,12 +63,12 @@ describe('decideClaim()', () => {
     [
       'the customer is not on the allowed list',
       { config: config({ allowed_numbers: ['5511000000000'] }) },
-      { kind: 'skip', reason: 'not an allowed number', agent: 'guard:allowed-numbers' },
+      { kind: 'skip', reason: 'not an allowed number', attempt: 'allowed-numbers' },
     ],
     [
       'the bot is paused for a person',
       { conversation: conversation({ bot_paused: true }) },
-      { kind: 'skip', reason: 'handed off to a person', agent: 'guard:handoff' },
+      { kind: 'skip', reason: 'handed off to a person', attempt: 'handoff' },
     ],
     [
       'a message asks for a person',
@@ -77,7 +77,7 @@ describe('decideClaim()', () => {
         kind: 'notice',
         reason: 'handoff',
         text: 'A person will answer.',
-        agent: 'guard:handoff',
+        attempt: 'handoff',
         conversation: { bot_paused: true, paused_reason: 'customer asked for a person' },
       },
     ],
@@ -88,7 +88,7 @@ describe('decideClaim()', () => {
         kind: 'notice',
         reason: 'unsupported',
         text: UNSUPPORTED_NOTICE,
-        agent: 'guard:unsupported',
+        attempt: 'unsupported',
       },
     ],
     [
@@ -100,7 +100,7 @@ describe('decideClaim()', () => {
       {
         kind: 'skip',
         reason: 'unsupported message, already noticed',
-        agent: 'guard:unsupported',
+        attempt: 'unsupported',
       },
     ],
     [
@@ -113,7 +113,7 @@ describe('decideClaim()', () => {
         kind: 'notice',
         reason: 'unsupported',
         text: UNSUPPORTED_NOTICE,
-        agent: 'guard:unsupported',
+        attempt: 'unsupported',
       },
     ],
     [
@@ -123,7 +123,7 @@ describe('decideClaim()', () => {
         kind: 'notice',
         reason: 'rate limited',
         text: 'Slow down.',
-        agent: 'guard:rate-limit',
+        attempt: 'rate-limit',
         conversation: { rate_notice_sent: true },
       },
     ],
@@ -136,7 +136,7 @@ describe('decideClaim()', () => {
           rate_notice_sent: true,
         }),
       },
-      { kind: 'skip', reason: 'rate limited', agent: 'guard:rate-limit' },
+      { kind: 'skip', reason: 'rate limited', attempt: 'rate-limit' },
     ],
     ['a first answer opens a rate window', {}, freshAnswer],
     [
@@ -144,7 +144,7 @@ describe('decideClaim()', () => {
       { conversation: conversation({ rate_window_started_at: ago(60_000), rate_window_count: 1 }) },
       {
         kind: 'answer',
-        agent: 'pending',
+        attempt: 'answer',
         conversation: {
           rate_window_started_at: ago(60_000),
           rate_window_count: 2,

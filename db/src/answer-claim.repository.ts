@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
 import type { ConversationKey } from './agent.repository';
-import type { ConversationRow } from './agent.table';
+import type { AnswerAttemptKind, ConversationRow } from './agent.table';
 import type { Database } from './database';
 import type { MessageRow } from './message.table';
 
@@ -60,7 +60,7 @@ export async function unansweredMessages(
 
 export interface NewClaim {
   state: 'sending' | 'skipped';
-  agent: string;
+  kind: AnswerAttemptKind;
   error?: string | null;
   now: Date;
 }
@@ -78,7 +78,7 @@ export async function claimMessages(
       ...conversationColumns(key),
       state: claim.state,
       answers_wamids: messages.map((m) => m.wamid),
-      agent: claim.agent,
+      kind: claim.kind,
       error: claim.error ?? null,
       finished_at: claim.state === 'skipped' ? claim.now : null,
     })
@@ -96,17 +96,17 @@ export async function claimMessages(
   return attempt.id;
 }
 
-/** When the conversation's latest attempt of `agent` that was not given up (failed or skipped) began; null: none. */
+/** When the conversation's latest attempt of `kind` that was not given up (failed or skipped) began; null: none. */
 export async function lastAttemptAt(
   db: Executor,
   key: ConversationKey,
-  agent: string,
+  kind: AnswerAttemptKind,
 ): Promise<Date | null> {
   const row = await db
     .selectFrom('answer_attempts')
     .select((eb) => eb.fn.max('created_at').as('at'))
     .where((eb) => eb.and(conversationColumns(key)))
-    .where('agent', '=', agent)
+    .where('kind', '=', kind)
     .where('state', 'not in', ['failed', 'skipped'])
     .executeTakeFirst();
   return (row?.at as Date | null | undefined) ?? null;
@@ -136,11 +136,11 @@ export async function releaseAttempt(
       .execute();
     await sql`
       update conversations c set
-        rate_window_count = case when a.agent = 'pending'
+        rate_window_count = case when a.kind = 'answer'
           then greatest(c.rate_window_count - 1, 0) else c.rate_window_count end,
-        rate_notice_sent = case when a.agent = 'guard:rate-limit' then false else c.rate_notice_sent end,
-        bot_paused = case when a.agent = 'guard:handoff' then false else c.bot_paused end,
-        paused_reason = case when a.agent = 'guard:handoff' then null else c.paused_reason end
+        rate_notice_sent = case when a.kind = 'rate-limit' then false else c.rate_notice_sent end,
+        bot_paused = case when a.kind = 'handoff' then false else c.bot_paused end,
+        paused_reason = case when a.kind = 'handoff' then null else c.paused_reason end
       from answer_attempts a
       where a.id = ${attemptId} and c.organization_id = a.organization_id
         and c.phone_number_id = a.phone_number_id and c.contact_id = a.contact_id`.execute(trx);

@@ -12,6 +12,7 @@ import {
   updateConversation,
   upsertOrganization,
   writeIngestBatch,
+  type AnswerAttemptKind,
   type ConversationKey,
   type InboundMessageInput,
 } from '@waba/db';
@@ -61,18 +62,18 @@ describe('answer claim repository', () => {
     key = result.conversations[0]!;
   });
 
-  const claim = (agent: string, state: 'sending' | 'skipped' = 'sending') =>
+  const claim = (kind: AnswerAttemptKind, state: 'sending' | 'skipped' = 'sending') =>
     t.db.transaction().execute(async (trx) => {
       await lockConversation(trx, key);
       const messages = await unansweredMessages(trx, key);
-      return claimMessages(trx, key, messages, { state, agent, now: T0 });
+      return claimMessages(trx, key, messages, { state, kind, now: T0 });
     });
 
   it('unansweredMessages() lists answerable and unsupported turns, oldest first, until claimed', async () => {
     const before = await unansweredMessages(t.db, key);
     expect(before.map((m) => m.wamid)).toEqual(['wamid.A', 'wamid.B', 'wamid.U']);
 
-    const attemptId = await claim('pending');
+    const attemptId = await claim('answer');
 
     expect(await unansweredMessages(t.db, key)).toEqual([]);
     const attempt = await t.db
@@ -94,23 +95,23 @@ describe('answer claim repository', () => {
     expect([first.rate_window_count, again.rate_window_count]).toEqual([0, 3]);
   });
 
-  it('lastAttemptAt() is the latest attempt of that agent that was not given up', async () => {
-    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toBeNull();
-    await claim('guard:unsupported', 'skipped');
-    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toBeNull();
+  it('lastAttemptAt() is the latest attempt of that kind that was not given up', async () => {
+    expect(await lastAttemptAt(t.db, key, 'unsupported')).toBeNull();
+    await claim('unsupported', 'skipped');
+    expect(await lastAttemptAt(t.db, key, 'unsupported')).toBeNull();
     await t.db.updateTable('messages').set({ answer_attempt_id: null }).execute();
-    const noticed = await claim('guard:unsupported');
+    const noticed = await claim('unsupported');
     const { created_at } = await t.db
       .selectFrom('answer_attempts')
       .select('created_at')
       .where('id', '=', noticed)
       .executeTakeFirstOrThrow();
-    expect(await lastAttemptAt(t.db, key, 'guard:unsupported')).toEqual(created_at);
-    expect(await lastAttemptAt(t.db, key, 'guard:handoff')).toBeNull();
+    expect(await lastAttemptAt(t.db, key, 'unsupported')).toEqual(created_at);
+    expect(await lastAttemptAt(t.db, key, 'handoff')).toBeNull();
   });
 
   it('releaseAttempt() gives the messages back and the rate-limit slot of an answer', async () => {
-    const attemptId = await claim('pending');
+    const attemptId = await claim('answer');
     await updateConversation(t.db, key, { rate_window_count: 2 });
 
     await releaseAttempt(t.db, attemptId, 'Graph API asked to retry');
@@ -126,7 +127,7 @@ describe('answer claim repository', () => {
   });
 
   it('releaseAttempt() of a handoff notice resumes the bot', async () => {
-    const attemptId = await claim('guard:handoff');
+    const attemptId = await claim('handoff');
     await updateConversation(t.db, key, { bot_paused: true, paused_reason: 'asked' });
 
     await releaseAttempt(t.db, attemptId, 'retry');
