@@ -1,6 +1,7 @@
 import {
   backOffNumber,
   campaignProgress,
+  campaignTag,
   claimRecipients,
   completeIfDone,
   expireStaleClaims,
@@ -202,7 +203,7 @@ export async function sendCampaignSlice(
           components,
           category: campaign.template_category,
         },
-        { bizOpaque: `campaign:${campaignId}` },
+        { bizOpaque: campaignTag(campaignId) },
       ));
     } catch (error) {
       const verdict = judgeSendError(error, row.attempts, maxAttempts, new Date());
