@@ -3,6 +3,7 @@ import {
   getAgentConfig,
   markAttemptUnknown,
   nextUnknownDue,
+  releaseAttempt,
   updateConversation,
   type AgentConfigRow,
   type Db,
@@ -13,12 +14,18 @@ import { addressJob, type AddressedJob } from './recipient';
 import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
 import type { Agent, AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
-import { claimConversation, releaseClaim } from './claim';
+import { claimConversation } from './claim';
 import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
 import { redactPii } from './pii';
-import { insertReplyMessages, planReplyParts, sendReplyParts, type SentPart } from './reply-parts';
+import {
+  insertReplyMessages,
+  planReplyParts,
+  sendReplyParts,
+  type ReplyAuthor,
+  type SentPart,
+} from './reply-parts';
 import { resendDueUnknown } from './resend-unknown';
 
 export interface AnswerDeps {
@@ -40,7 +47,8 @@ export interface AnswerDeps {
 export type AnswerOutcome =
   | { kind: 'nothing' }
   | { kind: 'skipped'; reason: string }
-  | { kind: 'answered'; replyWamids: string[]; agent: string }
+  /** `agent` is null for a guardrail's notice (handoff, rate limit, unsupported). */
+  | { kind: 'answered'; replyWamids: string[]; agent: string | null }
   | { kind: 'failed'; reason: string }
   | { kind: 'unknown'; reason: string };
 
@@ -97,25 +105,24 @@ async function think(
 async function record(
   db: Db,
   job: AddressedJob,
-  attemptId: string,
-  agent: string,
+  author: ReplyAuthor,
   claimed: MessageRow[],
   sent: SentPart[],
   error: string | null,
   now: Date,
 ) {
   await db.transaction().execute(async (trx) => {
-    await insertReplyMessages(trx, job, attemptId, agent, claimed, sent, now);
+    await insertReplyMessages(trx, job, author, claimed, sent, now);
     await trx
       .updateTable('answer_attempts')
       .set({
         state: sent.length ? 'sent' : 'failed',
         reply_wamids: sent.map((s) => s.wamid),
-        agent,
+        agent: author.agent,
         error,
         finished_at: now,
       })
-      .where('id', '=', attemptId)
+      .where('id', '=', author.attemptId)
       .execute();
     await updateConversation(trx, job, { last_answered_at: now });
   });
@@ -125,20 +132,21 @@ async function record(
 async function recordUnknown(
   db: Db,
   job: AddressedJob,
-  attempt: { id: string; agent: string; claimed: MessageRow[] },
+  author: ReplyAuthor,
+  claimed: MessageRow[],
   parts: ReplyPart[],
   sent: SentPart[],
   reason: string,
   now: Date,
 ) {
   await db.transaction().execute(async (trx) => {
-    await insertReplyMessages(trx, job, attempt.id, attempt.agent, attempt.claimed, sent, now);
+    await insertReplyMessages(trx, job, author, claimed, sent, now);
     await markAttemptUnknown(trx, {
-      attemptId: attempt.id,
+      attemptId: author.attemptId,
       parts,
       unknownPart: sent.length,
       replyWamids: sent.map((s) => s.wamid),
-      agent: attempt.agent,
+      agent: author.agent,
       error: reason,
       now,
     });
@@ -206,16 +214,19 @@ async function answerNew(
 
   const { agent, reply } =
     decision.kind === 'notice'
-      ? { agent: `guard:${decision.reason}`, reply: { messages: [decision.text] } as AgentReply }
+      ? { agent: null, reply: { messages: [decision.text] } as AgentReply }
       : await think(job, decision.messages, config, deps);
 
   const parts = planReplyParts(reply);
   const { attemptId } = decision;
+  const kind = decision.kind === 'notice' ? decision.attempt : 'answer';
+  const author: ReplyAuthor = { attemptId, kind, agent };
   const { sent, error } = await sendReplyParts(deps.graph, job, attemptId, parts, 0, last.wamid);
   const failure = error === null ? null : classifySendFailure(error);
   const reason = failure?.reason ?? null;
   if (failure?.outcome === 'refused' && sent.length === 0) {
-    if (failure.token || failure.retryable) await releaseClaim(deps.db, attemptId, failure.reason);
+    if (failure.token || failure.retryable)
+      await releaseAttempt(deps.db, attemptId, failure.reason);
     if (failure.token) throw new TokenUnusableError(failure.reason, { cause: error });
     if (failure.retryable) {
       throw new RetryLaterError(`Graph API asked to retry: ${failure.reason}`, { cause: error });
@@ -223,22 +234,14 @@ async function answerNew(
   }
   if (failure?.outcome === 'unknown') {
     const now = deps.clock();
-    await recordUnknown(
-      deps.db,
-      job,
-      { id: attemptId, agent, claimed: decision.messages },
-      parts,
-      sent,
-      failure.reason,
-      now,
-    );
+    await recordUnknown(deps.db, job, author, decision.messages, parts, sent, failure.reason, now);
     deps.logger.warn(
       { attemptId, part: sent.length, reason: failure.reason, graceSeconds: graceMs / 1000 },
       'answer send outcome unknown: waiting for its status webhook, re-sent once after the grace period',
     );
     return { kind: 'unknown', reason: failure.reason };
   }
-  await record(deps.db, job, attemptId, agent, decision.messages, sent, reason, deps.clock());
+  await record(deps.db, job, author, decision.messages, sent, reason, deps.clock());
   if (sent.length === 0) {
     deps.logger.warn(
       { attemptId, reason, event: ANSWER_NOT_SENT_EVENT },
@@ -246,6 +249,6 @@ async function answerNew(
     );
     return { kind: 'failed', reason: reason ?? 'unknown' };
   }
-  deps.logger.info({ attemptId, agent, replies: sent.length }, 'answered');
+  deps.logger.info({ attemptId, kind, agent, replies: sent.length }, 'answered');
   return { kind: 'answered', replyWamids: sent.map((s) => s.wamid), agent };
 }

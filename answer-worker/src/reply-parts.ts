@@ -1,4 +1,10 @@
-import { answerTag, type Db, type MessageRow, type ReplyPart } from '@waba/db';
+import {
+  answerTag,
+  type AnswerAttemptKind,
+  type Db,
+  type MessageRow,
+  type ReplyPart,
+} from '@waba/db';
 import type { AddressedJob } from './recipient';
 import { INTERACTIVE_BODY_LIMIT, splitText, type GraphClient } from '@waba/whatsapp';
 import type { AgentReply } from './agent/agent.schema';
@@ -69,6 +75,13 @@ export async function sendReplyParts(
   }
 }
 
+/** The attempt a reply belongs to: its id, its kind and the agent that wrote it (null for a guardrail's notice). */
+export interface ReplyAuthor {
+  attemptId: string;
+  kind: AnswerAttemptKind;
+  agent: string | null;
+}
+
 /**
  * Records accepted reply parts as outbound messages linked to what they
  * answer. Its status webhook may have been stored first (a row without a
@@ -77,13 +90,13 @@ export async function sendReplyParts(
 export async function insertReplyMessages(
   db: Db,
   job: AddressedJob,
-  attemptId: string,
-  agent: string,
+  author: ReplyAuthor,
   answers: readonly Pick<MessageRow, 'wamid' | 'occurred_at'>[],
   sent: readonly SentPart[],
   now: Date,
 ): Promise<void> {
   if (sent.length === 0) return;
+  const { attemptId } = author;
   // A reply sorts after what it answers in the thread, whatever the clocks of Meta and of this worker say.
   const latest = Math.max(...answers.map((m) => m.occurred_at.getTime()));
   const replyAt = new Date(Math.max(now.getTime(), latest + 1));
@@ -100,7 +113,7 @@ export async function insertReplyMessages(
         contact_user_id: job.to.userId,
         type: s.type,
         body: s.body,
-        payload: JSON.stringify({ agent, attemptId }),
+        payload: JSON.stringify({ kind: author.kind, agent: author.agent, attemptId }),
         context_wamid: null,
         status: 'accepted',
         occurred_at: replyAt,

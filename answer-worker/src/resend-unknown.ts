@@ -9,6 +9,7 @@ import { classifySendFailure } from '@waba/whatsapp';
 import type { AnswerDeps } from './answer-conversation';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { insertReplyMessages, sendReplyParts } from './reply-parts';
+import { resendPlan } from './claim-decision';
 
 /**
  * Re-sends, once, the answers of this conversation whose send outcome stayed
@@ -27,11 +28,7 @@ export async function resendDueUnknown(
 }
 
 async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: AnswerDeps) {
-  const parts = attempt.reply_parts ?? [];
-  const unknownPart = attempt.unknown_part ?? 0;
-  const proven = attempt.status_part !== null && attempt.status_part >= unknownPart;
-  const from = proven ? unknownPart + 1 : unknownPart;
-  const known = proven ? [...attempt.reply_wamids, attempt.status_wamid!] : attempt.reply_wamids;
+  const { parts, from, proven, known } = resendPlan(attempt);
   const answers = await deps.db
     .selectFrom('messages')
     .select(['wamid', 'occurred_at'])
@@ -42,11 +39,11 @@ async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: Ans
   const log = deps.logger.child({ attemptId: attempt.id });
   const { sent, error } = await sendReplyParts(deps.graph, job, attempt.id, parts, from, replyTo);
   const now = deps.clock();
-  const agent = attempt.agent ?? 'unknown';
+  const author = { attemptId: attempt.id, kind: attempt.kind, agent: attempt.agent };
   const replyWamids = [...known, ...sent.map((s) => s.wamid)];
   if (error === null) {
     await deps.db.transaction().execute(async (trx) => {
-      await insertReplyMessages(trx, job, attempt.id, agent, answers, sent, now);
+      await insertReplyMessages(trx, job, author, answers, sent, now);
       await finishResend(trx, attempt.id, { state: 'sent', replyWamids, error: null, now });
     });
     log.info(
@@ -56,7 +53,7 @@ async function resendOne(job: AddressedJob, attempt: AnswerAttemptRow, deps: Ans
     return;
   }
   // What went out before the error is recorded even if recording the end fails.
-  await insertReplyMessages(deps.db, job, attempt.id, agent, answers, sent, now);
+  await insertReplyMessages(deps.db, job, author, answers, sent, now);
   const failure = classifySendFailure(error);
   const unknown = {
     attemptId: attempt.id,

@@ -1,10 +1,12 @@
 import {
   backOffNumber,
   campaignProgress,
+  campaignTag,
   claimRecipients,
   completeIfDone,
   expireStaleClaims,
   getCampaign,
+  nextSendSlot,
   pauseCampaignForError,
   recordAccepted,
   reserveSendSlots,
@@ -201,7 +203,7 @@ export async function sendCampaignSlice(
           components,
           category: campaign.template_category,
         },
-        { bizOpaque: `campaign:${campaignId}` },
+        { bizOpaque: campaignTag(campaignId) },
       ));
     } catch (error) {
       const verdict = judgeSendError(error, row.attempts, maxAttempts, new Date());
@@ -260,12 +262,8 @@ export async function sendCampaignSlice(
   if (result.status !== 'sending') return result;
   const progress = await campaignProgress(db, campaignId, now);
   if (progress.pendingDue > 0) {
-    const slots = await db
-      .selectFrom('send_rate_slots')
-      .select('next_slot_at')
-      .where('phone_number_id', '=', phone)
-      .executeTakeFirst();
-    const busyMs = slots ? slots.next_slot_at.getTime() - now.getTime() : 0;
+    const slot = await nextSendSlot(db, phone);
+    const busyMs = slot ? slot.getTime() - now.getTime() : 0;
     result.nextInSeconds = Math.min(
       MAX_SQS_DELAY_SECONDS,
       Math.max(0, Math.ceil(busyMs / 1000) - 1),

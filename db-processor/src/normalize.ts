@@ -13,11 +13,12 @@ import {
   type PendingThread,
 } from './normalize-coexistence';
 import { takeRevisionItem } from './normalize-revisions';
-import type {
-  AccountEventInput,
-  ContactInput,
-  InboundMessageInput,
-  StatusEventInput,
+import {
+  parseCampaignTag,
+  type AccountEventInput,
+  type ContactInput,
+  type InboundMessageInput,
+  type StatusEventInput,
 } from '@waba/db';
 import { describeIssues as describe, unixToDate } from './normalize-common';
 import {
@@ -58,14 +59,6 @@ export interface NormalizedWebhook {
   unknownFields: number;
   /** Items that could not be read, with where and why; the raw payload keeps them. */
   invalid: string[];
-}
-
-const CAMPAIGN_REF = /^campaign:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
-
-/** `campaign:<uuid>` in biz_opaque_callback_data names the campaign a message belongs to. */
-export function campaignIdOf(bizOpaque: string | undefined | null): string | null {
-  const match = bizOpaque ? CAMPAIGN_REF.exec(bizOpaque.trim()) : null;
-  return match ? match[1]!.toLowerCase() : null;
 }
 
 export { unixToDate } from './normalize-common';
@@ -221,7 +214,7 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           errorCode: typeof error?.code === 'number' ? error.code : null,
           errorTitle: error ? (error.title ?? error.message ?? null) : null,
           bizOpaqueCallbackData: s.biz_opaque_callback_data ?? null,
-          campaignId: campaignIdOf(s.biz_opaque_callback_data),
+          campaignId: parseCampaignTag(s.biz_opaque_callback_data),
           conversationId: s.conversation?.id ?? null,
           pricingCategory: s.pricing?.category ?? null,
           payload: item,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  debounceSecondsOf,
   findMessageOwners,
   findRoutes,
   emptyIngestBatch,
@@ -122,12 +123,7 @@ async function scheduleAnswers(
 ): Promise<void> {
   if (conversations.length === 0) return;
   const orgIds = [...new Set(conversations.map((c) => c.organizationId))];
-  const rows = await deps.db
-    .selectFrom('agent_configs')
-    .select(['organization_id as id', 'debounce_seconds as debounce'])
-    .where('organization_id', 'in', orgIds)
-    .execute();
-  const delay = new Map(rows.map((r) => [r.id, r.debounce]));
+  const delay = await debounceSecondsOf(deps.db, orgIds);
   const enqueuedAt = new Date().toISOString();
   await deps.answers.enqueue(
     conversations.map((c) => ({

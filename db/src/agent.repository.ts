@@ -33,6 +33,20 @@ export async function getAgentConfig(
     .executeTakeFirstOrThrow();
 }
 
+/** The answer debounce each organization configured; organizations without a configuration are absent. */
+export async function debounceSecondsOf(
+  db: Executor,
+  organizationIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (organizationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('agent_configs')
+    .select(['organization_id', 'debounce_seconds'])
+    .where('organization_id', 'in', [...organizationIds])
+    .execute();
+  return new Map(rows.map((r) => [r.organization_id, r.debounce_seconds]));
+}
+
 export async function updateAgentConfig(
   db: Executor,
   organizationId: string,

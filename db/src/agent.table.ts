@@ -74,6 +74,10 @@ export interface ReplyPart {
   buttons?: Array<{ id: string; title: string }>;
 }
 
+/** What an attempt is: an answer of the agent, or the guardrail that skipped the messages or sent its notice. */
+export type AnswerAttemptKind =
+  'answer' | 'handoff' | 'rate-limit' | 'unsupported' | 'allowed-numbers';
+
 export interface AnswerAttemptsTable {
   id: Generated<string>;
   organization_id: string;
@@ -83,6 +87,8 @@ export interface AnswerAttemptsTable {
   state: AnswerAttemptState;
   answers_wamids: string[];
   reply_wamids: ColumnType<string[], string[] | undefined, string[]>;
+  kind: ColumnType<AnswerAttemptKind, AnswerAttemptKind | undefined, AnswerAttemptKind>;
+  /** The agent that answered (rules, openai); null until it answers, and for guardrail attempts. */
   agent: string | null;
   error: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;

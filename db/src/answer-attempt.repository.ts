@@ -73,7 +73,8 @@ export interface UnknownSend {
   unknownPart: number;
   /** Wamids of every reply part known sent so far. */
   replyWamids: readonly string[];
-  agent?: string;
+  /** The agent that wrote the reply; null for a guardrail's notice. */
+  agent?: string | null;
   error: string;
   now: Date;
   /** A re-send came back unknown again: it stays claimed, so it is never sent a third time. */

@@ -7,6 +7,11 @@ export class ConflictError extends DbError {
   override name = 'ConflictError';
 }
 
+/** A campaign operation that cannot be done (unknown campaign, impossible status change, bad number). */
+export class CampaignError extends DbError {
+  override name = 'CampaignError';
+}
+
 const TRANSIENT_CODES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected

@@ -13,7 +13,7 @@ import {
   type IdentityChange,
 } from './contact.repository';
 import type { Database } from './database';
-import { pgJson, pgText } from './pg-safe';
+import { pgText } from './pg-safe';
 import { dedupe } from './dedupe';
 import { statusRank } from './status-rank';
 import {
@@ -22,6 +22,17 @@ import {
   writeThreadBatch,
   type ThreadBatch,
 } from './thread.repository';
+import {
+  bigint,
+  int,
+  jsonb,
+  text,
+  textList,
+  timestamptz,
+  unnestInsert,
+  unnestRows,
+  uuid,
+} from './unnest-insert';
 import type { WebhookExtractOutcome, WebhookOutcome } from './webhook-event.table';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -149,6 +160,9 @@ export function mergeIngestBatches(batches: readonly IngestBatch[]): IngestBatch
 }
 
 const first = <T>(a: T): T => a;
+
+/** The month partition of an audit row: its receipt month in UTC. */
+const RECEIVED_MONTH = sql`date_trunc('month', t.received_at at time zone 'UTC')::date`;
 const minDate = (a: Date | null, b: Date | null): Date | null =>
   a === null ? b : b === null ? a : a <= b ? a : b;
 
@@ -379,18 +393,27 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   });
   if (inbound.length > 0) {
     statements++;
-    await sql`
-      insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
-        contact_user_id, type, body, payload, context_wamid, status, occurred_at)
-      select o, w, 'inbound', p, ci, c, cu, ty, b, pl::jsonb, cx, 'received', ts from unnest(
-        ${inbound.map((m) => m.organizationId)}::uuid[], ${inbound.map((m) => pgText(m.wamid))}::text[],
-        ${inbound.map((m) => pgText(m.phoneNumberId))}::text[], ${inbound.map((m) => m.contactId)}::bigint[],
-        ${inbound.map((m) => pgText(m.contactWaId))}::text[], ${inbound.map((m) => pgText(m.contactUserId))}::text[],
-        ${inbound.map((m) => pgText(m.type))}::text[], ${inbound.map((m) => pgText(m.body))}::text[],
-        ${inbound.map((m) => pgJson(m.payload))}::text[], ${inbound.map((m) => pgText(m.contextWamid))}::text[],
-        ${inbound.map((m) => m.occurredAt)}::timestamptz[]) as t(o, w, p, ci, c, cu, ty, b, pl, cx, ts)
-      on conflict (wamid) do nothing
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'messages',
+      {
+        organization_id: uuid(inbound.map((m) => m.organizationId)),
+        wamid: text(inbound.map((m) => m.wamid)),
+        phone_number_id: text(inbound.map((m) => m.phoneNumberId)),
+        contact_id: bigint(inbound.map((m) => m.contactId)),
+        contact_wa_id: text(inbound.map((m) => m.contactWaId)),
+        contact_user_id: text(inbound.map((m) => m.contactUserId ?? null)),
+        type: text(inbound.map((m) => m.type)),
+        body: text(inbound.map((m) => m.body)),
+        payload: jsonb(inbound.map((m) => m.payload)),
+        context_wamid: text(inbound.map((m) => m.contextWamid)),
+        occurred_at: timestamptz(inbound.map((m) => m.occurredAt)),
+      },
+      {
+        computed: { direction: sql`'inbound'`, status: sql`'received'` },
+        onConflict: sql`on conflict (wamid) do nothing`,
+      },
+    );
   }
 
   const events = dedupedStatuses.map((e) => ({
@@ -402,60 +425,81 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   const summaries = summarizeStatuses(events);
   if (events.length > 0) {
     statements += 3;
-    await sql`
-      insert into message_status_events (organization_id, wamid, status, occurred_at, recipient_id,
-        recipient_user_id, contact_id, error_code, error_title, biz_opaque_callback_data, conversation_id,
-        pricing_category, payload)
-      select o, w, st, ts, r, ru, ci, ec, et, bo, cv, pc, pl::jsonb from unnest(
-        ${events.map((e) => e.organizationId)}::uuid[], ${events.map((e) => pgText(e.wamid))}::text[],
-        ${events.map((e) => pgText(e.status))}::text[], ${events.map((e) => e.occurredAt)}::timestamptz[],
-        ${events.map((e) => pgText(e.recipientId))}::text[], ${events.map((e) => pgText(e.recipientUserId))}::text[],
-        ${events.map((e) => e.contactId)}::bigint[], ${events.map((e) => e.errorCode)}::int[],
-        ${events.map((e) => pgText(e.errorTitle))}::text[], ${events.map((e) => pgText(e.bizOpaqueCallbackData))}::text[],
-        ${events.map((e) => pgText(e.conversationId))}::text[], ${events.map((e) => pgText(e.pricingCategory))}::text[],
-        ${events.map((e) => pgJson(e.payload))}::text[]) as t(o, w, st, ts, r, ru, ci, ec, et, bo, cv, pc, pl)
-      -- The router already left out statuses naming another organization's
-      -- message; this catches one that organization recorded meanwhile.
-      where not exists (select from messages m where m.wamid = t.w and m.organization_id <> t.o)
-      on conflict (wamid, status, occurred_at) do nothing
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'message_status_events',
+      {
+        organization_id: uuid(events.map((e) => e.organizationId)),
+        wamid: text(events.map((e) => e.wamid)),
+        status: text(events.map((e) => e.status)),
+        occurred_at: timestamptz(events.map((e) => e.occurredAt)),
+        recipient_id: text(events.map((e) => e.recipientId)),
+        recipient_user_id: text(events.map((e) => e.recipientUserId ?? null)),
+        contact_id: bigint(events.map((e) => e.contactId)),
+        error_code: int(events.map((e) => e.errorCode)),
+        error_title: text(events.map((e) => e.errorTitle)),
+        biz_opaque_callback_data: text(events.map((e) => e.bizOpaqueCallbackData)),
+        conversation_id: text(events.map((e) => e.conversationId)),
+        pricing_category: text(events.map((e) => e.pricingCategory)),
+        payload: jsonb(events.map((e) => e.payload)),
+      },
+      {
+        // The router already left out statuses naming another organization's
+        // message; this catches one that organization recorded meanwhile.
+        where: sql`not exists (select from messages m
+          where m.wamid = t.wamid and m.organization_id <> t.organization_id)`,
+        onConflict: sql`on conflict (wamid, status, occurred_at) do nothing`,
+      },
+    );
 
     // A status may arrive before the sender recorded its message: the row is
     // created from the status (upsert by wamid), never rejected.
-    await sql`
-      insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
-        contact_user_id, status,
-        occurred_at, sent_at, delivered_at, read_at, failed_at, error_code, error_title,
-        biz_opaque_callback_data, campaign_id)
-      select s.o, s.w, 'outbound', s.p, s.r, s.rw, s.ru, s.st, s.oc, s.sa, s.da, s.ra, s.fa, s.ec, s.et, s.bo, c.id
-      from unnest(
-        ${summaries.map((s) => s.organizationId)}::uuid[], ${summaries.map((s) => pgText(s.wamid))}::text[],
-        ${summaries.map((s) => pgText(s.phoneNumberId))}::text[], ${summaries.map((s) => s.contactId)}::bigint[],
-        ${summaries.map((s) => pgText(s.recipientId))}::text[], ${summaries.map((s) => pgText(s.recipientUserId))}::text[],
-        ${summaries.map((s) => pgText(s.status))}::text[], ${summaries.map((s) => s.occurredAt)}::timestamptz[],
-        ${summaries.map((s) => s.sentAt)}::timestamptz[], ${summaries.map((s) => s.deliveredAt)}::timestamptz[],
-        ${summaries.map((s) => s.readAt)}::timestamptz[], ${summaries.map((s) => s.failedAt)}::timestamptz[],
-        ${summaries.map((s) => s.errorCode)}::int[], ${summaries.map((s) => pgText(s.errorTitle))}::text[],
-        ${summaries.map((s) => pgText(s.bizOpaqueCallbackData))}::text[], ${summaries.map((s) => s.campaignId)}::uuid[]
-      ) as s(o, w, p, r, rw, ru, st, oc, sa, da, ra, fa, ec, et, bo, cid)
-      left join campaigns c on c.id = s.cid and c.organization_id = s.o
-      on conflict (wamid) do update set
-        status = case when wa_status_rank(excluded.status) > wa_status_rank(messages.status)
-          then excluded.status else messages.status end,
-        occurred_at = least(messages.occurred_at, excluded.occurred_at),
-        sent_at = least(messages.sent_at, excluded.sent_at),
-        delivered_at = least(messages.delivered_at, excluded.delivered_at),
-        read_at = least(messages.read_at, excluded.read_at),
-        failed_at = least(messages.failed_at, excluded.failed_at),
-        error_code = coalesce(messages.error_code, excluded.error_code),
-        error_title = coalesce(messages.error_title, excluded.error_title),
-        biz_opaque_callback_data = coalesce(messages.biz_opaque_callback_data, excluded.biz_opaque_callback_data),
-        campaign_id = coalesce(messages.campaign_id, excluded.campaign_id),
-        contact_wa_id = coalesce(messages.contact_wa_id, excluded.contact_wa_id),
-        contact_user_id = coalesce(messages.contact_user_id, excluded.contact_user_id),
-        updated_at = now()
-      where messages.direction = 'outbound' and messages.organization_id = excluded.organization_id
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'messages',
+      {
+        organization_id: uuid(summaries.map((s) => s.organizationId)),
+        wamid: text(summaries.map((s) => s.wamid)),
+        phone_number_id: text(summaries.map((s) => s.phoneNumberId)),
+        contact_id: bigint(summaries.map((s) => s.contactId)),
+        contact_wa_id: text(summaries.map((s) => s.recipientId)),
+        contact_user_id: text(summaries.map((s) => s.recipientUserId)),
+        status: text(summaries.map((s) => s.status)),
+        occurred_at: timestamptz(summaries.map((s) => s.occurredAt)),
+        sent_at: timestamptz(summaries.map((s) => s.sentAt)),
+        delivered_at: timestamptz(summaries.map((s) => s.deliveredAt)),
+        read_at: timestamptz(summaries.map((s) => s.readAt)),
+        failed_at: timestamptz(summaries.map((s) => s.failedAt)),
+        error_code: int(summaries.map((s) => s.errorCode)),
+        error_title: text(summaries.map((s) => s.errorTitle)),
+        biz_opaque_callback_data: text(summaries.map((s) => s.bizOpaqueCallbackData)),
+        campaign_id: uuid(summaries.map((s) => s.campaignId)),
+      },
+      {
+        computed: {
+          direction: sql`'outbound'`,
+          // A campaign is named only if it is the message's own organization's.
+          campaign_id: sql`(select c.id from campaigns c
+            where c.id = t.campaign_id and c.organization_id = t.organization_id)`,
+        },
+        onConflict: sql`on conflict (wamid) do update set
+          status = case when wa_status_rank(excluded.status) > wa_status_rank(messages.status)
+            then excluded.status else messages.status end,
+          occurred_at = least(messages.occurred_at, excluded.occurred_at),
+          sent_at = least(messages.sent_at, excluded.sent_at),
+          delivered_at = least(messages.delivered_at, excluded.delivered_at),
+          read_at = least(messages.read_at, excluded.read_at),
+          failed_at = least(messages.failed_at, excluded.failed_at),
+          error_code = coalesce(messages.error_code, excluded.error_code),
+          error_title = coalesce(messages.error_title, excluded.error_title),
+          biz_opaque_callback_data = coalesce(messages.biz_opaque_callback_data, excluded.biz_opaque_callback_data),
+          campaign_id = coalesce(messages.campaign_id, excluded.campaign_id),
+          contact_wa_id = coalesce(messages.contact_wa_id, excluded.contact_wa_id),
+          contact_user_id = coalesce(messages.contact_user_id, excluded.contact_user_id),
+          updated_at = now()
+        where messages.direction = 'outbound' and messages.organization_id = excluded.organization_id`,
+      },
+    );
 
     // The audience row mirrors its message: matched by wamid, or, before the
     // sender recorded the wamid, by campaign and recipient. A message of the
@@ -468,9 +512,15 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         m.campaign_id, m.organization_id, coalesce(ct.wa_id, ct.user_id), m.contact_id, 'external', m.wamid,
         m.status,
         m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, m.error_title
-      from unnest(${summaries.map((s) => pgText(s.wamid))}::text[],
-        ${summaries.map((s) => s.organizationId)}::uuid[]) as s(w, o)
-      join messages m on m.wamid = s.w and m.organization_id = s.o
+      from ${unnestRows(
+        'messages',
+        {
+          wamid: text(summaries.map((s) => s.wamid)),
+          organization_id: uuid(summaries.map((s) => s.organizationId)),
+        },
+        's',
+      )}
+      join messages m on m.wamid = s.wamid and m.organization_id = s.organization_id
       join contacts ct on ct.id = m.contact_id
       left join campaign_audience known on known.wamid = m.wamid
         and known.organization_id = m.organization_id
@@ -494,15 +544,20 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   const accountEvents = dedupe(batch.accountEvents, (e) => e.eventKey, first);
   if (accountEvents.length > 0) {
     statements++;
-    await sql`
-      insert into account_events (organization_id, waba_id, field, event_key, event, value, occurred_at)
-      select o, wb, f, k, ev, v::jsonb, ts from unnest(
-        ${accountEvents.map((e) => e.organizationId)}::uuid[], ${accountEvents.map((e) => pgText(e.wabaId))}::text[],
-        ${accountEvents.map((e) => pgText(e.field))}::text[], ${accountEvents.map((e) => e.eventKey)}::text[],
-        ${accountEvents.map((e) => pgText(e.event))}::text[], ${accountEvents.map((e) => pgJson(e.value))}::text[],
-        ${accountEvents.map((e) => e.occurredAt)}::timestamptz[]) as t(o, wb, f, k, ev, v, ts)
-      on conflict (event_key) do nothing
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'account_events',
+      {
+        organization_id: uuid(accountEvents.map((e) => e.organizationId)),
+        waba_id: text(accountEvents.map((e) => e.wabaId)),
+        field: text(accountEvents.map((e) => e.field)),
+        event_key: text(accountEvents.map((e) => e.eventKey)),
+        event: text(accountEvents.map((e) => e.event)),
+        value: jsonb(accountEvents.map((e) => e.value)),
+        occurred_at: timestamptz(accountEvents.map((e) => e.occurredAt)),
+      },
+      { onConflict: sql`on conflict (event_key) do nothing` },
+    );
   }
 
   statements += await writeAccountFields(db, batch.accountFields);
@@ -514,28 +569,35 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   );
   if (audits.length > 0) {
     statements++;
-    await sql`
-      insert into webhook_events (body_sha256, organization_id, app_id, sqs_message_id, fields, outcome,
-        error, item_counts, raw_body, received_at, received_month)
-      select h, o, a, m, string_to_array(f, ','), oc, e, ic::jsonb, rb, ts,
-        date_trunc('month', ts at time zone 'UTC')::date from unnest(
-        ${audits.map((w) => w.bodySha256)}::text[], ${audits.map((w) => w.organizationId)}::uuid[],
-        ${audits.map((w) => pgText(w.appId))}::text[], ${audits.map((w) => w.sqsMessageId)}::text[],
-        ${audits.map((w) => pgText(w.fields.join(',')))}::text[], ${audits.map((w) => w.outcome)}::text[],
-        ${audits.map((w) => pgText(w.error))}::text[], ${audits.map((w) => JSON.stringify(w.itemCounts))}::text[],
-        ${audits.map((w) => pgText(w.rawBody))}::text[], ${audits.map((w) => w.receivedAt)}::timestamptz[]
-      ) as t(h, o, a, m, f, oc, e, ic, rb, ts)
-      on conflict (body_sha256, app_id, received_month) do update set
-        outcome = excluded.outcome,
-        error = excluded.error,
-        -- The latest routing is the truth: a replay that finds a second
-        -- organization makes the body nobody's in particular.
-        organization_id = excluded.organization_id,
-        item_counts = excluded.item_counts,
-        sqs_message_id = excluded.sqs_message_id,
-        last_processed_at = now(),
-        delivery_count = webhook_events.delivery_count + 1
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'webhook_events',
+      {
+        body_sha256: text(audits.map((w) => w.bodySha256)),
+        organization_id: uuid(audits.map((w) => w.organizationId)),
+        app_id: text(audits.map((w) => w.appId)),
+        sqs_message_id: text(audits.map((w) => w.sqsMessageId)),
+        fields: textList(audits.map((w) => w.fields)),
+        outcome: text(audits.map((w) => w.outcome)),
+        error: text(audits.map((w) => w.error)),
+        item_counts: jsonb(audits.map((w) => w.itemCounts)),
+        raw_body: text(audits.map((w) => w.rawBody)),
+        received_at: timestamptz(audits.map((w) => w.receivedAt)),
+      },
+      {
+        computed: { received_month: RECEIVED_MONTH },
+        onConflict: sql`on conflict (body_sha256, app_id, received_month) do update set
+          outcome = excluded.outcome,
+          error = excluded.error,
+          -- The latest routing is the truth: a replay that finds a second
+          -- organization makes the body nobody's in particular.
+          organization_id = excluded.organization_id,
+          item_counts = excluded.item_counts,
+          sqs_message_id = excluded.sqs_message_id,
+          last_processed_at = now(),
+          delivery_count = webhook_events.delivery_count + 1`,
+      },
+    );
   }
 
   const extracts = dedupe(
@@ -545,25 +607,31 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   );
   if (extracts.length > 0) {
     statements++;
-    await sql`
-      insert into webhook_event_extracts (body_sha256, app_id, organization_id, fields, outcome, error,
-        item_counts, body, received_at, received_month)
-      select h, a, o, string_to_array(f, ','), oc, e, ic::jsonb, b::jsonb, ts,
-        date_trunc('month', ts at time zone 'UTC')::date from unnest(
-        ${extracts.map((x) => x.bodySha256)}::text[], ${extracts.map((x) => pgText(x.appId))}::text[],
-        ${extracts.map((x) => x.organizationId)}::uuid[], ${extracts.map((x) => pgText(x.fields.join(',')))}::text[],
-        ${extracts.map((x) => x.outcome)}::text[], ${extracts.map((x) => pgText(x.error))}::text[],
-        ${extracts.map((x) => JSON.stringify(x.itemCounts))}::text[], ${extracts.map((x) => pgJson(x.body))}::text[],
-        ${extracts.map((x) => x.receivedAt)}::timestamptz[]
-      ) as t(h, a, o, f, oc, e, ic, b, ts)
-      on conflict (body_sha256, app_id, organization_id, received_month) do update set
-        fields = excluded.fields,
-        outcome = excluded.outcome,
-        error = excluded.error,
-        item_counts = excluded.item_counts,
-        body = excluded.body,
-        last_processed_at = now()
-    `.execute(db);
+    await unnestInsert(
+      db,
+      'webhook_event_extracts',
+      {
+        body_sha256: text(extracts.map((x) => x.bodySha256)),
+        app_id: text(extracts.map((x) => x.appId)),
+        organization_id: uuid(extracts.map((x) => x.organizationId)),
+        fields: textList(extracts.map((x) => x.fields)),
+        outcome: text(extracts.map((x) => x.outcome)),
+        error: text(extracts.map((x) => x.error)),
+        item_counts: jsonb(extracts.map((x) => x.itemCounts)),
+        body: jsonb(extracts.map((x) => x.body)),
+        received_at: timestamptz(extracts.map((x) => x.receivedAt)),
+      },
+      {
+        computed: { received_month: RECEIVED_MONTH },
+        onConflict: sql`on conflict (body_sha256, app_id, organization_id, received_month) do update set
+          fields = excluded.fields,
+          outcome = excluded.outcome,
+          error = excluded.error,
+          item_counts = excluded.item_counts,
+          body = excluded.body,
+          last_processed_at = now()`,
+      },
+    );
   }
 
   // Only a conversation turn (or an unsupported message, for its one notice) starts an answer;

@@ -192,4 +192,70 @@ describe('migrations', () => {
     ]);
     await migrateToLatest(t.db);
   });
+
+  it('moves the attempt kind out of the agent prefix into a column of its own, and back, without loss', async () => {
+    const kinds = names.indexOf('2026-12-02T100000_attempt_kind');
+    for (let i = kinds; i < names.length; i++) await migrateDown(t.db);
+    const org = sql.lit('00000000-0000-4000-8000-000000000003');
+    const agents = [
+      'pending',
+      'guard:handoff',
+      'guard:rate-limit',
+      'guard:rate limited',
+      'guard:unsupported',
+      'guard:allowed-numbers',
+      'rules',
+      'openai:fallback',
+      null,
+    ];
+    await sql`insert into organizations (id, name, slug) values (${org}, 'Kinds', 'kinds')`.execute(
+      t.db,
+    );
+    await sql`insert into contacts (organization_id, wa_id, first_seen_at, last_seen_at) values (${org}, '555', now(), now())`.execute(
+      t.db,
+    );
+    // answers_wamids keeps each row's place in the list.
+    await sql`
+      insert into answer_attempts (organization_id, phone_number_id, contact_id, state, answers_wamids, agent)
+      select ${org}, 'P', (select id from contacts where organization_id = ${org}), 'sent', array[n::text], a
+      from unnest(${agents}::text[]) with ordinality as t(a, n)
+    `.execute(t.db);
+    const rows = (columns: 'agent' | 'kind, agent') =>
+      sql<{ kind?: string; agent: string | null }>`
+        select ${sql.raw(columns)} from answer_attempts where organization_id = ${org}
+        order by answers_wamids[1]::int`.execute(t.db);
+    const before = (await rows('agent')).rows.map((r) => r.agent);
+    await migrateToLatest(t.db);
+
+    const after = (await rows('kind, agent')).rows;
+    expect(after).toHaveLength(agents.length);
+    expect(new Map(before.map((agent, i) => [agent, after[i]]))).toEqual(
+      new Map([
+        ['pending', { kind: 'answer', agent: null }],
+        ['guard:handoff', { kind: 'handoff', agent: null }],
+        ['guard:rate-limit', { kind: 'rate-limit', agent: null }],
+        ['guard:rate limited', { kind: 'rate-limit', agent: null }],
+        ['guard:unsupported', { kind: 'unsupported', agent: null }],
+        ['guard:allowed-numbers', { kind: 'allowed-numbers', agent: null }],
+        ['rules', { kind: 'answer', agent: 'rules' }],
+        ['openai:fallback', { kind: 'answer', agent: 'openai:fallback' }],
+        [null, { kind: 'answer', agent: null }],
+      ]),
+    );
+    await expect(
+      sql`update answer_attempts set kind = 'guard:handoff' where organization_id = ${org}`.execute(
+        t.db,
+      ),
+    ).rejects.toThrow(/answer_attempts_kind_check/);
+
+    // Down again: every attempt reads as the code before the column expects it.
+    await migrateDown(t.db);
+    const back = (await rows('agent')).rows.map((r) => r.agent);
+    expect(back).toEqual(
+      before.map((agent) =>
+        agent === 'guard:rate limited' ? 'guard:rate-limit' : (agent ?? 'pending'),
+      ),
+    );
+    await migrateToLatest(t.db);
+  });
 });

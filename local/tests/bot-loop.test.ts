@@ -187,7 +187,7 @@ describe('the bot loop on the local stack', () => {
         stack.db
           .selectFrom('answer_attempts')
           .select('id')
-          .where('agent', '=', 'guard:handoff')
+          .where('kind', '=', 'handoff')
           .where('state', '=', 'skipped')
           .executeTakeFirst(),
       );

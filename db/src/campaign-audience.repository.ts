@@ -1,84 +1,11 @@
 import { sql } from 'kysely';
-import type { Db } from './connection';
-import type {
-  CampaignAudienceRow,
-  CampaignDailyStatsView,
-  CampaignFailureReasonsView,
-  CampaignRow,
-  CampaignStatsView,
-  CampaignStatus,
-} from './campaign.table';
 import { isBusinessScopedUserId } from '@waba/whatsapp';
+import type { Db } from './connection';
+import type { CampaignAudienceRow } from './campaign.table';
+import { campaignTag } from './campaign-tag';
 import { resolveContacts } from './contact.repository';
-import { DbError } from './errors';
+import { CampaignError } from './errors';
 import { pgJson, pgText } from './pg-safe';
-
-export class CampaignError extends DbError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CampaignError';
-  }
-}
-
-export interface NewCampaignInput {
-  organizationId: string;
-  name: string;
-  templateName: string;
-  templateLanguage: string;
-  /** Meta's template category (MARKETING, UTILITY, AUTHENTICATION), when known. */
-  templateCategory?: string | null;
-  /** Template components; strings may hold {{column}} placeholders filled per recipient. */
-  templateComponents?: unknown[];
-  /** Sending number; may be omitted when the organization has exactly one. */
-  phoneNumberId?: string;
-  ratePerSecond?: number | null;
-}
-
-export async function createCampaign(db: Db, input: NewCampaignInput): Promise<CampaignRow> {
-  const numbers = await db
-    .selectFrom('phone_numbers')
-    .select('phone_number_id')
-    .where('organization_id', '=', input.organizationId)
-    .execute();
-  const ids = numbers.map((n) => n.phone_number_id);
-  let phoneNumberId = input.phoneNumberId;
-  if (phoneNumberId === undefined) {
-    if (ids.length !== 1)
-      throw new CampaignError(
-        `the organization has ${ids.length} phone numbers (${ids.join(', ') || 'none'}); name the sending number`,
-      );
-    phoneNumberId = ids[0]!;
-  } else if (!ids.includes(phoneNumberId)) {
-    throw new CampaignError(`phone number ${phoneNumberId} does not belong to the organization`);
-  }
-  return db
-    .insertInto('campaigns')
-    .values({
-      organization_id: input.organizationId,
-      name: input.name,
-      phone_number_id: phoneNumberId,
-      template_name: input.templateName,
-      template_language: input.templateLanguage,
-      template_category: input.templateCategory ?? null,
-      template_components: JSON.stringify(input.templateComponents ?? []),
-      rate_per_second: input.ratePerSecond ?? null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function getCampaign(db: Db, campaignId: string): Promise<CampaignRow | undefined> {
-  return db.selectFrom('campaigns').selectAll().where('id', '=', campaignId).executeTakeFirst();
-}
-
-export async function listCampaigns(db: Db, organizationId: string): Promise<CampaignStatsView[]> {
-  return db
-    .selectFrom('campaign_stats')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .orderBy('campaign_id')
-    .execute();
-}
 
 export interface AudienceRecipient {
   /** Line of the CSV file it came from, for reports. */
@@ -128,59 +55,6 @@ export async function importAudience(
     // New recipients of a finished chain wait for the next start/resume.
     return { inserted, alreadyPresent: recipients.length - inserted };
   });
-}
-
-const TRANSITIONS: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
-  start: { from: ['draft', 'paused'], to: 'sending' },
-  resume: { from: ['paused'], to: 'sending' },
-  pause: { from: ['sending'], to: 'paused' },
-  cancel: { from: ['draft', 'sending', 'paused'], to: 'cancelled' },
-};
-export type CampaignAction = 'start' | 'resume' | 'pause' | 'cancel';
-
-/** Moves a campaign through its life cycle; an impossible move is a clear error. */
-export async function changeCampaignStatus(
-  db: Db,
-  campaignId: string,
-  action: CampaignAction,
-  now = new Date(),
-): Promise<CampaignRow> {
-  const { from, to } = TRANSITIONS[action]!;
-  const row = await db
-    .updateTable('campaigns')
-    .set({
-      status: to,
-      updated_at: now,
-      ...(to === 'sending' ? { paused_at: null, last_error: null } : {}),
-      ...(to === 'paused' ? { paused_at: now } : {}),
-      ...(to === 'cancelled' ? { cancelled_at: now } : {}),
-    })
-    .$if(to === 'sending', (q) =>
-      q.set((eb) => ({ started_at: eb.fn.coalesce('started_at', eb.val(now)) })),
-    )
-    .where('id', '=', campaignId)
-    .where('status', 'in', from)
-    .returningAll()
-    .executeTakeFirst();
-  if (row) return row;
-  const current = await getCampaign(db, campaignId);
-  if (!current) throw new CampaignError(`campaign ${campaignId} not found`);
-  throw new CampaignError(`cannot ${action} a campaign that is ${current.status}`);
-}
-
-/** Pauses a sending campaign because of an error someone has to fix (template, token, block). */
-export async function pauseCampaignForError(
-  db: Db,
-  campaignId: string,
-  error: string,
-  now = new Date(),
-): Promise<void> {
-  await db
-    .updateTable('campaigns')
-    .set({ status: 'paused', paused_at: now, last_error: error, updated_at: now })
-    .where('id', '=', campaignId)
-    .where('status', '=', 'sending')
-    .execute();
 }
 
 /**
@@ -261,7 +135,7 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
         payload: pgJson(send.payload),
         status: 'accepted',
         occurred_at: now,
-        biz_opaque_callback_data: `campaign:${send.campaignId}`,
+        biz_opaque_callback_data: campaignTag(send.campaignId),
         campaign_id: send.campaignId,
       })
       .onConflict((oc) =>
@@ -370,94 +244,4 @@ export async function campaignProgress(
     from campaign_audience where campaign_id = ${campaignId}`.execute(db);
   const r = row.rows[0]!;
   return { pendingDue: r.due, pendingLater: r.later, inFlight: r.in_flight };
-}
-
-/** Marks a sending campaign completed once nothing is pending or in flight. */
-export async function completeIfDone(
-  db: Db,
-  campaignId: string,
-  now = new Date(),
-): Promise<boolean> {
-  const result = await sql`
-    update campaigns set status = 'completed', completed_at = ${now}, updated_at = ${now}
-    where id = ${campaignId} and status = 'sending'
-      and not exists (select 1 from campaign_audience
-                      where campaign_id = ${campaignId} and status in ('pending', 'sending'))`.execute(
-    db,
-  );
-  return Number(result.numAffectedRows ?? 0) > 0;
-}
-
-/**
- * Reserves `count` consecutive send slots on a business number at `ratePerSecond`
- * and returns when the first one starts. One row per number, one update: any
- * number of concurrent senders share the number's rate without overlapping.
- */
-export async function reserveSendSlots(
-  db: Db,
-  phoneNumberId: string,
-  count: number,
-  ratePerSecond: number,
-): Promise<Date> {
-  const span = count / ratePerSecond;
-  // The upsert locks the number's row, so concurrent reservations queue up.
-  const result = await sql<{ start_at: Date }>`
-    insert into send_rate_slots as s (phone_number_id, next_slot_at)
-    values (${phoneNumberId}, clock_timestamp() + ${span}::float8 * interval '1 second')
-    on conflict (phone_number_id) do update
-      set next_slot_at = greatest(s.next_slot_at, clock_timestamp()) + ${span}::float8 * interval '1 second'
-    returning s.next_slot_at - ${span}::float8 * interval '1 second' as start_at`.execute(db);
-  return result.rows[0]!.start_at;
-}
-
-/** Pushes a number's next free slot out, after Meta said its throughput limit was hit. */
-export async function backOffNumber(db: Db, phoneNumberId: string, until: Date): Promise<void> {
-  await sql`
-    insert into send_rate_slots (phone_number_id, next_slot_at) values (${phoneNumberId}, ${until})
-    on conflict (phone_number_id) do update
-      set next_slot_at = greatest(send_rate_slots.next_slot_at, excluded.next_slot_at)`.execute(db);
-}
-
-export interface CampaignReport {
-  stats: CampaignStatsView;
-  daily: CampaignDailyStatsView[];
-  failures: CampaignFailureReasonsView[];
-}
-
-export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport> {
-  const stats = await db
-    .selectFrom('campaign_stats')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .executeTakeFirst();
-  if (!stats) throw new CampaignError(`campaign ${campaignId} not found`);
-  const daily = await db
-    .selectFrom('campaign_daily_stats')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .orderBy('day')
-    .execute();
-  const failures = await db
-    .selectFrom('campaign_failure_reasons')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .orderBy('recipients', 'desc')
-    .execute();
-  return { stats, daily, failures };
-}
-
-/** Per-recipient drill-down in import order, optionally one status only. */
-export async function campaignRecipients(
-  db: Db,
-  campaignId: string,
-  options: { status?: string } = {},
-): Promise<CampaignAudienceRow[]> {
-  return db
-    .selectFrom('campaign_audience')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .$if(options.status !== undefined, (q) => q.where('status', '=', options.status!))
-    .orderBy('line_number', (ob) => ob.asc().nullsLast())
-    .orderBy('wa_id')
-    .execute();
 }

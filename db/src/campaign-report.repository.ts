@@ -1,0 +1,52 @@
+import type { Db } from './connection';
+import type {
+  CampaignAudienceRow,
+  CampaignDailyStatsView,
+  CampaignFailureReasonsView,
+  CampaignStatsView,
+} from './campaign.table';
+import { CampaignError } from './errors';
+
+export interface CampaignReport {
+  stats: CampaignStatsView;
+  daily: CampaignDailyStatsView[];
+  failures: CampaignFailureReasonsView[];
+}
+
+export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport> {
+  const stats = await db
+    .selectFrom('campaign_stats')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .executeTakeFirst();
+  if (!stats) throw new CampaignError(`campaign ${campaignId} not found`);
+  const daily = await db
+    .selectFrom('campaign_daily_stats')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .orderBy('day')
+    .execute();
+  const failures = await db
+    .selectFrom('campaign_failure_reasons')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .orderBy('recipients', 'desc')
+    .execute();
+  return { stats, daily, failures };
+}
+
+/** Per-recipient drill-down in import order, optionally one status only. */
+export async function campaignRecipients(
+  db: Db,
+  campaignId: string,
+  options: { status?: string } = {},
+): Promise<CampaignAudienceRow[]> {
+  return db
+    .selectFrom('campaign_audience')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .$if(options.status !== undefined, (q) => q.where('status', '=', options.status!))
+    .orderBy('line_number', (ob) => ob.asc().nullsLast())
+    .orderBy('wa_id')
+    .execute();
+}
