@@ -1,4 +1,5 @@
 export * from './app';
+export * from './bundling';
 export * from './checks/template-checks';
 export * from './config/schema';
 export * from './config/sizing';

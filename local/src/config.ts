@@ -28,6 +28,11 @@ export interface StackConfig {
   graphUrl: string | undefined;
   sandboxPort: number;
   openai: { apiKey?: string; baseURL?: string; model?: string };
+  /**
+   * Set (LOCAL_HANDLERS=bundle): the receiver, processor and answer worker run from the bundles
+   * in this directory (LOCAL_BUNDLE_DIR, default dist/lambda; `npm run bundle` builds them).
+   */
+  bundleDir: string | undefined;
   /** Where the stack writes its endpoints for `npm run cli` and `npm run send`. */
   stateFile: string;
   logLevel: string;
@@ -44,6 +49,9 @@ export interface StackConfig {
     backoff: BackoffPolicy | undefined;
   };
 }
+
+/** Where `npm run bundle` writes the Lambda bundles by default. */
+export const DEFAULT_BUNDLE_DIR = 'dist/lambda';
 
 export const DEV_DEFAULTS = {
   WHATSAPP_APP_SECRET: 'dev-app-secret',
@@ -98,6 +106,9 @@ export const stackEnvSchema = z.object({
   // 100 as in production: with the back-off, receives are spread over days of outage.
   INGEST_MAX_RECEIVE_COUNT: envInt(100, { min: 1, max: 1_000 }),
   INGEST_CONCURRENCY: envInt(2, { min: 1, max: 1_000 }),
+  /** `bundle`: run the Lambdas from their built bundles instead of their TypeScript sources. */
+  LOCAL_HANDLERS: z.optional(z.enum(['source', 'bundle'])),
+  LOCAL_BUNDLE_DIR: envOptional(),
 });
 
 /** 127.0.0.0/8, ::1 and localhost: nobody else can reach the stack. */
@@ -144,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
     extraApps: e.WHATSAPP_APPS,
     answerDelaySeconds: e.ANSWER_DELAY_SECONDS,
     sqsMaxMessageBytes: e.SQS_MAX_MESSAGE_BYTES,
+    bundleDir:
+      e.LOCAL_HANDLERS === 'bundle' ? (e.LOCAL_BUNDLE_DIR ?? DEFAULT_BUNDLE_DIR) : undefined,
     stateFile: e.STACK_STATE_FILE ?? '.data/stack.json',
     graphUrl: e.WHATSAPP_GRAPH_URL,
     sandboxPort: e.SANDBOX_PORT,

@@ -33,6 +33,11 @@ import {
   type AnswerJobsDeps,
 } from '@waba/answer-worker';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
+import {
+  bundleEnvironments,
+  startBundleHandlers,
+  type BundleHandlers,
+} from './bundle-runner/bundle-handlers';
 import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
 import type { StackConfig } from './config';
 import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
@@ -58,6 +63,8 @@ export interface Stack {
   processor: EventSourceMapping;
   answerWorker: EventSourceMapping;
   campaignSender: EventSourceMapping;
+  /** The bundles the Lambdas run from (LOCAL_HANDLERS=bundle); null: from their sources. */
+  bundles: BundleHandlers | null;
   /** The Meta sandbox, when WHATSAPP_GRAPH_URL is unset. */
   sandbox: MetaSandbox | null;
   state: StackState;
@@ -155,6 +162,42 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const bucket = 'waba-payloads';
     await createBucket(s3, bucket);
 
+    // The Meta sandbox posts its signed status webhooks back to our own receiver.
+    const receiverAddress: { url?: string } = {};
+    const sandbox = config.graphUrl
+      ? null
+      : await startMetaSandbox({
+          port: config.sandboxPort,
+          webhookUrl: () => (receiverAddress.url ? `${receiverAddress.url}/webhook` : undefined),
+          appSecret: config.appSecret,
+          wabaId: config.businessAccountId,
+          displayPhoneNumber: config.displayPhoneNumber,
+          accessToken: config.accessToken,
+          logger: logger.child({ fn: 'meta-sandbox' }),
+        });
+    if (sandbox) cleanup.push(() => sandbox.close());
+    // LOCAL_HANDLERS=bundle: the receiver, processor and answer worker run from the bundles
+    // the CDK app deploys, each in its own execution environments.
+    const bundles = config.bundleDir
+      ? startBundleHandlers(
+          config.bundleDir,
+          bundleEnvironments(config, {
+            awsEndpoint: sqsEmulator.endpoint,
+            region: REGION,
+            databaseUrl,
+            ingestQueueUrl: ingest.url,
+            answerQueueUrl: answer.url,
+            bucket,
+            graphUrl: config.graphUrl ?? sandbox!.url,
+          }),
+          logger,
+        )
+      : undefined;
+    if (bundles) {
+      cleanup.push(() => bundles.stop());
+      logger.info({ bundleDir: config.bundleDir }, 'handlers run from their bundles');
+    }
+
     const receiverDeps: ReceiverDeps = {
       apps: appsFromEnv({
         WHATSAPP_APP_SECRET: config.appSecret,
@@ -184,7 +227,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const processor = startEventSourceMapping({
       sqs,
       queueUrl: ingest.url,
-      handler: (event) => processSqsEvent(event, processorDeps),
+      handler: (event) =>
+        bundles ? bundles.processor.invoke(event) : processSqsEvent(event, processorDeps),
       batchSize: config.ingest.batchSize,
       maximumBatchingWindowSeconds: config.ingest.windowSeconds,
       concurrency: config.ingest.concurrency,
@@ -192,20 +236,6 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     cleanup.push(() => processor.stop());
 
-    // The Meta sandbox posts its signed status webhooks back to our own receiver.
-    const receiverAddress: { url?: string } = {};
-    const sandbox = config.graphUrl
-      ? null
-      : await startMetaSandbox({
-          port: config.sandboxPort,
-          webhookUrl: () => (receiverAddress.url ? `${receiverAddress.url}/webhook` : undefined),
-          appSecret: config.appSecret,
-          wabaId: config.businessAccountId,
-          displayPhoneNumber: config.displayPhoneNumber,
-          accessToken: config.accessToken,
-          logger: logger.child({ fn: 'meta-sandbox' }),
-        });
-    if (sandbox) cleanup.push(() => sandbox.close());
     const answerDeps: AnswerJobsDeps = {
       db,
       graph: createGraphClient({
@@ -221,7 +251,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const answerWorker = startEventSourceMapping({
       sqs,
       queueUrl: answer.url,
-      handler: (event) => processAnswerJobs(event, answerDeps),
+      handler: (event) =>
+        bundles ? bundles.answerWorker.invoke(event) : processAnswerJobs(event, answerDeps),
       batchSize: 10,
       concurrency: 2,
       logger: logger.child({ fn: 'answer-worker' }),
@@ -247,7 +278,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     cleanup.push(() => campaignSender.stop());
 
     const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) =>
-      handleWebhookRequest(event, receiverDeps);
+      bundles ? bundles.receiver.invoke(event) : handleWebhookRequest(event, receiverDeps);
     const gateway: HttpGateway = await startHttpGateway({
       port: config.port,
       host: config.host,
@@ -306,6 +337,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       processor,
       answerWorker,
       campaignSender,
+      bundles: bundles ?? null,
       sandbox,
       state,
       stop,

@@ -1,6 +1,6 @@
 import { EnvError } from '@waba/whatsapp';
 import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
-import { DEV_DEFAULTS, loadConfig } from '../src/config';
+import { DEFAULT_BUNDLE_DIR, DEV_DEFAULTS, loadConfig } from '../src/config';
 import { serviceSettingsFromEnv } from '../src/pipeline-service';
 import { serviceEnvFromEnv } from '../src/service-env.schema';
 
@@ -63,6 +63,21 @@ describe('loadConfig()', () => {
 
   it('starts on a public HOST with secrets of its own', () => {
     expect(loadConfig({ ...OWN_SECRETS, HOST: '0.0.0.0' }).config.appSecret).toBe('own-app-secret');
+  });
+
+  it.each([
+    [{}, undefined],
+    [{ LOCAL_HANDLERS: 'source', LOCAL_BUNDLE_DIR: 'elsewhere' }, undefined],
+    [{ LOCAL_HANDLERS: 'bundle' }, DEFAULT_BUNDLE_DIR],
+    [{ LOCAL_HANDLERS: 'bundle', LOCAL_BUNDLE_DIR: 'elsewhere' }, 'elsewhere'],
+  ])('runs the Lambdas from bundles only when asked (%p)', (env, bundleDir) => {
+    expect(loadConfig(env).config.bundleDir).toBe(bundleDir);
+  });
+
+  it('refuses an unknown LOCAL_HANDLERS, naming the variable', () => {
+    expect(() => loadConfig({ LOCAL_HANDLERS: 'bundles' })).toThrow(
+      envErrorAbout('LOCAL_HANDLERS'),
+    );
   });
 });
 

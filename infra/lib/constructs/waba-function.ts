@@ -1,26 +1,10 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import {
-  NodejsFunction,
-  OutputFormat,
-  type NodejsFunctionProps,
-} from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../bundling';
 import { repoPath, REPO_ROOT } from '../paths';
-
-/**
- * esbuild emits ESM; CommonJS dependencies (pg, pino, kysely's CJS build)
- * call `require` and read `__dirname`, which ESM lacks: the banner defines them.
- */
-const ESM_BANNER = [
-  "import { createRequire as __wabaCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __wabaFileURLToPath } from 'node:url';",
-  "import { dirname as __wabaDirname } from 'node:path';",
-  'const require = __wabaCreateRequire(import.meta.url);',
-  'const __filename = __wabaFileURLToPath(import.meta.url);',
-  'const __dirname = __wabaDirname(__filename);',
-].join(' ');
 
 export interface WabaFunctionProps extends Omit<
   NodejsFunctionProps,
@@ -73,18 +57,7 @@ export class WabaFunction extends NodejsFunction {
         LOG_LEVEL: 'info',
         ...rest.environment,
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The runtime provides the AWS SDK v3; pg-native is pg's optional native binding.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
-      },
+      bundling: LAMBDA_BUNDLING,
     });
     this.logs = logGroup;
   }

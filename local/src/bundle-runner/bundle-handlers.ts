@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import type { Logger } from '@waba/whatsapp';
+import type { StackConfig } from '../config';
+import { startBundleFunction, type BundleFunction } from './bundle-function';
+
+/** The bundles the local stack can run, named as `npm run bundle` names their directories. */
+export const BUNDLED_FUNCTIONS = ['receiver', 'processor', 'answerWorker'] as const;
+export type BundledFunction = (typeof BUNDLED_FUNCTIONS)[number];
+
+/** `<dir>/<name>/index.mjs`, where `npm run bundle` (infra/lib/build-bundles.ts) writes it. */
+export const bundlePath = (dir: string, name: BundledFunction): string =>
+  join(dir, name, 'index.mjs');
+
+export interface BundleHandlers {
+  receiver: BundleFunction<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+  processor: BundleFunction<SQSEvent, SQSBatchResponse>;
+  answerWorker: BundleFunction<SQSEvent, SQSBatchResponse>;
+  stop(): Promise<void>;
+}
+
+/** What the stack has started that the functions' environments point at. */
+export interface BundleTargets {
+  awsEndpoint: string;
+  region: string;
+  databaseUrl: string;
+  ingestQueueUrl: string;
+  answerQueueUrl: string;
+  bucket: string;
+  graphUrl: string;
+}
+
+const defined = (vars: Record<string, string | undefined>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(vars).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+
+/**
+ * Each function's environment, as the CDK app sets it on Lambda, with
+ * secrets by value instead of by Secrets Manager ARN and AWS pointed at the
+ * emulator (AWS_ENDPOINT_URL, as the SDK and the receiver's signed calls read it).
+ */
+export function bundleEnvironments(
+  config: StackConfig,
+  t: BundleTargets,
+): Record<BundledFunction, Record<string, string>> {
+  const lambda = {
+    AWS_REGION: t.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL: t.awsEndpoint,
+    LOG_LEVEL: config.logLevel,
+  };
+  const backoff = config.ingest.backoff;
+  return {
+    receiver: defined({
+      ...lambda,
+      INGEST_QUEUE_URL: t.ingestQueueUrl,
+      PAYLOAD_BUCKET: t.bucket,
+      SQS_MAX_MESSAGE_BYTES: String(config.sqsMaxMessageBytes),
+      WHATSAPP_APP_SECRET: config.appSecret,
+      WHATSAPP_APP_SECRET_PREVIOUS: config.previousAppSecret,
+      WHATSAPP_VERIFY_TOKEN: config.verifyToken,
+      WHATSAPP_APPS: config.extraApps,
+    }),
+    processor: defined({
+      ...lambda,
+      DATABASE_URL: t.databaseUrl,
+      INGEST_QUEUE_URL: t.ingestQueueUrl,
+      ANSWER_QUEUE_URL: t.answerQueueUrl,
+      ANSWER_DELAY_SECONDS: String(config.answerDelaySeconds),
+      INGEST_BACKOFF_BASE_SECONDS: String(backoff?.baseSeconds ?? 0),
+      INGEST_BACKOFF_MAX_SECONDS: String(backoff?.maxSeconds ?? 0),
+    }),
+    answerWorker: defined({
+      ...lambda,
+      DATABASE_URL: t.databaseUrl,
+      ANSWER_QUEUE_URL: t.answerQueueUrl,
+      WHATSAPP_ACCESS_TOKEN: config.accessToken,
+      WHATSAPP_GRAPH_URL: t.graphUrl,
+      OPENAI_API_KEY: config.openai.apiKey,
+      OPENAI_BASE_URL: config.openai.baseURL,
+      OPENAI_MODEL: config.openai.model,
+    }),
+  };
+}
+
+/**
+ * The receiver, processor and answer worker from their built bundles
+ * (`npm run bundle`: the CDK app's esbuild options), each in execution
+ * environments of its own with its own environment variables.
+ */
+export function startBundleHandlers(
+  dir: string,
+  env: Record<BundledFunction, Record<string, string>>,
+  logger: Logger,
+): BundleHandlers {
+  const started: Array<BundleFunction<never, unknown>> = [];
+  const start = <E, R>(name: BundledFunction): BundleFunction<E, R> => {
+    const fn = startBundleFunction<E, R>({
+      name,
+      file: bundlePath(dir, name),
+      env: env[name],
+      logger: logger.child({ fn: name, bundle: true }),
+    });
+    started.push(fn);
+    return fn;
+  };
+  try {
+    return {
+      receiver: start('receiver'),
+      processor: start('processor'),
+      answerWorker: start('answerWorker'),
+      stop: async () => {
+        await Promise.all(started.map((fn) => fn.stop()));
+      },
+    };
+  } catch (error) {
+    void Promise.all(started.map((fn) => fn.stop()));
+    throw error;
+  }
+}
