@@ -12,7 +12,7 @@
  * - a visibility the handler changed itself (ChangeMessageVisibility with the
  *   record's receipt handle, as the processor's back-off does) is left as it
  *   is: a failed record comes back after that delay, not the queue's timeout
- *   (local/tests/outage-backoff.test.ts).
+ *   (consumer-service/tests/outage-backoff.test.ts).
  *
  * Differences from AWS, on purpose or by necessity:
  * - ReportBatchItemFailures is always on (AWS ignores `batchItemFailures`
