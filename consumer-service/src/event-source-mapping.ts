@@ -31,21 +31,12 @@
  *   hidden for a whole visibility timeout. Messages received during stop are
  *   still handed to the handler.
  */
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type Message,
-  type MessageAttributeValue,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import type {
-  SQSBatchResponse,
-  SQSEvent,
-  SQSMessageAttributes,
-  SQSRecord,
-  SQSRecordAttributes,
-} from 'aws-lambda';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { createLogger, type Logger } from '@waba/whatsapp';
+import { acknowledge } from './acknowledge';
+import { gatherBatch, MAX_PER_RECEIVE, sleep, sqsReceive } from './gather';
+import { invokeHandler, toSqsEvent, type SqsHandler } from './invoke';
+import { resolveEventSource, type EventSource } from './sqs-record';
 
 export interface BatchInfo {
   size: number;
@@ -59,7 +50,7 @@ export interface EventSourceMappingOptions {
   queueUrl: string;
   /** Defaults to an ARN derived from the queue URL and the client's region. */
   queueArn?: string;
-  handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+  handler: SqsHandler;
   /** Records per invocation, default 10. Above 10, several receives are gathered. */
   batchSize?: number;
   /** Default 0: invoke as soon as a receive returns. */
@@ -90,17 +81,13 @@ export interface EventSourceMapping {
   stats(): EventSourceMappingStats;
 }
 
-const MAX_PER_RECEIVE = 10;
 const BACKOFF_START_MS = 1000;
 const BACKOFF_MAX_MS = 10_000;
 
-class HandlerTimeoutError extends Error {
-  override name = 'HandlerTimeoutError';
-}
-
 /**
- * Starts `concurrency` poll loops. Each loop: gather a batch, invoke the
- * handler, delete the records that did not fail, repeat until stopped.
+ * Starts `concurrency` poll loops. Each loop: gather a batch (gather.ts),
+ * invoke the handler with it as a Lambda-shaped event (invoke.ts), delete the
+ * records that did not fail (acknowledge.ts), repeat until stopped.
  */
 export function startEventSourceMapping(options: EventSourceMappingOptions): EventSourceMapping {
   const batchSize = Math.max(1, options.batchSize ?? MAX_PER_RECEIVE);
@@ -118,63 +105,15 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     errors: 0,
   };
   const stopController = new AbortController();
-  let arn: Promise<{ eventSourceARN: string; awsRegion: string }> | undefined;
-
-  const source = () =>
-    (arn ??= resolveSource(options.sqs, options.queueUrl, options.queueArn).catch(
+  const receive = sqsReceive(options.sqs, options.queueUrl);
+  let source: Promise<EventSource> | undefined;
+  const eventSource = () =>
+    (source ??= resolveEventSource(options.sqs, options.queueUrl, options.queueArn).catch(
       (error: unknown) => {
-        arn = undefined;
+        source = undefined;
         throw error;
       },
     ));
-
-  async function receive(max: number, waitSeconds: number): Promise<Message[]> {
-    const result = await options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
-        MaxNumberOfMessages: Math.min(MAX_PER_RECEIVE, max),
-        WaitTimeSeconds: waitSeconds,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    return result.Messages ?? [];
-  }
-
-  /** One batch: up to batchSize messages, or what arrived within the window. */
-  async function gather(): Promise<Message[]> {
-    const first = await receive(batchSize, waitTimeSeconds);
-    if (first.length === 0) return first;
-    // By id: a window longer than the visibility timeout receives the same message twice,
-    // and only the newest receipt handle can delete it.
-    const byId = new Map(first.map((m) => [m.MessageId, m]));
-    const deadline = Date.now() + windowMs;
-    let lastPageFull = first.length === MAX_PER_RECEIVE;
-    while (byId.size < batchSize && !stopController.signal.aborted) {
-      const remainingMs = deadline - Date.now();
-      // Without a window, keep reading only while the queue hands out full pages.
-      if (windowMs === 0 ? !lastPageFull : remainingMs <= 0) break;
-      const wait = windowMs === 0 ? 0 : Math.min(waitTimeSeconds, Math.floor(remainingMs / 1000));
-      let more: Message[];
-      try {
-        more = await receive(batchSize - byId.size, wait);
-      } catch (error) {
-        // Keep what we hold: dropping it would hide it for a visibility timeout.
-        logger.warn({ err: error }, 'receive failed while gathering a batch');
-        break;
-      }
-      for (const m of more) {
-        if (byId.has(m.MessageId)) warnWindowTooLong();
-        byId.set(m.MessageId, m);
-      }
-      lastPageFull = more.length === MAX_PER_RECEIVE;
-      // A short poll under a second of window left: do not spin on an empty queue.
-      if (more.length === 0 && wait === 0 && windowMs > 0) {
-        await sleep(Math.min(100, Math.max(0, deadline - Date.now())), stopController.signal);
-      }
-    }
-    return [...byId.values()];
-  }
 
   let warnedWindow = false;
   function warnWindowTooLong() {
@@ -186,75 +125,37 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     );
   }
 
-  async function deleteMessages(records: SQSRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i += MAX_PER_RECEIVE) {
-      const chunk = records.slice(i, i + MAX_PER_RECEIVE);
-      try {
-        const result = await options.sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: options.queueUrl,
-            Entries: chunk.map((r, index) => ({
-              Id: String(index),
-              ReceiptHandle: r.receiptHandle,
-            })),
-          }),
-        );
-        counters.deleted += result.Successful?.length ?? 0;
-        if (result.Failed?.length) {
-          counters.errors += 1;
-          logger.error(
-            { failed: result.Failed },
-            'some deletes failed: those messages will be redelivered',
-          );
-        }
-      } catch (error) {
-        counters.errors += 1;
-        logger.error(
-          { err: error, count: chunk.length },
-          'delete failed: those messages will be redelivered',
-        );
-      }
-    }
-  }
-
-  async function invoke(
-    event: SQSEvent,
-  ): Promise<{ failedIds: Set<string> | 'all'; error?: unknown }> {
-    try {
-      const result = await withTimeout(options.handler(event), options.handlerTimeoutMs);
-      const failedIds = failedRecords(event.Records, result);
-      if (failedIds === 'all') logger.warn('invalid batchItemFailures: the whole batch fails');
-      return { failedIds };
-    } catch (error) {
-      counters.errors += 1;
-      logger.error(
-        { err: error, size: event.Records.length },
-        'handler failed: the whole batch will retry',
-      );
-      return { failedIds: 'all', error };
-    }
-  }
-
   async function processBatch(messages: Message[]): Promise<void> {
     const started = Date.now();
-    const { eventSourceARN, awsRegion } = await source();
-    const event: SQSEvent = {
-      Records: messages.map((m) => toRecord(m, eventSourceARN, awsRegion)),
-    };
+    const event = toSqsEvent(messages, await eventSource());
     counters.batches += 1;
     counters.received += messages.length;
-    const { failedIds, error } = await invoke(event);
-    const toDelete =
-      failedIds === 'all' ? [] : event.Records.filter((r) => !failedIds.has(r.messageId));
-    const failed = event.Records.length - toDelete.length;
-    counters.failed += failed;
-    await deleteMessages(toDelete);
+    const outcome = await invokeHandler(options.handler, event, options.handlerTimeoutMs);
+    if (outcome.error !== undefined) {
+      counters.errors += 1;
+      logger.error(
+        { err: outcome.error, size: event.Records.length },
+        'handler failed: the whole batch will retry',
+      );
+    } else if (outcome.invalidResponse) {
+      logger.warn('invalid batchItemFailures: the whole batch fails');
+    }
+    const settled = await acknowledge(
+      options.sqs,
+      options.queueUrl,
+      event.Records,
+      outcome.failed,
+      logger,
+    );
+    counters.deleted += settled.deleted;
+    counters.failed += settled.left;
+    counters.errors += settled.errors;
     const info: BatchInfo = {
       size: event.Records.length,
-      failed,
+      failed: settled.left,
       durationMs: Date.now() - started,
     };
-    if (error !== undefined) info.error = error;
+    if (outcome.error !== undefined) info.error = outcome.error;
     options.onBatch?.(info);
   }
 
@@ -263,7 +164,15 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     while (!stopController.signal.aborted) {
       let messages: Message[];
       try {
-        messages = await gather();
+        messages = await gatherBatch({
+          receive,
+          batchSize,
+          windowMs,
+          waitTimeSeconds,
+          signal: stopController.signal,
+          logger,
+          onDuplicate: warnWindowTooLong,
+        });
         backoffMs = BACKOFF_START_MS;
       } catch (error) {
         counters.errors += 1;
@@ -295,104 +204,4 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
     },
     stats: () => ({ ...counters }),
   };
-}
-
-/**
- * Which records to keep on the queue, by AWS's rules: `'all'` for a malformed
- * response or an identifier that is empty or not in the batch.
- */
-export function failedRecords(records: SQSRecord[], result: unknown): Set<string> | 'all' {
-  if (result === undefined || result === null) return new Set();
-  if (typeof result !== 'object') return 'all';
-  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === undefined || failures === null) return new Set();
-  if (!Array.isArray(failures)) return 'all';
-  const known = new Set(records.map((r) => r.messageId));
-  const failed = new Set<string>();
-  for (const failure of failures as unknown[]) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== 'string' || id === '' || !known.has(id)) return 'all';
-    failed.add(id);
-  }
-  return failed;
-}
-
-/** An SQS message in the shape Lambda delivers it. */
-export function toRecord(message: Message, eventSourceARN: string, awsRegion: string): SQSRecord {
-  const record: SQSRecord = {
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: { ...message.Attributes } as unknown as SQSRecordAttributes,
-    messageAttributes: toLambdaAttributes(message.MessageAttributes),
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN,
-    awsRegion,
-  };
-  if (message.MD5OfMessageAttributes)
-    record.md5OfMessageAttributes = message.MD5OfMessageAttributes;
-  return record;
-}
-
-function toLambdaAttributes(
-  attributes: Record<string, MessageAttributeValue> | undefined,
-): SQSMessageAttributes {
-  const converted: SQSMessageAttributes = {};
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    converted[name] = {
-      ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
-      ...(value.BinaryValue !== undefined && {
-        binaryValue: Buffer.from(value.BinaryValue).toString('base64'),
-      }),
-      // Lambda always sends these two (reserved by SQS) as empty lists.
-      stringListValues: [],
-      binaryListValues: [],
-      dataType: value.DataType ?? 'String',
-    };
-  }
-  return converted;
-}
-
-async function resolveSource(
-  sqs: SQSClient,
-  queueUrl: string,
-  queueArn: string | undefined,
-): Promise<{ eventSourceARN: string; awsRegion: string }> {
-  const awsRegion = await sqs.config.region();
-  if (queueArn) return { eventSourceARN: queueArn, awsRegion };
-  // Queue URLs end in /<account>/<name> on SQS and on the emulators alike. Not parsed
-  // with URL: emulators hand out hosts like sqs.us-east-1.127.0.0.1 that WHATWG rejects.
-  const path = queueUrl.replace(/^[a-z]+:\/\/[^/]*/i, '').split(/[?#]/)[0] ?? '';
-  const [account = '000000000000', name = 'queue'] = path.split('/').filter(Boolean).slice(-2);
-  return { eventSourceARN: `arn:aws:sqs:${awsRegion}:${account}:${name}`, awsRegion };
-}
-
-async function withTimeout<T>(promise: Promise<T>, timeoutMs: number | undefined): Promise<T> {
-  if (timeoutMs === undefined) return promise;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new HandlerTimeoutError(`handler timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,9 +4,9 @@ export {
   type EventSourceMapping,
   type EventSourceMappingOptions,
   type EventSourceMappingStats,
-  failedRecords,
-  toRecord,
 } from './event-source-mapping';
+export { toRecord } from './sqs-record';
+export { failedRecords, HandlerTimeoutError, type SqsHandler } from './invoke';
 export {
   serviceSettingsFromEnv,
   startPipelineService,
