@@ -1,4 +1,5 @@
 import { databaseUrlFromEnv } from '@waba/db';
+import { cliFailure, runCli } from '../../local/src/cli';
 
 /**
  * The operator CLI (local/src/cli.ts) inside the service container, e.g.
@@ -7,11 +8,7 @@ import { databaseUrlFromEnv } from '@waba/db';
  */
 async function main(): Promise<void> {
   process.env.DATABASE_URL ||= await databaseUrlFromEnv(process.env);
-  // The CLI runs on import; `.js` is how ESM names the TypeScript file (esbuild resolves it).
-  await import('../../local/src/cli.js');
+  await runCli(process.argv.slice(2));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => process.exit(cliFailure(error)));

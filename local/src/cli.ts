@@ -385,10 +385,13 @@ export async function runCli(
   }
 }
 
-if (require.main === module) {
-  runCli(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    if (error instanceof UsageError) console.error(USAGE);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  });
+/**
+ * Prints why a command failed (a usage error with the usage text) and returns
+ * the exit code: 2 for a usage error, 1 for anything else.
+ */
+export function cliFailure(error: unknown, err: (line: string) => void = console.error): number {
+  err(error instanceof Error ? error.message : String(error));
+  if (!(error instanceof UsageError)) return 1;
+  err(USAGE);
+  return 2;
 }

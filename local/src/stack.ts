@@ -40,7 +40,7 @@ import {
 } from './bundle-runner/bundle-handlers';
 import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
 import type { StackConfig } from './config';
-import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
+import { startEventSourceMapping, type EventSourceMapping } from '@waba/consumer-service';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
 import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
 import {

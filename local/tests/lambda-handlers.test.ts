@@ -8,7 +8,7 @@ import {
   type TestDatabase,
   type TestQueues,
 } from '@waba/local/testing';
-import { toRecord } from '../src/event-source-mapping';
+import { toRecord } from '@waba/consumer-service';
 import type * as ReceiverHandler from '../../webhook-receiver/src/handler';
 import type * as ProcessorHandler from '../../db-processor/src/handler';
 

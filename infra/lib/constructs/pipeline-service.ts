@@ -50,7 +50,7 @@ export interface PipelineServiceProps {
 
 /**
  * The long-running mode: one Fargate service (arm64) running
- * local/src/service.ts, which polls the ingest, answer and campaign queues
+ * consumer-service/src/service.ts, which polls the ingest, answer and campaign queues
  * with the same cores the Lambdas run. Scales out on the ingest backlog;
  * ECS Exec is on so operators can run the CLI inside a task.
  */

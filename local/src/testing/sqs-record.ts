@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { toRecord } from '../event-source-mapping';
+import { toRecord } from '@waba/consumer-service';
 
 /** An SQS record as Lambda's event source mapping delivers it, for consumer tests. */
 export function jobRecord(

@@ -6,7 +6,7 @@ import { startPipelineService } from './pipeline-service';
 import { serviceEnvFromEnv } from './service-env.schema';
 
 /**
- * The long-running mode (`npx tsx local/src/service.ts`, or the container of
+ * The long-running mode (`npx tsx consumer-service/src/service.ts`, or the container of
  * infra/container/Dockerfile): the processor, answer worker and campaign
  * sender polling real SQS queues. SIGTERM or SIGINT stops polling, lets the
  * batches in flight finish (their messages are deleted or left to the
