@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import { messagesEntry, textMessage, webhookPayload } from '@waba/testing';
 import { loadConfig, type StackConfig } from '../local/src/config';
 import { startStack, type Stack } from '../local/src/stack';
 

@@ -1,5 +1,5 @@
 import { updateAgentConfig } from '@waba/db';
-import { startFakeOpenAi } from '../answer-worker/tests/helpers/fake-openai';
+import { startFakeOpenAi } from '@waba/testing';
 import { startBenchStack } from './bench-stack';
 import { measurePostToRow } from './post-to-row';
 import { measureWebhookToReply, withoutDebounce } from './webhook-to-reply';

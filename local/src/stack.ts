@@ -33,18 +33,19 @@ import {
   type AnswerJobsDeps,
 } from '@waba/answer-worker';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
-import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
-import type { StackConfig } from './config';
-import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
-import { startHttpGateway, type HttpGateway } from './http-gateway';
-import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
 import {
+  startMetaSandbox,
+  type MetaSandbox,
   createBucket,
   createQueueWithDlq,
   s3Client,
   sqsClient,
   type QueuePair,
-} from './services/queues';
+} from '@waba/testing';
+import type { StackConfig } from './config';
+import { startEventSourceMapping, type EventSourceMapping } from './event-source-mapping';
+import { startHttpGateway, type HttpGateway } from './http-gateway';
+import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
 import { startSqsEmulator, type SqsEmulatorHandle } from './services/sqs-emulator';
 import { writeStackState, type StackState } from './stack-state';
 

@@ -1,5 +1,5 @@
 import { EnvError } from '@waba/whatsapp';
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { DEV_DEFAULTS, loadConfig } from '../src/config';
 import { serviceSettingsFromEnv } from '../src/pipeline-service';
 import { serviceEnvFromEnv } from '../src/service-env.schema';

@@ -8,7 +8,7 @@ import { webhookBody } from '../../bench/lib/payloads';
 import { percentileOf } from '../../bench/lib/stats';
 import { queueDepth, sleep } from '../faults/fault-stack';
 import { customerWebhook, postWebhook } from '../faults/meta-sender';
-import { sqsClient } from '../../local/src/services/queues';
+import { sqsClient } from '@waba/testing';
 
 export interface LoadOptions {
   mode: 'steady' | 'burst';

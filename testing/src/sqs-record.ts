@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { INGEST_ATTRIBUTES as A, metaEscape } from '@waba/whatsapp';
+// The poller's own conversion, so received records are exactly what a consumer gets.
+import { toRecord } from '../../local/src/event-source-mapping';
+
+function record(
+  body: string,
+  fields: {
+    receiveCount: number;
+    sentTimestamp: string;
+    senderId: string;
+    receiptHandle: string;
+    queue: string;
+    messageAttributes: SQSRecord['messageAttributes'];
+  },
+): SQSRecord {
+  return {
+    messageId: randomUUID(),
+    receiptHandle: fields.receiptHandle,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(fields.receiveCount),
+      SentTimestamp: fields.sentTimestamp,
+      SenderId: fields.senderId,
+      ApproximateFirstReceiveTimestamp: fields.sentTimestamp,
+    },
+    messageAttributes: fields.messageAttributes,
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${fields.queue}`,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** An SQS record as Lambda's event source mapping delivers it, for consumer tests. */
+export function jobRecord(
+  body: string,
+  options: { receiveCount?: number; queue?: string } = {},
+): SQSRecord {
+  return record(body, {
+    receiveCount: options.receiveCount ?? 1,
+    sentTimestamp: '0',
+    senderId: 'x',
+    receiptHandle: `rh-${randomUUID()}`,
+    queue: options.queue ?? 'queue',
+    messageAttributes: {},
+  });
+}
+
+/** An ingest-queue record as Lambda delivers it, carrying `payload` in Meta's wire form. */
+export function sqsRecord(
+  payload: object | string,
+  attributes: Record<string, string> = {},
+): SQSRecord {
+  const body = typeof payload === 'string' ? payload : metaEscape(JSON.stringify(payload));
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [k, v] of Object.entries({
+    [A.receivedAt]: '2026-11-22T10:00:00.000Z',
+    [A.appId]: 'default',
+    ...attributes,
+  })) {
+    messageAttributes[k] = {
+      stringValue: v,
+      dataType: 'String',
+      stringListValues: [],
+      binaryListValues: [],
+    };
+  }
+  return record(body, {
+    receiveCount: 1,
+    sentTimestamp: String(Date.now()),
+    senderId: 'local',
+    receiptHandle: 'rh',
+    queue: 'ingest',
+    messageAttributes,
+  });
+}
+
+export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/**
+ * Up to `max` messages received from a real queue (the emulator), as Lambda's
+ * event source mapping hands them over: real receipt handles, system
+ * attributes (ApproximateReceiveCount) and message attributes.
+ */
+export async function receiveRecords(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { max?: number; waitSeconds?: number } = {},
+): Promise<SQSRecord[]> {
+  const out = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: options.max ?? 10,
+      WaitTimeSeconds: options.waitSeconds ?? 1,
+      MessageAttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  const name = queueUrl.split('/').pop() ?? 'queue';
+  return (out.Messages ?? []).map((m) =>
+    toRecord(m, `arn:aws:sqs:us-east-1:000000000000:${name}`, 'us-east-1'),
+  );
+}
