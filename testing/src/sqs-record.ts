@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { INGEST_ATTRIBUTES as A, metaEscape } from '@waba/whatsapp';
-// The poller's own conversion, so received records are exactly what a consumer gets.
-import { toRecord } from '../../local/src/event-source-mapping';
 
 function record(
   body: string,
@@ -14,10 +12,12 @@ function record(
     receiptHandle: string;
     queue: string;
     messageAttributes: SQSRecord['messageAttributes'];
+    messageId?: string;
+    attributes?: Partial<SQSRecordAttributes>;
   },
 ): SQSRecord {
   return {
-    messageId: randomUUID(),
+    messageId: fields.messageId ?? randomUUID(),
     receiptHandle: fields.receiptHandle,
     body,
     attributes: {
@@ -25,6 +25,7 @@ function record(
       SentTimestamp: fields.sentTimestamp,
       SenderId: fields.senderId,
       ApproximateFirstReceiveTimestamp: fields.sentTimestamp,
+      ...fields.attributes,
     },
     messageAttributes: fields.messageAttributes,
     md5OfBody: '',
@@ -81,9 +82,10 @@ export function sqsRecord(
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
 /**
- * Up to `max` messages received from a real queue (the emulator), as Lambda's
- * event source mapping hands them over: real receipt handles, system
- * attributes (ApproximateReceiveCount) and message attributes.
+ * Up to `max` messages received from a real queue (the emulator), as records
+ * with their real message ids, receipt handles and system attributes
+ * (ApproximateReceiveCount). Message attributes are left out: a test about
+ * them goes through the poller, which converts them as Lambda does.
  */
 export async function receiveRecords(
   sqs: SQSClient,
@@ -95,12 +97,20 @@ export async function receiveRecords(
       QueueUrl: queueUrl,
       MaxNumberOfMessages: options.max ?? 10,
       WaitTimeSeconds: options.waitSeconds ?? 1,
-      MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  const name = queueUrl.split('/').pop() ?? 'queue';
+  const queue = queueUrl.split('/').pop() ?? 'queue';
   return (out.Messages ?? []).map((m) =>
-    toRecord(m, `arn:aws:sqs:us-east-1:000000000000:${name}`, 'us-east-1'),
+    record(m.Body ?? '', {
+      receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+      sentTimestamp: m.Attributes?.SentTimestamp ?? '0',
+      senderId: m.Attributes?.SenderId ?? 'x',
+      receiptHandle: m.ReceiptHandle ?? '',
+      queue,
+      messageAttributes: {},
+      messageId: m.MessageId ?? '',
+      attributes: m.Attributes as Partial<SQSRecordAttributes> | undefined,
+    }),
   );
 }
