@@ -13,12 +13,6 @@ import {
   type PendingThread,
 } from './normalize-coexistence';
 import { takeRevisionItem } from './normalize-revisions';
-import type {
-  AccountEventInput,
-  ContactInput,
-  InboundMessageInput,
-  StatusEventInput,
-} from '@waba/db';
 import { describeIssues as describe, unixToDate } from './normalize-common';
 import {
   emptyPendingAccountFields,
@@ -33,16 +27,20 @@ import {
   userIdUpdates,
 } from './normalize-identity';
 
-/** A row waiting for its organization: routed by phone number, else by WABA. */
-export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
-  phoneNumberId: PhoneId;
-  wabaId: string;
-};
+import type {
+  PendingAccountEvent,
+  PendingContact,
+  PendingInbound,
+  PendingStatus,
+} from './normalize-common';
 
-export type PendingContact = Pending<ContactInput, string | null>;
-export type PendingInbound = Pending<InboundMessageInput>;
-export type PendingStatus = Pending<StatusEventInput>;
-export type PendingAccountEvent = Pending<AccountEventInput, string | null>;
+export type {
+  Pending,
+  PendingAccountEvent,
+  PendingContact,
+  PendingInbound,
+  PendingStatus,
+} from './normalize-common';
 
 export interface NormalizedWebhook {
   fields: string[];
