@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { postCustomerText, startBenchStack } from './bench-stack';
+import { postCustomerText, startBenchStack } from './lib/bench-stack';
 import { percentiles } from './lib/stats';
 import type { Stack } from '../local/src/stack';
 

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { pathToFileURL } from 'node:url';
 import type { SqsProcessorDeps } from '@waba/db-processor';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
-import { sqsEvent, sqsRecord } from '../db-processor/tests/helpers/factories';
+import { sqsEvent, sqsRecord } from '@waba/testing';
 import { bundle } from './lib/build';
 import type * as ProcessorCore from './lib/processor-core';
 import { MIXES, viaJson, webhookBody, type Mix } from './lib/payloads';

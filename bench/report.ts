@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AS_BUILT, PROPOSED, SDK_BUNDLED } from './bundles';
 import { FLOOR, type ColdInitCase, type ColdInitResult } from './cold-init';
 import { ASSUMPTIONS, modelSecondCost, PRICES, productionSizing, type CostLine } from './cost';
 import type { LoadRun } from './e2e';
 import type { ProcessorScenario } from './processor';
-import type { BenchResults, Section } from './run';
+import type { BenchResults, Section } from './results';
 import { kb, met, table } from './lib/markdown';
 import { fmt, fmtSpread, median, type Summary } from './lib/stats';
 
@@ -515,39 +517,42 @@ function costSection(r: BenchResults): string {
 }
 
 /** docs/benchmarks.md from the results of one run. */
+/** The page's frame and standing prose, a Markdown file beside this one, read when the report is written. */
+const TEMPLATE = join(__dirname, 'report-template.md');
+
+/** `template` with every `{{name}}` replaced by `values[name]`; a name without a value is an error. */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`report template: no value for {{${name}}}`);
+    return value;
+  });
+}
+
 export function renderReport(r: BenchResults): string {
   const m = r.machine;
-  const minutes = ((r.finished.getTime() - r.started.getTime()) / 60_000).toFixed(1);
   const targets = targetRows(r);
-  return [
-    '# Benchmarks',
-    '',
-    `Written by \`npm run bench${r.mode === 'full' ? ' -- --full' : ''}\` (${r.mode} mode, ${minutes} min) on ${r.started.toISOString().slice(0, 16).replace('T', ' ')} UTC. Do not edit by hand: run it again.`,
-    '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}, PostgreSQL ${r.postgres ?? 'n/a'} (embedded). Load average ${m.loadAverage.join(' / ')} at the start and ${r.loadAfter.join(' / ')} at the end: other jobs shared the 2 cores, so absolute figures are noisy. Every figure is a median of several runs with the range of the runs in parentheses; every ratio is measured side by side in the same run (alternating), so noise hits both sides of it.`,
-    '',
-    '## Targets',
-    '',
-    table(
+  return fillTemplate(readFileSync(TEMPLATE, 'utf8'), {
+    command: `npm run bench${r.mode === 'full' ? ' -- --full' : ''}`,
+    mode: r.mode,
+    minutes: ((r.finished.getTime() - r.started.getTime()) / 60_000).toFixed(1),
+    started: r.started.toISOString().slice(0, 16).replace('T', ' '),
+    cpu: m.cpu,
+    cores: String(m.cores),
+    memoryGb: String(m.memoryGb),
+    os: m.os,
+    node: m.node,
+    postgres: r.postgres ?? 'n/a',
+    loadBefore: m.loadAverage.join(' / '),
+    loadAfter: r.loadAfter.join(' / '),
+    targets: table(
       ['Target', 'Measured (median, range)', 'Status'],
       targets.map((t) => [t.target, t.measured, met(t.ok)]),
     ),
-    '',
-    receiverSection(r),
-    '',
-    processorSection(r),
-    '',
-    endToEndSection(r),
-    '',
-    workerSection(r),
-    '',
-    costSection(r),
-    '',
-    '## Method',
-    '',
-    "- `npm run bench` (quick: about 3 minutes, one load run of 10 s each) or `npm run bench -- --full` (about 15 minutes: more samples, three load runs of 60 s each); `npm run bench -- --render` rewrites this page from the last run's saved results. Sources in `bench/`; shared helpers in `bench/lib/`. `npm run bench:latency` and `npm run bench:reply` still run their single measurement.",
-    '- Benchmarks, not tests: nothing asserts a time. A section that fails is reported here with its error and the run exits non-zero.',
-    '- Postgres: an embedded server (the binaries `npm start` uses) in a temporary directory, a migrated and seeded template database cloned per scenario.',
-    '',
-  ].join('\n');
+    receiver: receiverSection(r),
+    processor: processorSection(r),
+    endToEnd: endToEndSection(r),
+    worker: workerSection(r),
+    cost: costSection(r),
+  });
 }

@@ -3,41 +3,23 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundles, AS_BUILT, type BundlesResult } from './bundles';
+import { runBundles, AS_BUILT } from './bundles';
 import { runColdInit, type ColdInitResult } from './cold-init';
 import { costModel, productionSizing, type CostResult } from './cost';
-import { runEndToEnd, type EndToEndResult } from './e2e';
+import { runEndToEnd } from './e2e';
 import { runProcessor, type ProcessorResult } from './processor';
-import { runReceiverCpu, type ReceiverCpuResult } from './receiver-cpu';
+import { runReceiverCpu } from './receiver-cpu';
 import { renderReport } from './report';
-import { runSqsClient, type SqsClientResult } from './sqs-client';
-import { runWorker, type WorkerResult } from './worker';
+import type { BenchResults, Section } from './results';
+import { runSqsClient } from './sqs-client';
+import { runWorker } from './worker';
 import { OUT_DIR, ROOT } from './lib/build';
-import { machine, type Machine } from './lib/markdown';
+import { machine } from './lib/markdown';
 import { startBenchPostgres } from './lib/postgres';
 
 const REPORT = join(ROOT, 'docs', 'benchmarks.md');
 /** The raw results of the last run, for `--render`. */
 const RESULTS = join(OUT_DIR, 'results.json');
-
-export type Section<T> = { ok: true; value: T; seconds: number } | { ok: false; error: string };
-
-export interface BenchResults {
-  mode: 'quick' | 'full';
-  started: Date;
-  finished: Date;
-  machine: Machine;
-  loadAfter: number[];
-  postgres: string | undefined;
-  bundles: Section<BundlesResult>;
-  receiverCpu: Section<ReceiverCpuResult>;
-  sqsClient: Section<SqsClientResult>;
-  coldInit: Section<ColdInitResult>;
-  processor: Section<ProcessorResult>;
-  worker: Section<WorkerResult>;
-  e2e: Section<EndToEndResult>;
-  cost: Section<CostResult>;
-}
 
 async function section<T>(name: string, fn: () => Promise<T>): Promise<Section<T>> {
   const start = performance.now();

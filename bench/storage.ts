@@ -20,7 +20,7 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-} from '@waba/whatsapp/testing';
+} from '@waba/testing';
 import { startEmbeddedPostgres, withDatabase } from '../local/src/services/postgres';
 
 const KINDS = {

@@ -1,7 +1,7 @@
 import { updateAgentConfig } from '@waba/db';
 import type { StackConfig } from '../local/src/config';
 import type { Stack } from '../local/src/stack';
-import { postCustomerText, startBenchStack } from './bench-stack';
+import { postCustomerText, startBenchStack } from './lib/bench-stack';
 import { percentiles } from './lib/stats';
 
 /** The default organization's id, with its debounce window set to 0 so only the pipeline is timed. */

@@ -1,6 +1,6 @@
 import { updateAgentConfig } from '@waba/db';
-import { startFakeOpenAi } from '../answer-worker/tests/helpers/fake-openai';
-import { startBenchStack } from './bench-stack';
+import { startFakeOpenAi } from '@waba/testing';
+import { startBenchStack } from './lib/bench-stack';
 import { measurePostToRow } from './post-to-row';
 import { measureWebhookToReply, withoutDebounce } from './webhook-to-reply';
 import { summarize, type Summary } from './lib/stats';

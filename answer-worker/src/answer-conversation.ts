@@ -11,8 +11,8 @@ import {
   type ReplyPart,
 } from '@waba/db';
 import { addressJob, type AddressedJob } from './recipient';
-import { classifySendFailure, type AnswerJob, type GraphClient, type Logger } from '@waba/whatsapp';
-import type { Agent, AgentInput } from './agent/agent';
+import { classifySendFailure, type AnswerJob } from '@waba/whatsapp';
+import type { AgentInput } from './agent/agent';
 import { agentReplySchema, type AgentReply } from './agent/agent.schema';
 import { claimConversation } from './claim';
 import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
@@ -27,22 +27,9 @@ import {
   type SentPart,
 } from './reply-parts';
 import { resendDueUnknown } from './resend-unknown';
+import type { AnswerDeps } from './answer-deps';
 
-export interface AnswerDeps {
-  db: Db;
-  /**
-   * How long an answer whose send outcome is unknown waits for its status
-   * webhook before it is re-sent, once (default 300 s).
-   */
-  unknownGraceMs?: number;
-  graph: GraphClient;
-  /** The agent an organization's configuration asks for. */
-  agentFor: (config: AgentConfigRow) => Agent;
-  logger: Logger;
-  clock: () => Date;
-  /** The agent's time limit; past it the fallback text is sent. */
-  agentTimeoutMs: number;
-}
+export type { AnswerDeps } from './answer-deps';
 
 export type AnswerOutcome =
   | { kind: 'nothing' }

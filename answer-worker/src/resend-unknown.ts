@@ -6,7 +6,7 @@ import {
 } from '@waba/db';
 import type { AddressedJob } from './recipient';
 import { classifySendFailure } from '@waba/whatsapp';
-import type { AnswerDeps } from './answer-conversation';
+import type { AnswerDeps } from './answer-deps';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { insertReplyMessages, sendReplyParts } from './reply-parts';
 import { resendPlan } from './claim-decision';

@@ -15,17 +15,22 @@ import {
   messagesEntry,
   textMessage,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+  createTestDatabase,
+  type TestDatabase,
+  startMetaSandbox,
+  type MetaSandbox,
+  sqsEvent,
+  sqsRecord,
+  processorDeps,
+  startFakeOpenAi,
+  type FakeOpenAi,
+} from '@waba/testing';
 import {
   agentFactory,
   answerConversation,
   RetryLaterError,
   type AnswerDeps,
 } from '@waba/answer-worker';
-import { sqsEvent, sqsRecord, processorDeps } from '../../db-processor/tests/helpers/factories';
-import { startFakeOpenAi, type FakeOpenAi } from './helpers/fake-openai';
 
 const PHONE = '106540352242922';
 const WABA = '102290129340398';

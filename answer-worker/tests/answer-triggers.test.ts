@@ -9,21 +9,21 @@ import {
   unsupportedMessage,
   webhookPayload,
   type RawWebhookEntry,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+  createTestDatabase,
+  type TestDatabase,
+  startMetaSandbox,
+  type MetaSandbox,
+  processorDeps,
+  recordingAnswerQueue,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 import {
   agentFactory,
   answerConversation,
   UNSUPPORTED_NOTICE,
   type AnswerDeps,
 } from '@waba/answer-worker';
-import {
-  processorDeps,
-  recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
-} from '../../db-processor/tests/helpers/factories';
 
 /**
  * Issue 12, point 7: the bot answers conversation turns only. The processor

@@ -1,4 +1,4 @@
-import { badNumberCases, envErrorAbout, graphUrlsFromEnv } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout, graphUrlsFromEnv } from '@waba/testing';
 import { answerDepsFromEnv } from '@waba/answer-worker';
 
 const VALID = {

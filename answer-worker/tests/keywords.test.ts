@@ -5,7 +5,7 @@ import {
   upsertOrganization,
   writeIngestBatch,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import {
   addressJob,
   claimConversation,

@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { resolveContacts, updateAgentConfig, upsertOrganization } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
-import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+import {
+  createTestDatabase,
+  jobRecord,
+  type TestDatabase,
+  startMetaSandbox,
+  type MetaSandbox,
+} from '@waba/testing';
 import {
   agentFactory,
   processAnswerJobs,

@@ -7,16 +7,26 @@ import {
   type AccessTokenSource,
   type AnswerJob,
 } from '@waba/whatsapp';
-import { messagesEntry, status, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+import {
+  messagesEntry,
+  status,
+  textMessage,
+  webhookPayload,
+  createTestDatabase,
+  jobRecord,
+  type TestDatabase,
+  startMetaSandbox,
+  type MetaSandbox,
+  sqsEvent,
+  sqsRecord,
+  processorDeps,
+} from '@waba/testing';
 import {
   agentFactory,
   answerConversation,
   processAnswerJobs,
   type AnswerJobsDeps,
 } from '@waba/answer-worker';
-import { sqsEvent, sqsRecord, processorDeps } from '../../db-processor/tests/helpers/factories';
 
 const PHONE = '106540352242922';
 const WABA = '102290129340398';

@@ -1,5 +1,5 @@
 import { metaEscape } from '@waba/whatsapp';
-import { messagesEntry, status, textMessage, wamid, webhookPayload } from '@waba/whatsapp/testing';
+import { messagesEntry, status, textMessage, wamid, webhookPayload } from '@waba/testing';
 
 /** Kinds of webhook traffic the benchmarks replay. */
 export type Mix = 'status-heavy' | 'message-heavy' | 'mixed';

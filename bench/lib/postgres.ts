@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import pg from 'pg';
 import { createDb, migrateToLatest, type Db } from '@waba/db';
-import { registerDefaultOrganization } from '../../db-processor/tests/helpers/factories';
+import { registerDefaultOrganization } from '@waba/testing';
 import { startEmbeddedPostgres, withDatabase } from '../../local/src/services/postgres';
 import { startLatencyProxy } from './latency-proxy';
 

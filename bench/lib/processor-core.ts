@@ -5,4 +5,4 @@
  */
 export { processSqsEvent, readRecord } from '@waba/db-processor';
 export { createDb } from '@waba/db';
-export { writeNaively } from '../naive-writer';
+export { writeNaively } from './naive-writer';

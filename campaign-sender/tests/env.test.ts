@@ -1,4 +1,4 @@
-import { badNumberCases, envErrorAbout, graphUrlsFromEnv } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout, graphUrlsFromEnv } from '@waba/testing';
 import { campaignDepsFromEnv } from '@waba/campaign-sender';
 
 const VALID = {

@@ -12,14 +12,19 @@ import {
   type CampaignRow,
 } from '@waba/db';
 import { createGraphClient, GRAPH_TOKEN_PLACEHOLDER } from '@waba/whatsapp';
-import { createTestDatabase, jobRecord, type TestDatabase } from '@waba/local/testing';
+import {
+  createTestDatabase,
+  jobRecord,
+  type TestDatabase,
+  startMetaSandbox,
+  type MetaSandbox,
+} from '@waba/testing';
 import {
   processCampaignJobs,
   sendCampaignSlice,
   type CampaignSenderDeps,
   type SliceResult,
 } from '@waba/campaign-sender';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
 
 const PHONE = '106540352242922';
 const COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: 'Hi {{name}}' }] }];

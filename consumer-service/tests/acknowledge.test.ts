@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import pino from 'pino';
-import { createTestQueues, receiveRecords, type TestQueues } from '@waba/local/testing';
+import { createTestQueues, receiveRecords, type TestQueues } from '@waba/testing';
 import { acknowledge, deleteRecords, recordsToDelete } from '../src/acknowledge';
 
 const silent = pino({ level: 'silent' });

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pino from 'pino';
-import { createTestQueues, type TestQueues } from '@waba/local/testing';
+import { createTestQueues, type TestQueues } from '@waba/testing';
 import {
   startEventSourceMapping,
   type BatchInfo,

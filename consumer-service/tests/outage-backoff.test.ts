@@ -15,14 +15,12 @@ import {
   messagesEntry,
   textMessage,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import {
   createTestDatabase,
   createTestQueues,
   until,
   type TestDatabase,
   type TestQueues,
-} from '@waba/local/testing';
+} from '@waba/testing';
 import { startEventSourceMapping, type EventSourceMapping } from '../src/event-source-mapping';
 
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

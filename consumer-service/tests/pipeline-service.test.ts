@@ -1,13 +1,15 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createLogger, metaEscape } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
 import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
   createTestDatabase,
   createTestQueues,
   until,
   type TestDatabase,
   type TestQueues,
-} from '@waba/local/testing';
+} from '@waba/testing';
 import { serviceSettingsFromEnv, startPipelineService } from '../src/pipeline-service';
 
 describe('serviceSettingsFromEnv()', () => {

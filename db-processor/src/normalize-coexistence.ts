@@ -8,7 +8,7 @@ import {
   type WebhookChange,
 } from '@waba/whatsapp';
 import type { MessageDirection, ThreadContactInput, ThreadMessageInput } from '@waba/db';
-import type { NormalizedWebhook, Pending } from './normalize';
+import type { Pending, PendingAccountEvent } from './normalize-common';
 import {
   takeRevisionItem,
   type ItemContext,
@@ -25,6 +25,13 @@ export interface PendingThread {
   revisions: PendingRevision[];
   reactions: PendingReaction[];
   contacts: PendingThreadContact[];
+}
+
+/** What the coexistence fields add to a normalized webhook. */
+interface ThreadOut {
+  thread: PendingThread;
+  accountEvents: PendingAccountEvent[];
+  invalid: string[];
 }
 
 export function emptyPendingThread(): PendingThread {
@@ -107,7 +114,7 @@ interface Where {
  * type a message row with its own direction and time. Plus its contact.
  */
 function addThreadItem(
-  out: NormalizedWebhook,
+  out: ThreadOut,
   w: Where,
   path: string,
   item: unknown,
@@ -163,7 +170,7 @@ function addThreadItem(
  * `upsertThreadContacts` (keyed by wa_id).
  */
 function addCoexistenceContact(
-  out: NormalizedWebhook,
+  out: ThreadOut,
   at: { phoneNumberId: string; wabaId: string; contactWaId: string; occurredAt: Date },
   profileName: string | null,
   addressBook: ThreadContactInput['addressBook'],
@@ -186,7 +193,7 @@ const placeOf = (w: Where, contactWaId: string, occurredAt: Date) => ({
 });
 
 function accountEvent(
-  out: NormalizedWebhook,
+  out: ThreadOut,
   w: Where,
   field: string,
   event: string,
@@ -206,7 +213,7 @@ function accountEvent(
   });
 }
 
-function echoes(out: NormalizedWebhook, w: Where): void {
+function echoes(out: ThreadOut, w: Where): void {
   (w.value.message_echoes ?? []).forEach((item, i) => {
     const to = echoSchema.safeParse(item);
     addThreadItem(out, w, `message_echoes[${i}]`, item, {
@@ -227,7 +234,7 @@ function echoes(out: NormalizedWebhook, w: Where): void {
   });
 }
 
-function history(out: NormalizedWebhook, w: Where): void {
+function history(out: ThreadOut, w: Where): void {
   const display = w.value.metadata.display_phone_number;
   (w.value.history ?? []).forEach((item, h) => {
     const chunk = historyChunkSchema.safeParse(item);
@@ -272,7 +279,7 @@ function history(out: NormalizedWebhook, w: Where): void {
   });
 }
 
-function stateSync(out: NormalizedWebhook, w: Where): void {
+function stateSync(out: ThreadOut, w: Where): void {
   (w.value.state_sync ?? []).forEach((item, i) => {
     const sync = stateSyncSchema.safeParse(item);
     if (!sync.success) {
@@ -304,7 +311,7 @@ function stateSync(out: NormalizedWebhook, w: Where): void {
  * change is not one of them (or carries no number to route it by).
  */
 export function normalizeCoexistenceChange(
-  out: NormalizedWebhook,
+  out: ThreadOut,
   change: WebhookChange,
   w: Omit<Where, 'value'>,
 ): boolean {

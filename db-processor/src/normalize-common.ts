@@ -1,3 +1,21 @@
+import type {
+  AccountEventInput,
+  ContactInput,
+  InboundMessageInput,
+  StatusEventInput,
+} from '@waba/db';
+
+/** A row waiting for its organization: routed by phone number, else by WABA. */
+export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
+  phoneNumberId: PhoneId;
+  wabaId: string;
+};
+
+export type PendingContact = Pending<ContactInput, string | null>;
+export type PendingInbound = Pending<InboundMessageInput>;
+export type PendingStatus = Pending<StatusEventInput>;
+export type PendingAccountEvent = Pending<AccountEventInput, string | null>;
+
 /** Unix seconds (as Meta sends them) as a date; `fallback` when absent or out of range. */
 export function unixToDate<F extends Date | null>(
   value: string | undefined,

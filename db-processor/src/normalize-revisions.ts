@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messageText, parseInboundMessage, type InboundMessage } from '@waba/whatsapp';
 import type { MessageDirection, MessageSource, ReactionInput, RevisionInput } from '@waba/db';
-import type { NormalizedWebhook, Pending } from './normalize';
+import type { Pending } from './normalize-common';
 
 export type PendingRevision = Pending<RevisionInput>;
 export type PendingReaction = Pending<ReactionInput>;
@@ -104,7 +104,10 @@ export function revisionItemOf(m: InboundMessage, ctx: ItemContext): RevisionIte
  * an invalid item). False when the message is none of them.
  */
 export function takeRevisionItem(
-  out: Pick<NormalizedWebhook, 'thread' | 'invalid'>,
+  out: {
+    thread: { revisions: PendingRevision[]; reactions: PendingReaction[] };
+    invalid: string[];
+  },
   m: InboundMessage,
   ctx: ItemContext,
   where: string,

@@ -13,13 +13,7 @@ import {
   type PendingThread,
 } from './normalize-coexistence';
 import { takeRevisionItem } from './normalize-revisions';
-import {
-  parseCampaignTag,
-  type AccountEventInput,
-  type ContactInput,
-  type InboundMessageInput,
-  type StatusEventInput,
-} from '@waba/db';
+import { parseCampaignTag } from '@waba/db';
 import { describeIssues as describe, unixToDate } from './normalize-common';
 import {
   emptyPendingAccountFields,
@@ -34,16 +28,20 @@ import {
   userIdUpdates,
 } from './normalize-identity';
 
-/** A row waiting for its organization: routed by phone number, else by WABA. */
-export type Pending<T, PhoneId = string> = Omit<T, 'organizationId'> & {
-  phoneNumberId: PhoneId;
-  wabaId: string;
-};
+import type {
+  PendingAccountEvent,
+  PendingContact,
+  PendingInbound,
+  PendingStatus,
+} from './normalize-common';
 
-export type PendingContact = Pending<ContactInput, string | null>;
-export type PendingInbound = Pending<InboundMessageInput>;
-export type PendingStatus = Pending<StatusEventInput>;
-export type PendingAccountEvent = Pending<AccountEventInput, string | null>;
+export type {
+  Pending,
+  PendingAccountEvent,
+  PendingContact,
+  PendingInbound,
+  PendingStatus,
+} from './normalize-common';
 
 export interface NormalizedWebhook {
   fields: string[];

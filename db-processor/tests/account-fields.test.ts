@@ -8,9 +8,15 @@ import {
 } from '@waba/db';
 import { processSqsEvent } from '@waba/db-processor';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
-import { webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, recordingAnswerQueue, sqsEvent, sqsRecord } from './helpers/factories';
+import {
+  webhookPayload,
+  createTestDatabase,
+  type TestDatabase,
+  processorDeps,
+  recordingAnswerQueue,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 
 /** Genuine bodies (sources in sources.json); where each must land is in EXPECTED.md. */
 const CORPUS = join(__dirname, '..', '..', 'whatsapp', 'tests', 'fixtures', 'meta-2026');

@@ -10,21 +10,21 @@ import {
   type MessageVisibility,
   type VisibilityDelay,
 } from '@waba/db-processor';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
 import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
   createTestDatabase,
   createTestQueues,
   receiveRecords,
   type TestDatabase,
   type TestQueues,
-} from '@waba/local/testing';
-import {
   processorDeps,
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
   whileRefusingBody,
-} from './helpers/factories';
+} from '@waba/testing';
 
 const POLICY = { baseSeconds: 60, maxSeconds: 3600 };
 

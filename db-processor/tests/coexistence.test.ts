@@ -3,9 +3,17 @@ import { join } from 'node:path';
 import { upsertOrganization } from '@waba/db';
 import { processSqsEvent } from '@waba/db-processor';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, recordingAnswerQueue, sqsEvent, sqsRecord } from './helpers/factories';
+import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
+  createTestDatabase,
+  type TestDatabase,
+  processorDeps,
+  recordingAnswerQueue,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 
 /**
  * Issue 12, points 3 and 4, on the genuine bodies of the fixtures corpus

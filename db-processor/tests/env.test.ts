@@ -1,4 +1,4 @@
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { processorDepsFromEnv } from '@waba/db-processor';
 
 const VALID = {

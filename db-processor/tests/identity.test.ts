@@ -3,8 +3,14 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { resolveContacts, upsertOrganization, type Db } from '@waba/db';
 import { processSqsEvent } from '@waba/db-processor';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, recordingAnswerQueue, sqsEvent, sqsRecord } from './helpers/factories';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  processorDeps,
+  recordingAnswerQueue,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 
 // Genuine bodies with their sources: whatsapp/tests/fixtures/meta-2026/sources.json and EXPECTED.md.
 const FIXTURES = join(__dirname, '../../whatsapp/tests/fixtures/meta-2026');

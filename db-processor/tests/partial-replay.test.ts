@@ -16,9 +16,12 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, sqsEvent, sqsRecord } from './helpers/factories';
+  createTestDatabase,
+  type TestDatabase,
+  processorDeps,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 
 const PHONE = '1000001';
 const WABA = '2000001';

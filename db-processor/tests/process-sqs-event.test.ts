@@ -14,16 +14,16 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
-import {
+  createTestDatabase,
+  databaseState,
+  type TestDatabase,
   processorDeps,
   recordingAnswerQueue,
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
   whileRefusingBody,
-} from './helpers/factories';
+} from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
 

@@ -6,14 +6,13 @@ import {
   templateStatusEntry,
   textMessage,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import {
+  createTestDatabase,
+  type TestDatabase,
   processorDeps,
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
-} from './helpers/factories';
+} from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
 const HOLE = '"__HOLE__"';

@@ -1,12 +1,16 @@
 import { processSqsEvent } from '@waba/db-processor';
-import { messagesEntry, status, wamid, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
 import {
+  messagesEntry,
+  status,
+  wamid,
+  webhookPayload,
+  createTestDatabase,
+  type TestDatabase,
   processorDeps,
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
-} from './helpers/factories';
+} from '@waba/testing';
 
 const TS: Record<string, number> = {
   sent: 1763805600,

@@ -18,9 +18,14 @@ import {
   wamid,
   webhookPayload,
   type RawWebhookEntry,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, withLogin, type TestDatabase } from '@waba/local/testing';
-import { processorDeps, recordingAnswerQueue, sqsEvent, sqsRecord } from './helpers/factories';
+  createTestDatabase,
+  withLogin,
+  type TestDatabase,
+  processorDeps,
+  recordingAnswerQueue,
+  sqsEvent,
+  sqsRecord,
+} from '@waba/testing';
 
 /** The app of /webhook, and a second Meta app. */
 const DEFAULT_APP = 'default';

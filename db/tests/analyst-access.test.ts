@@ -15,7 +15,7 @@ import {
   writeIngestBatch,
   type Db,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 /** One organization with at least one row in every table that belongs to an organization. */
 async function seedOrganization(db: Db, slug: string, phone: string): Promise<string> {

@@ -11,7 +11,7 @@ import {
   type Database,
   type Db,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('createAnalyst() and dropAnalyst()', () => {
   let t: TestDatabase;

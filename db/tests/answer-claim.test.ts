@@ -16,7 +16,7 @@ import {
   type ConversationKey,
   type InboundMessageInput,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
 const T0 = new Date('2026-11-22T10:00:00Z');

@@ -1,5 +1,5 @@
 import { emptyIngestBatch, upsertOrganization, writeIngestBatch } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('contact profile names', () => {
   let t: TestDatabase;

@@ -1,4 +1,4 @@
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { maintenanceEnvFromEnv } from '@waba/db';
 
 describe('maintenanceEnvFromEnv()', () => {

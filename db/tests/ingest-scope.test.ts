@@ -6,7 +6,7 @@ import {
   writeIngestBatch,
   type StatusEventInput,
 } from '@waba/db';
-import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, databaseState, type TestDatabase } from '@waba/testing';
 
 const RECIPIENT = '5511888880000';
 const WAMID = 'wamid.OUT-of-globex';

@@ -6,7 +6,7 @@ import {
   writeIngestBatch,
   type WebhookEventInput,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import { handler } from '../src/maintenance-handler';
 
 const sha = (raw: string) => createHash('sha256').update(raw).digest('hex');

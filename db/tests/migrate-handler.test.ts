@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import { handleMigrationRequest, handler } from '../src/migrate-handler';
 
 const event = (RequestType: 'Create' | 'Update' | 'Delete'): CdkCustomResourceEvent =>

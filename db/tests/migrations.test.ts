@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { migrateDown, migrateToLatest } from '@waba/db';
 import { migrations } from '../migrations';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('migrations', () => {
   let t: TestDatabase;

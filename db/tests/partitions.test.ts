@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { listPartitions, maintainPartitions, parseRetentionMonths } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('maintainPartitions()', () => {
   let t: TestDatabase;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 /** The SQL recipes of docs/queries.md, each with the indexes it says it uses. */
 function cookbook(): Array<{ title: string; sql: string; uses: string[] }> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSchemaDoc, undocumentedSchemaObjects } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('schema documentation', () => {
   let t: TestDatabase;

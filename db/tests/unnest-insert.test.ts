@@ -9,7 +9,7 @@ import {
   uuid,
   type UnnestColumns,
 } from '../src/unnest-insert';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 
 describe('unnestInsert()', () => {
   let t: TestDatabase;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, until, type TestDatabase } from '@waba/testing';
 import { runCli } from '../../local/src/cli';
 import { loadConfig } from '../../local/src/config';
 import { startStack, type Stack } from '../../local/src/stack';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import { handler as maintenanceHandler } from '../../db/src/maintenance-handler';
 import { loadConfig } from '../../local/src/config';
 import { freePort } from '../../local/src/services/free-port';

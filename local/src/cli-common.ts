@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, findOrganizationBySlug, type Db } from '@waba/db';
 import { loadConfig } from './config';
-import { sqsClient } from './services/queues';
+import { sqsClient } from '@waba/testing';
 import { readStackState } from './stack-state';
 
 export type QueueName = 'ingest' | 'answer' | 'campaign';

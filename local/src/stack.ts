@@ -38,18 +38,19 @@ import {
   startBundleHandlers,
   type BundleHandlers,
 } from './bundle-runner/bundle-handlers';
-import { startMetaSandbox, type MetaSandbox } from './meta-sandbox';
-import type { StackConfig } from './config';
-import { startEventSourceMapping, type EventSourceMapping } from '@waba/consumer-service';
-import { startHttpGateway, type HttpGateway } from './http-gateway';
-import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
 import {
+  startMetaSandbox,
+  type MetaSandbox,
   createBucket,
   createQueueWithDlq,
   s3Client,
   sqsClient,
   type QueuePair,
-} from './services/queues';
+} from '@waba/testing';
+import type { StackConfig } from './config';
+import { startEventSourceMapping, type EventSourceMapping } from '@waba/consumer-service';
+import { startHttpGateway, type HttpGateway } from './http-gateway';
+import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
 import { startSqsEmulator, type SqsEmulatorHandle } from './services/sqs-emulator';
 import { writeStackState, type StackState } from './stack-state';
 

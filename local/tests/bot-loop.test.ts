@@ -11,9 +11,12 @@ import {
   textMessage,
   webhookPayload,
   type RawInboundMessage,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
-import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
+  createTestDatabase,
+  until,
+  type TestDatabase,
+  startFakeOpenAi,
+  type FakeOpenAi,
+} from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';

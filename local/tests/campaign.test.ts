@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { campaignReport } from '@waba/db';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, status, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
+import {
+  messagesEntry,
+  status,
+  webhookPayload,
+  createTestDatabase,
+  until,
+  type TestDatabase,
+} from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { upsertOrganization } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import { cliFailure } from '../src/cli';
 import { UsageError } from '../src/cli-common';
 

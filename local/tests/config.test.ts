@@ -1,5 +1,5 @@
 import { EnvError } from '@waba/whatsapp';
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { DEFAULT_BUNDLE_DIR, DEV_DEFAULTS, loadConfig } from '../src/config';
 
 const OWN_SECRETS = {

@@ -1,13 +1,15 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
 import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
   createTestDatabase,
   createTestQueues,
   type TestDatabase,
   type TestQueues,
-} from '@waba/local/testing';
+} from '@waba/testing';
 import { toRecord } from '@waba/consumer-service';
 import type * as ReceiverHandler from '../../webhook-receiver/src/handler';
 import type * as ProcessorHandler from '../../db-processor/src/handler';

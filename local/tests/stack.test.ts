@@ -1,7 +1,13 @@
 import { sql } from 'kysely';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
+import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
+  createTestDatabase,
+  until,
+  type TestDatabase,
+} from '@waba/testing';
 import { runCli } from '../src/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';

@@ -8,8 +8,11 @@ import {
   wamid,
   webhookPayload,
   type RawWebhookEntry,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, until, withLogin, type TestDatabase } from '@waba/local/testing';
+  createTestDatabase,
+  until,
+  withLogin,
+  type TestDatabase,
+} from '@waba/testing';
 import { runCli } from '../src/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';

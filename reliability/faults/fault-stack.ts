@@ -12,7 +12,7 @@ import { createLogger } from '@waba/whatsapp';
 import { loadConfig, type StackConfig } from '../../local/src/config';
 import { freePort } from '../../local/src/services/free-port';
 import { startEmbeddedPostgres, type PostgresHandle } from '../../local/src/services/postgres';
-import { sqsClient } from '../../local/src/services/queues';
+import { sqsClient } from '@waba/testing';
 import { startStack, type Stack } from '../../local/src/stack';
 import type { Ledger } from './meta-sender';
 

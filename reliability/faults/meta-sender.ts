@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import { messagesEntry, textMessage, webhookPayload } from '@waba/testing';
 
 export interface SendPlan {
   ratePerSecond: number;

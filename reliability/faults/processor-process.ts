@@ -4,7 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import pino from 'pino';
 import { processSqsEvent, processorDepsFromEnv } from '@waba/db-processor';
 import { startEventSourceMapping } from '@waba/consumer-service';
-import { s3Client, sqsClient } from '../../local/src/services/queues';
+import { s3Client, sqsClient } from '@waba/testing';
 
 /**
  * The processor as a process of its own, for the kill scenario: the real

@@ -3,12 +3,12 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import type { Db } from '@waba/db';
 import { signPayload } from '@waba/whatsapp';
-import { startBenchStack } from '../../bench/bench-stack';
+import { startBenchStack } from '../../bench/lib/bench-stack';
 import { webhookBody } from '../../bench/lib/payloads';
 import { percentileOf } from '../../bench/lib/stats';
 import { queueDepth, sleep } from '../faults/fault-stack';
 import { customerWebhook, postWebhook } from '../faults/meta-sender';
-import { sqsClient } from '../../local/src/services/queues';
+import { sqsClient } from '@waba/testing';
 
 export interface LoadOptions {
   mode: 'steady' | 'burst';

@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { metaEscape } from '@waba/whatsapp';
-import { messagesEntry, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
+import {
+  messagesEntry,
+  webhookPayload,
+  createTestDatabase,
+  databaseState,
+  type TestDatabase,
+} from '@waba/testing';
 import {
   OTHER_APP,
   inMemoryIngest,

@@ -9,9 +9,11 @@ import {
   wamid,
   webhookPayload,
   type RawInboundMessage,
-} from '@waba/whatsapp/testing';
-import { createTestDatabase, listTables, type TestDatabase } from '@waba/local/testing';
-import { registerDefaultOrganization } from '../../db-processor/tests/helpers/factories';
+  createTestDatabase,
+  listTables,
+  type TestDatabase,
+  registerDefaultOrganization,
+} from '@waba/testing';
 import { inMemoryIngest, postSigned, processBatch, processorFor } from './helpers/pipeline';
 import { countInputs } from './helpers/runs';
 import { storable } from './helpers/storable';

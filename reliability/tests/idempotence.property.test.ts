@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
-import { createTestDatabase, databaseState, type TestDatabase } from '@waba/local/testing';
-import { sqsRecord } from '../../db-processor/tests/helpers/factories';
+import { createTestDatabase, databaseState, type TestDatabase, sqsRecord } from '@waba/testing';
 import { processBatch, processorFor } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 import { RECIPIENTS, buildPayloads, scenarioArb, type ScenarioSpec } from './helpers/scenarios';

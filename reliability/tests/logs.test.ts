@@ -4,9 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAgentConfig, updateAgentConfig, upsertKnowledge } from '@waba/db';
 import { createLogger, metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/local/testing';
-import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
+import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
+  createTestDatabase,
+  until,
+  type TestDatabase,
+  startFakeOpenAi,
+  type FakeOpenAi,
+} from '@waba/testing';
 import { loadConfig } from '../../local/src/config';
 import { startStack, type Stack } from '../../local/src/stack';
 import { countInputs } from './helpers/runs';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { decodeWebhookPayload, metaEscape } from '@waba/whatsapp';
 import { normalizeWebhook, readRecord } from '@waba/db-processor';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
+import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import {
   mutate,
   mutationArb,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { INGEST_ATTRIBUTES as A, signPayload } from '@waba/whatsapp';
 import { handleWebhookRequest } from '@waba/webhook-receiver';
 import { readRecord } from '@waba/db-processor';
-import { apiEvent } from '../../webhook-receiver/tests/helpers/requests';
+import { apiEvent } from '@waba/testing';
 import {
   APP_SECRET,
   OTHER_APP,

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
+import { messagesEntry, textMessage, webhookPayload, apiEvent } from '@waba/testing';
 import { appsFromEnv, appsFromSecret, handleWebhookRequest } from '@waba/webhook-receiver';
 import type * as ReceiverHandler from '../../webhook-receiver/src/handler';
-import { apiEvent } from '../../webhook-receiver/tests/helpers/requests';
 import { APP_SECRET, OTHER_APP, VERIFY_TOKEN, inMemoryIngest } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { sqsRecord } from '../../db-processor/tests/helpers/factories';
+import { createTestDatabase, type TestDatabase, sqsRecord } from '@waba/testing';
 import { processBatch, processorFor } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 import {

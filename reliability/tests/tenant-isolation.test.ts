@@ -3,11 +3,18 @@ import pino from 'pino';
 import { updateAgentConfig, upsertKnowledge } from '@waba/db';
 import { agentFactory, answerConversation, type AnswerDeps } from '@waba/answer-worker';
 import { createGraphClient, metaEscape } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, type TestDatabase } from '@waba/local/testing';
-import { startFakeOpenAi, type FakeOpenAi } from '../../answer-worker/tests/helpers/fake-openai';
-import { sqsRecord } from '../../db-processor/tests/helpers/factories';
-import { startMetaSandbox, type MetaSandbox } from '../../local/src/meta-sandbox';
+import {
+  messagesEntry,
+  textMessage,
+  webhookPayload,
+  createTestDatabase,
+  type TestDatabase,
+  startFakeOpenAi,
+  type FakeOpenAi,
+  sqsRecord,
+  startMetaSandbox,
+  type MetaSandbox,
+} from '@waba/testing';
 import { processBatch, processorFor } from './helpers/pipeline';
 import { PROPERTY_TIMEOUT_MS, countInputs, fcParams, runs } from './helpers/runs';
 import { TENANTS, type TenantKey } from './helpers/scenarios';

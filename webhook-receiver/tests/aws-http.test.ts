@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { createTestQueues, type TestQueues } from '@waba/local/testing';
+import { createTestQueues, type TestQueues } from '@waba/testing';
 import {
   awsFromEnv,
   awsJson,

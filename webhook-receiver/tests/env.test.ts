@@ -1,5 +1,5 @@
 import { EnvError } from '@waba/whatsapp';
-import { badNumberCases, envErrorAbout } from '@waba/whatsapp/testing';
+import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { receiverEnvSchema } from '@waba/webhook-receiver';
 import { receiverDepsFromEnv } from '../src/deps-from-env';
 

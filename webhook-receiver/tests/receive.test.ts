@@ -13,8 +13,11 @@ import {
   templateStatusEntry,
   textMessage,
   webhookPayload,
-} from '@waba/whatsapp/testing';
-import { createTestQueues, type TestQueues } from '@waba/local/testing';
+  createTestQueues,
+  type TestQueues,
+  apiEvent,
+  signedRequest,
+} from '@waba/testing';
 import {
   appsFromEnv,
   handleWebhookRequest,
@@ -22,7 +25,6 @@ import {
   sqsIngestQueue,
   type ReceiverDeps,
 } from '@waba/webhook-receiver';
-import { apiEvent, signedRequest } from './helpers/requests';
 
 const SECRET = 'app-secret-current';
 const PREVIOUS = 'app-secret-previous';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { TestDatabase } from '@waba/local/testing';
+import { type TestDatabase } from '@waba/testing';
 import { loadConfig } from '../../src/config';
 import { startStack, type Stack } from '../../src/stack';
 

@@ -3,8 +3,7 @@ import pino from 'pino';
 import type { Db } from '@waba/db';
 import { processSqsEvent, type PayloadReader, type SqsProcessorDeps } from '@waba/db-processor';
 import { appsFromEnv, handleWebhookRequest, type ReceiverDeps } from '@waba/webhook-receiver';
-import { processorDeps, sqsEvent, sqsRecord } from '../../../db-processor/tests/helpers/factories';
-import { signedRequest } from '../../../webhook-receiver/tests/helpers/requests';
+import { processorDeps, sqsEvent, sqsRecord, signedRequest } from '@waba/testing';
 
 export const APP_SECRET = 'reliability-app-secret';
 export const VERIFY_TOKEN = 'reliability-verify-token';

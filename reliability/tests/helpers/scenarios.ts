@@ -11,7 +11,7 @@ import {
   type RawInboundMessage,
   type RawMessageStatus,
   type RawWebhookEntry,
-} from '@waba/whatsapp/testing';
+} from '@waba/testing';
 import { STRANGER, TENANT_A, TENANT_B, type Tenant } from './tenants';
 
 /** Meta's timestamps of the generated events: within 30 s after T0, so they collide often. */

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import { createDb, type Db } from '@waba/db';
-import { withDatabase } from '../services/postgres';
 
 export interface TestDatabase {
   db: Db;
@@ -44,7 +43,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const url = withDatabase(adminUrl, name);
+  const parsed = new URL(adminUrl);
+  parsed.pathname = `/${name}`;
+  const url = parsed.toString();
   const db = createDb({ connectionString: url, max: 10 });
   return {
     db,

@@ -8,7 +8,7 @@ import {
   sqsClient,
   type AwsEndpoint,
   type QueuePair,
-} from '../services/queues';
+} from './queues';
 
 export interface TestQueues {
   aws: AwsEndpoint;

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { loadConfig, type StackConfig } from '../local/src/config';
-import { startStack, type Stack } from '../local/src/stack';
+import { messagesEntry, textMessage, webhookPayload } from '@waba/testing';
+import { loadConfig, type StackConfig } from '../../local/src/config';
+import { startStack, type Stack } from '../../local/src/stack';
 
 /** A throwaway local stack (own embedded Postgres in a temp dir) for a benchmark. */
 export async function startBenchStack(
@@ -50,4 +50,4 @@ export async function postCustomerText(
 }
 
 // Kept here too: the stand-alone scripts (and other tools) import it from this module.
-export { percentiles } from './lib/stats';
+export { percentiles } from './stats';

@@ -1,0 +1,19 @@
+import type { AgentConfigRow, Db } from '@waba/db';
+import type { GraphClient, Logger } from '@waba/whatsapp';
+import type { Agent } from './agent/agent';
+
+export interface AnswerDeps {
+  db: Db;
+  /**
+   * How long an answer whose send outcome is unknown waits for its status
+   * webhook before it is re-sent, once (default 300 s).
+   */
+  unknownGraceMs?: number;
+  graph: GraphClient;
+  /** The agent an organization's configuration asks for. */
+  agentFor: (config: AgentConfigRow) => Agent;
+  logger: Logger;
+  clock: () => Date;
+  /** The agent's time limit; past it the fallback text is sent. */
+  agentTimeoutMs: number;
+}

@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import pino from 'pino';
+import type { Db } from '@waba/db';
+import type { AnswerQueue, ScheduledAnswerJob, SqsProcessorDeps } from '@waba/db-processor';
+
+/** Answer jobs kept in memory, for tests that are about the database, not the queue. */
+export function recordingAnswerQueue(): AnswerQueue & { jobs: ScheduledAnswerJob[] } {
+  const jobs: ScheduledAnswerJob[] = [];
+  return { jobs, enqueue: async (j) => void jobs.push(...j) };
+}
+
+/** The db-processor's dependencies on a real database, with answers kept in memory and no S3. */
+export function processorDeps(db: Db, overrides: Partial<SqsProcessorDeps> = {}): SqsProcessorDeps {
+  return {
+    db,
+    answers: recordingAnswerQueue(),
+    payloads: { get: async () => Promise.reject(new Error('no S3 in this test')) },
+    logger: pino({ level: 'silent' }),
+    answerDelaySeconds: 2,
+    ...overrides,
+  };
+}
+
+/**
+ * Runs `act` while a faulty trigger refuses every message whose body is `body`:
+ * a failure outside the data (a bad deploy), which a retry may pass.
+ */
+export async function whileRefusingBody<T>(
+  db: Db,
+  body: string,
+  act: () => Promise<T>,
+): Promise<T> {
+  await sql`
+    create function refuse_body() returns trigger language plpgsql as $$
+      begin if new.body = ${sql.lit(body)} then raise exception 'refused'; end if; return new; end $$;
+    create trigger refuse_body before insert on messages for each row execute function refuse_body();
+  `.execute(db);
+  try {
+    return await act();
+  } finally {
+    await sql`drop trigger refuse_body on messages; drop function refuse_body();`.execute(db);
+  }
+}
