@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { postCustomerText, startBenchStack } from './lib/bench-stack';
 import { percentiles } from './lib/stats';
@@ -20,7 +21,7 @@ export async function measurePostToRow(
     while (
       (await sql`select 1 from messages where body = ${body}`.execute(stack.db)).rows.length === 0
     ) {
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
     latencies.push(performance.now() - start);
   }

@@ -3,6 +3,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { runBundles, AS_BUILT } from './bundles';
 import { runColdInit, type ColdInitResult } from './cold-init';
 import { costModel, productionSizing, type CostResult } from './cost';
@@ -87,7 +88,15 @@ function cost(r: Pick<BenchResults, 'coldInit' | 'processor' | 'worker'>): CostR
  * Usage: npm run bench [-- --full | --render]
  */
 async function main(): Promise<void> {
-  if (process.argv.includes('--render')) {
+  // Strict: a mistyped option stops the run instead of running the quick mode.
+  const { values: flags } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (flags.render) {
     // Re-writes the report from the last run's results, without measuring again.
     const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchResults;
     saved.started = new Date(saved.started);
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
     process.stdout.write(`bench: wrote ${REPORT} from ${RESULTS}\n`);
     return;
   }
-  const mode = process.argv.includes('--full') ? 'full' : 'quick';
+  const mode = flags.full ? 'full' : 'quick';
   const quick = mode === 'quick';
   const started = new Date();
   const m = machine();

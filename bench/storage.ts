@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { format } from 'prettier';
 import pino from 'pino';
@@ -95,8 +96,13 @@ async function sizes(db: Db): Promise<TableSize[]> {
 }
 
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--webhooks');
-  const n = at > 0 ? Number(process.argv[at + 1]) : 20_000;
+  const { values } = parseArgs({
+    options: { webhooks: { type: 'string', default: '20000' } },
+    strict: true,
+  });
+  const n = Number(values.webhooks);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--webhooks ${values.webhooks}: a whole number ≥ 1`);
   const pg = await startEmbeddedPostgres({ fsync: false });
   const results: Array<{ kind: string; tables: TableSize[] }> = [];
   try {

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@waba/whatsapp';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { answerConversation, type AnswerDeps } from './answer-conversation';
 import { answerJobSchema } from './answer-job.schema';
@@ -10,7 +11,7 @@ export interface AnswerJobsDeps extends AnswerDeps {
 
 /** Growing delay for a job the Graph API asked to retry: 10 s, 20 s, 40 s … up to 15 min. */
 export function retryDelaySeconds(receiveCount: number): number {
-  return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
+  return backoffDelay(receiveCount, { base: 10, max: 900 });
 }
 
 /** SQS keeps a message invisible for at most 12 hours. */

@@ -1,3 +1,4 @@
+import { CsvError, parse } from 'csv-parse/sync';
 import { isBusinessScopedUserId } from '@waba/whatsapp';
 /**
  * Audience files: CSV (RFC 4180: comma separated, fields quoted with ", a
@@ -16,61 +17,51 @@ export interface CsvProblem {
   message: string;
 }
 
-/** Splits CSV text into records. Quoted fields may span lines. */
+/**
+ * Splits CSV text into records with csv-parse. Quoted fields may span lines; a
+ * quote inside an unquoted field is kept as text. A record's line is counted
+ * from where the one before it ended, plus the blank lines between them.
+ */
 export function parseCsv(text: string): { records: CsvRecord[]; problems: CsvProblem[] } {
   const records: CsvRecord[] = [];
   const problems: CsvProblem[] = [];
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let line = 1;
-  let i = 0;
-  while (i < src.length) {
-    const start = line;
-    const fields: string[] = [];
-    let field = '';
-    let quoted = false;
-    let atFieldStart = true;
-    let ended = false;
-    while (i < src.length && !ended) {
-      const ch = src[i]!;
-      if (quoted) {
-        if (ch === '"') {
-          if (src[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-          }
-        } else {
-          if (ch === '\n') line++;
-          field += ch;
-          i++;
-        }
-      } else if (ch === '"' && atFieldStart) {
-        quoted = true;
-        atFieldStart = false;
-        i++;
-      } else if (ch === ',') {
-        fields.push(field);
-        field = '';
-        atFieldStart = true;
-        i++;
-      } else if (ch === '\n' || ch === '\r') {
-        i += ch === '\r' && src[i + 1] === '\n' ? 2 : 1;
-        line++;
-        ended = true;
-      } else {
-        field += ch;
-        atFieldStart = false;
-        i++;
-      }
-    }
-    if (quoted) problems.push({ line: start, message: 'a quoted field is not closed' });
-    fields.push(field);
-    // Blank lines carry no record.
-    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line: start, fields });
+  let lastEnd = 0;
+  let lastEmpty = 0;
+  const startOf = (emptyLines: number): number => lastEnd + 1 + (emptyLines - lastEmpty);
+  try {
+    parse(text, {
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      skip_empty_lines: true,
+      // `info` tells where the record ended.
+      on_record: (fields, info) => {
+        const line = startOf(info.empty_lines);
+        lastEnd = info.lines;
+        lastEmpty = info.empty_lines;
+        // A line of spaces carries no record either.
+        if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ line, fields });
+        return null;
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    const { empty_lines: emptyLines } = error as CsvError & { empty_lines?: number };
+    problems.push({ line: startOf(emptyLines ?? lastEmpty), message: csvProblem(error) });
   }
   return { records, problems };
+}
+
+function csvProblem(error: CsvError): string {
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is not closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quoted field is followed by text before the next comma';
+    default:
+      return error.message;
+  }
 }
 
 export interface AudienceRow {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   backOffNumber,
   campaignProgress,
@@ -120,7 +121,7 @@ export class CampaignTokenError extends Error {
   override name = 'CampaignTokenError';
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number): Promise<void> => sleep(ms);
 
 /**
  * Sends one slice of a campaign: claims due recipients a second's worth at a

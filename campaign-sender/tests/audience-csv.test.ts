@@ -26,6 +26,22 @@ describe('parseCsv()', () => {
       { line: 2, message: 'a quoted field is not closed' },
     ]);
   });
+
+  it('names the line a quote is left open on after blank lines and multi-line fields', () => {
+    const { records, problems } = parseCsv('a,b\n"x\ny",1\n\n\n2,"open\n3,4\n');
+    expect(records).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, fields: ['x\ny', '1'] },
+    ]);
+    expect(problems).toEqual([{ line: 6, message: 'a quoted field is not closed' }]);
+  });
+
+  it('keeps a quote inside an unquoted field as text', () => {
+    expect(parseCsv('wa_id,name\n5511,Ana "Bo" Silva\n').records).toEqual([
+      { line: 1, fields: ['wa_id', 'name'] },
+      { line: 2, fields: ['5511', 'Ana "Bo" Silva'] },
+    ]);
+  });
 });
 
 describe('normalizeWaId()', () => {

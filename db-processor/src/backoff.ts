@@ -1,6 +1,6 @@
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { errorText, type Logger } from '@waba/whatsapp';
+import { backoffDelay, errorText, type Logger } from '@waba/whatsapp';
 
 /** SQS's limit on a message's visibility timeout, counted from the receive that handed it out. */
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
@@ -19,10 +19,8 @@ export interface BackoffPolicy {
 
 /** Seconds a message stays hidden after its `receiveCount`-th receive failed for a transient reason. */
 export function backoffSeconds(receiveCount: number, policy: BackoffPolicy): number {
-  const n = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
-  // 2^30 × any base is past the ceiling already; the cap keeps the power finite.
-  const grown = policy.baseSeconds * 2 ** Math.min(n - 1, 30);
-  return Math.round(Math.min(grown, policy.maxSeconds, MAX_BACKOFF_SECONDS));
+  const max = Math.min(policy.maxSeconds, MAX_BACKOFF_SECONDS);
+  return Math.round(backoffDelay(receiveCount, { base: policy.baseSeconds, max }));
 }
 
 export interface VisibilityDelay {

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '@waba/whatsapp';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse, Context } from 'aws-lambda';
 import { createDb } from './connection';
 import { migrateEnvFromEnv } from './env.schema';
@@ -60,7 +62,7 @@ export async function handleMigrationRequest(
       return { PhysicalResourceId: PHYSICAL_ID, Data: { Applied: String(applied.length) } };
     } catch (error) {
       if (!isTransient(error)) throw error;
-      const waitMs = Math.min(MAX_WAIT_MS, 2_000 * 2 ** (attempt - 1));
+      const waitMs = backoffDelay(attempt, { base: 2_000, max: MAX_WAIT_MS });
       const remainingMs = deps.remainingMs();
       if (remainingMs - waitMs < deps.attemptBudgetMs) {
         deps.log('database still not reachable, giving up before the function times out', {
@@ -109,7 +111,7 @@ export async function handler(
       }
     },
     log: (message, details) => console.log(JSON.stringify({ message, ...details })),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => sleep(ms),
     remainingMs: () => context.getRemainingTimeInMillis(),
     attemptBudgetMs: 60_000,
   });

@@ -1,6 +1,7 @@
 // The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadStageConfig, stages } from '../config';
 import { stackName } from '../lib/app';
@@ -96,7 +97,7 @@ export async function runSmokeCli(
     {
       ...aws,
       fetch,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: (ms) => sleep(ms),
       onStep: (s) => io.out(`${LABEL[s.status]} ${s.step.padEnd(11)} ${s.detail}`),
       ...overrides.deps,
     },

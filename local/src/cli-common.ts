@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDb, findOrganizationBySlug, type Db } from '@waba/db';
 import { loadConfig } from './config';
 import { sqsClient } from '@waba/testing';
@@ -46,9 +47,86 @@ export class UsageError extends Error {
   }
 }
 
+/** Every option of every command: values are strings, except the switches below. */
+const STRING_OPTIONS = [
+  'allowed',
+  'app-id',
+  'category',
+  'components',
+  'contact',
+  'csv',
+  'debounce',
+  'default-reply',
+  'display-phone',
+  'fallback',
+  'handoff-keywords',
+  'history',
+  'instructions',
+  'kind',
+  'language',
+  'limit',
+  'max',
+  'model',
+  'months-ahead',
+  'name',
+  'org',
+  'outcome',
+  'phone-number-id',
+  'pii',
+  'queue',
+  'rate',
+  'rate-limit',
+  'role',
+  'rules',
+  'since',
+  'slug',
+  'status',
+  'status-events-months',
+  'temperature',
+  'template',
+  'waba-id',
+  'webhook-events-months',
+] as const;
+const SWITCHES = ['misrouted'] as const;
+
+const CLI_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries([
+  ...STRING_OPTIONS.map((name) => [name, { type: 'string' as const }]),
+  ...SWITCHES.map((name) => [name, { type: 'boolean' as const }]),
+]);
+
+type ParsedCli = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+const parsedArgs = new WeakMap<string[], ParsedCli>();
+
+/**
+ * The command line read by `node:util` parseArgs (`--name value` or
+ * `--name=value`); an unknown option or one without its value is a UsageError.
+ */
+export function parseCliArgs(args: string[]): ParsedCli {
+  let parsed = parsedArgs.get(args);
+  if (parsed) return parsed;
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: CLI_OPTIONS,
+      strict: true,
+      allowPositionals: true,
+    });
+    parsed = { values, positionals };
+  } catch (error) {
+    // parseArgs names the option in its message (ERR_PARSE_ARGS_UNKNOWN_OPTION, …).
+    throw new UsageError((error as Error).message);
+  }
+  parsedArgs.set(args, parsed);
+  return parsed;
+}
+
 export function flag(args: string[], name: string, fallback?: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
+  const value = parseCliArgs(args).values[name];
+  return typeof value === 'string' ? value : fallback;
+}
+
+export function switchOn(args: string[], name: (typeof SWITCHES)[number]): boolean {
+  return parseCliArgs(args).values[name] === true;
 }
 
 export function required(args: string[], name: string): string {
@@ -57,12 +135,9 @@ export function required(args: string[], name: string): string {
   return value;
 }
 
-/** The n-th word after the command that is neither a flag nor a flag's value. */
+/** The n-th word after the command that is neither an option nor an option's value. */
 export function positional(args: string[], n: number, what: string): string {
-  const words = args.filter(
-    (a, i) => i > 1 && !a.startsWith('--') && !args[i - 1]!.startsWith('--'),
-  );
-  const value = words[n];
+  const value = parseCliArgs(args).positionals[n + 2];
   if (value === undefined) throw new UsageError(`${what} is required`);
   return value;
 }

@@ -43,8 +43,10 @@ import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import {
   flag,
   orgOf,
+  parseCliArgs,
   positional,
   required,
+  switchOn,
   target,
   UsageError,
   withDb,
@@ -208,7 +210,7 @@ export async function runCli(
   args: string[],
   out: (line: string) => void = console.log,
 ): Promise<void> {
-  const [group, command] = args;
+  const [group, command] = parseCliArgs(args).positionals;
   const t = target();
   if (group === 'campaign') return runCampaignCommand(t, args, out);
   if (group === 'db') return runDbCommand(t, args, out);
@@ -311,7 +313,7 @@ export async function runCli(
     }
     case 'webhooks replay-unrouted': {
       const result = await withDb(t, (db) =>
-        replayUnrouted(replayDeps(t, db), { misrouted: args.includes('--misrouted') }),
+        replayUnrouted(replayDeps(t, db), { misrouted: switchOn(args, 'misrouted') }),
       );
       out(
         `replayed ${result.replayed}: ${result.nowProcessed} now processed, ${result.stillUnrouted} still unrouted, ${result.stillMisrouted} still misrouted, ${result.failed.length} failed`,

@@ -1,3 +1,4 @@
+import { parseCsv } from '@waba/campaign-sender';
 import type { KnowledgeInput } from '@waba/db';
 
 /** Markdown: every heading starts an entry; its text runs to the next heading. */
@@ -15,34 +16,18 @@ export function parseMarkdownKnowledge(text: string): KnowledgeInput[] {
   return entries.filter((e) => e.body.length > 0);
 }
 
-/** CSV with a header row holding `title` and `body` columns (RFC 4180 quoting). */
+/**
+ * CSV with a header row holding `title` and `body` columns (RFC 4180 quoting),
+ * read by the same parser as audience files. A malformed file is refused with
+ * its line rather than imported in part.
+ */
 export function parseCsvKnowledge(text: string): KnowledgeInput[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length) rows.push([...row, field]);
-  const [header, ...data] = rows.filter((r) => r.some((f) => f.trim() !== ''));
+  const { records, problems } = parseCsv(text);
+  const [problem] = problems;
+  if (problem) throw new Error(`the CSV is malformed at line ${problem.line}: ${problem.message}`);
+  const [header, ...data] = records
+    .map((r) => r.fields)
+    .filter((r) => r.some((f) => f.trim() !== ''));
   const title = header?.findIndex((h) => h.trim().toLowerCase() === 'title') ?? -1;
   const body = header?.findIndex((h) => h.trim().toLowerCase() === 'body') ?? -1;
   if (title < 0 || body < 0)

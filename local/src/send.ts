@@ -2,6 +2,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import {
   ALL_MESSAGE_TYPES,
@@ -36,11 +37,26 @@ options:
   --unsigned             send without a signature (expect 401)
   --url <base url>       the stack (default: the running stack, else http://127.0.0.1:$PORT)`;
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const [value] = args.splice(i, 2).slice(1);
-  return value;
+/** `node:util` parseArgs: an unknown option or one without its value stops with the usage. */
+function sendArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        from: { type: 'string' },
+        username: { type: 'string' },
+        'user-id': { type: 'string' },
+        app: { type: 'string' },
+        unsigned: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
+  }
 }
 
 /** A customer known only by username: no phone number anywhere in the payload. */
@@ -122,26 +138,19 @@ function samplePayload(
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) return console.log(USAGE);
+  const { values: options, positionals } = sendArgs(process.argv.slice(2));
+  if (options.help) return console.log(USAGE);
   const { config } = loadConfig();
+  const [kind = 'text', ...rest] = positionals;
   // all-types includes "Falar com atendente", a handoff keyword: keep it away from the text samples' customer.
-  const from = option(args, '--from') ?? (args[0] === 'all-types' ? '16505550199' : '16505551234');
-  const username = option(args, '--username');
-  const userId = option(args, '--user-id');
+  const from = options.from ?? (kind === 'all-types' ? '16505550199' : '16505551234');
+  const { username, 'user-id': userId, app: appId, unsigned } = options;
   const user =
     username !== undefined || userId !== undefined
       ? { userId: userId ?? 'US.13491208655302741918', username: username ?? '@customer' }
       : undefined;
-  const appId = option(args, '--app');
-  const unsigned = args.includes('--unsigned')
-    ? args.splice(args.indexOf('--unsigned'), 1).length > 0
-    : false;
   const base =
-    option(args, '--url') ??
-    readStackState(config.stateFile)?.url ??
-    `http://127.0.0.1:${config.port}`;
-  const [kind = 'text', ...rest] = args;
+    options.url ?? readStackState(config.stateFile)?.url ?? `http://127.0.0.1:${config.port}`;
 
   const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId, user);
   let secret = config.appSecret;

@@ -1,6 +1,7 @@
 // The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,7 +115,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => delay(ms);
 
 /** Messages in a queue: visible, in flight and delayed. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {

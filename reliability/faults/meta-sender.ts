@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import { messagesEntry, textMessage, webhookPayload } from '@waba/testing';
@@ -57,7 +58,7 @@ export function customerWebhook(
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => delay(ms);
 
 /** POSTs a signed webhook; resolves to the status code (the body is read and dropped). */
 export async function postWebhook(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { Client } from 'pg';
@@ -37,7 +38,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } catch (error) {
         // Two files cloning the template at the same instant: try again.
         if (attempt >= 10 || !/being accessed by other users/.test(String(error))) throw error;
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+        await sleep(100 + Math.random() * 200);
       }
     }
   } finally {

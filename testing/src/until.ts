@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /** Polls `probe` until it returns something truthy (and returns that), or fails after `timeoutMs`. */
 export async function until<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -9,6 +10,6 @@ export async function until<T>(
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jitteredBackoffDelay } from '@waba/whatsapp';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -262,7 +264,7 @@ export async function awsJson<T>(
       error = faultOf(call.target, response);
     }
     if (!error!.retryable || attempt >= maxAttempts) throw error!;
-    await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+    await sleep(jitteredBackoffDelay(attempt + 1, { base: 50, max: 50 * 2 ** maxAttempts }));
   }
 }
 
