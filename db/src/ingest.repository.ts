@@ -19,6 +19,7 @@ import { statusRank } from './status-rank';
 import {
   emptyThreadBatch,
   mergeThreadBatches,
+  writeAddressBook,
   writeThreadBatch,
   type ThreadBatch,
 } from './thread.repository';
@@ -312,6 +313,12 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       waId: e.recipientId,
       userId: e.recipientUserId ?? null,
     })),
+    ...batch.thread.contacts,
+    ...batch.thread.messages.map((m) => ({
+      organizationId: m.organizationId,
+      waId: m.contactWaId,
+      userId: m.contactUserId,
+    })),
   ];
   const renamed = new Map<string, string>();
   if (named.length > 0) {
@@ -361,6 +368,20 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       organizationId: e.organizationId,
       ...addressOfStatus(e),
       seenAt: e.occurredAt,
+    })),
+    // Coexistence (echoes, history, the app's address book) names customers the same way.
+    ...batch.thread.contacts.map((c) => ({
+      organizationId: c.organizationId,
+      ...current(c.organizationId, c.waId, c.userId),
+      parentUserId: c.parentUserId ?? null,
+      username: c.username ?? null,
+      profileName: c.profileName,
+      seenAt: c.seenAt,
+    })),
+    ...batch.thread.messages.map((m) => ({
+      organizationId: m.organizationId,
+      ...current(m.organizationId, m.contactWaId, m.contactUserId),
+      seenAt: m.occurredAt,
     })),
   ].filter((i) => i.waId !== null || i.userId !== null);
   const contactIds = identities.length > 0 ? await resolveContacts(db, identities) : [];
@@ -489,7 +510,26 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   }
 
   // After the customer messages and statuses: an original arriving with its edit is found.
-  statements += await writeThreadBatch(db, batch.thread, inbound);
+  const contactOfAddress = (org: string, waId: string | null, userId: string | null) => {
+    const a = current(org, waId, userId);
+    return contactOf.get(addressKey(org, a.waId, a.userId));
+  };
+  const addressBook = batch.thread.contacts.flatMap((c) => {
+    const contactId = contactOfAddress(c.organizationId, c.waId, c.userId);
+    return c.addressBook && contactId !== undefined ? [{ contactId, ...c.addressBook }] : [];
+  });
+  statements += await writeAddressBook(db, addressBook);
+  statements += await writeThreadBatch(
+    db,
+    {
+      ...batch.thread,
+      messages: batch.thread.messages.flatMap((m) => {
+        const contactId = contactOfAddress(m.organizationId, m.contactWaId, m.contactUserId);
+        return contactId === undefined ? [] : [{ ...m, contactId }];
+      }),
+    },
+    inbound,
+  );
 
   const accountEvents = dedupe(batch.accountEvents, (e) => e.eventKey, first);
   if (accountEvents.length > 0) {
