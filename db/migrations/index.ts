@@ -11,6 +11,7 @@ import * as unknownOutcome from './2026-12-01T120000_unknown_outcome';
 import * as contactIdentity from './2026-12-01T140000_contact_identity';
 import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions';
 import * as accountFields from './2026-12-01T160000_account_fields';
+import * as standbyEvents from './2026-12-02T110000_standby_events';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T140000_contact_identity': contactIdentity,
   '2026-12-01T150000_coexistence_revisions': coexistenceRevisions,
   '2026-12-01T160000_account_fields': accountFields,
+  '2026-12-02T110000_standby_events': standbyEvents,
 };
