@@ -12,6 +12,7 @@ import * as contactIdentity from './2026-12-01T140000_contact_identity';
 import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions';
 import * as accountFields from './2026-12-01T160000_account_fields';
 import * as standbyEvents from './2026-12-02T110000_standby_events';
+import * as messageErrors from './2026-12-02T110100_message_errors';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T150000_coexistence_revisions': coexistenceRevisions,
   '2026-12-01T160000_account_fields': accountFields,
   '2026-12-02T110000_standby_events': standbyEvents,
+  '2026-12-02T110100_message_errors': messageErrors,
 };

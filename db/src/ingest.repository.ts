@@ -45,6 +45,8 @@ export interface InboundMessageInput {
   payload: unknown;
   contextWamid: string | null;
   occurredAt: Date;
+  /** The errors[] Meta attached to the message (an `unsupported` message: 131051). */
+  errors?: ReadonlyArray<{ code?: number; title?: string }> | null;
 }
 
 export interface StatusEventInput {
@@ -402,15 +404,24 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
     statements++;
     await sql`
       insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
-        contact_user_id, type, body, payload, context_wamid, status, occurred_at)
-      select o, w, 'inbound', p, ci, c, cu, ty, b, pl::jsonb, cx, 'received', ts from unnest(
+        contact_user_id, type, body, payload, context_wamid, status, occurred_at, errors, error_code,
+        error_title)
+      select o, w, 'inbound', p, ci, c, cu, ty, b, pl::jsonb, cx, 'received', ts, er::jsonb,
+        case when er::jsonb->0->>'code' ~ '^[0-9]{1,9}$' then (er::jsonb->0->>'code')::int end,
+        er::jsonb->0->>'title' from unnest(
         ${inbound.map((m) => m.organizationId)}::uuid[], ${inbound.map((m) => pgText(m.wamid))}::text[],
         ${inbound.map((m) => pgText(m.phoneNumberId))}::text[], ${inbound.map((m) => m.contactId)}::bigint[],
         ${inbound.map((m) => pgText(m.contactWaId))}::text[], ${inbound.map((m) => pgText(m.contactUserId))}::text[],
         ${inbound.map((m) => pgText(m.type))}::text[], ${inbound.map((m) => pgText(m.body))}::text[],
         ${inbound.map((m) => pgJson(m.payload))}::text[], ${inbound.map((m) => pgText(m.contextWamid))}::text[],
-        ${inbound.map((m) => m.occurredAt)}::timestamptz[]) as t(o, w, p, ci, c, cu, ty, b, pl, cx, ts)
-      on conflict (wamid) do nothing
+        ${inbound.map((m) => m.occurredAt)}::timestamptz[],
+        ${inbound.map((m) => (m.errors?.length ? pgJson(m.errors) : null))}::text[])
+        as t(o, w, p, ci, c, cu, ty, b, pl, cx, ts, er)
+      -- A replay of a message stored before its errors were read fills them in; nothing else changes.
+      on conflict (wamid) do update set errors = excluded.errors, error_code = excluded.error_code,
+        error_title = excluded.error_title, updated_at = now()
+      where messages.errors is null and excluded.errors is not null
+        and messages.direction = 'inbound' and messages.organization_id = excluded.organization_id
     `.execute(db);
   }
 
