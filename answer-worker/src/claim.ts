@@ -4,7 +4,10 @@ import { ANSWERABLE_MESSAGE_TYPES, UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsa
 import type { AddressedJob } from './recipient';
 import { keywordMatcher } from './keywords';
 
-/** The answer to a message WhatsApp could not show us (Meta's `unsupported` type). */
+/**
+ * The default answer to a message WhatsApp could not show us (Meta's
+ * `unsupported` type); each organization sets its own (agent_configs.unsupported_notice).
+ */
 export const UNSUPPORTED_NOTICE =
   "Sorry, I can't read this kind of message. Could you send it as text, a photo or a voice note?";
 /** The unsupported notice is sent at most once per contact in this window (WhatsApp's 24 h conversation window). */
@@ -156,7 +159,7 @@ export async function claimConversation(
       }
       return {
         kind: 'notice',
-        text: UNSUPPORTED_NOTICE,
+        text: config.unsupported_notice,
         attemptId: await claim('sending', UNSUPPORTED_AGENT),
         messages,
         reason: 'unsupported',

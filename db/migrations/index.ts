@@ -13,6 +13,7 @@ import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions
 import * as accountFields from './2026-12-01T160000_account_fields';
 import * as standbyEvents from './2026-12-02T110000_standby_events';
 import * as messageErrors from './2026-12-02T110100_message_errors';
+import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T160000_account_fields': accountFields,
   '2026-12-02T110000_standby_events': standbyEvents,
   '2026-12-02T110100_message_errors': messageErrors,
+  '2026-12-02T110200_unsupported_notice': unsupportedNotice,
 };
