@@ -10,7 +10,10 @@ import type {
 import { UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
 import { keywordMatcher } from './keywords';
 
-/** The answer to a message WhatsApp could not show us (Meta's `unsupported` type). */
+/**
+ * The default answer to a message WhatsApp could not show us (Meta's
+ * `unsupported` type); each organization sets its own (agent_configs.unsupported_notice).
+ */
 export const UNSUPPORTED_NOTICE =
   "Sorry, I can't read this kind of message. Could you send it as text, a photo or a voice note?";
 /** The unsupported notice is sent at most once per contact in this window (WhatsApp's 24 h conversation window). */
@@ -29,6 +32,7 @@ export interface ClaimState {
     | 'rate_limit_count'
     | 'rate_limit_window_seconds'
     | 'rate_limit_notice'
+    | 'unsupported_notice'
   >;
   conversation: Pick<
     ConversationRow,
@@ -105,7 +109,7 @@ export function decideClaim(state: ClaimState): ClaimPlan {
     return {
       kind: 'notice',
       reason: 'unsupported',
-      text: UNSUPPORTED_NOTICE,
+      text: config.unsupported_notice,
       attempt: 'unsupported',
     };
   }

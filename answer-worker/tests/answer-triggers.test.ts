@@ -205,8 +205,9 @@ describe('what starts an answer', () => {
 
   it('an unsupported message gets one polite notice per contact and 24 h window', async () => {
     const before = sandbox.messages().length;
-    let now = Date.now();
-    const clock = () => new Date(now);
+    // The real time, moved forward by the test: the debounce compares it with the rows' created_at.
+    let ahead = 0;
+    const clock = () => new Date(Date.now() + ahead);
 
     await customerSends(unsupportedMessage());
     expect((await answerConversation(job(), deps(clock))).kind).toBe('answered');
@@ -217,9 +218,28 @@ describe('what starts an answer', () => {
     });
     expect(sentTexts(before)).toEqual([UNSUPPORTED_NOTICE]);
 
-    now += DAY_MS + 60_000;
+    ahead += DAY_MS + 60_000;
     await customerSends(unsupportedMessage());
     expect((await answerConversation(job(), deps(clock))).kind).toBe('answered');
     expect(sentTexts(before)).toEqual([UNSUPPORTED_NOTICE, UNSUPPORTED_NOTICE]);
+  });
+
+  it("sends the organization's own unsupported notice, still once per window", async () => {
+    const notice = 'Desculpe, só consigo ler texto, fotos e áudios.';
+    await updateAgentConfig(t.db, orgId, { unsupported_notice: notice });
+    const before = sandbox.messages().length;
+
+    await customerSends(unsupportedMessage());
+    expect((await answerConversation(job(), deps())).kind).toBe('answered');
+    await customerSends(unsupportedMessage());
+    expect((await answerConversation(job(), deps())).kind).toBe('skipped');
+
+    expect(sentTexts(before)).toEqual([notice]);
+    const reply = await t.db
+      .selectFrom('messages')
+      .select('body')
+      .where('direction', '=', 'outbound')
+      .executeTakeFirstOrThrow();
+    expect(reply.body).toBe(notice);
   });
 });

@@ -27,6 +27,7 @@ function state(over: Partial<ClaimState> = {}): ClaimState {
       rate_limit_count: 2,
       rate_limit_window_seconds: 3600,
       rate_limit_notice: 'Slow down.',
+      unsupported_notice: UNSUPPORTED_NOTICE,
     },
     conversation: {
       bot_paused: false,

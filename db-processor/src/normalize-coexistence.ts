@@ -9,6 +9,7 @@ import {
 } from '@waba/whatsapp';
 import type { MessageDirection, ThreadContactInput, ThreadMessageInput } from '@waba/db';
 import type { Pending, PendingAccountEvent } from './normalize-common';
+import { contactIdentity } from './normalize-identity';
 import {
   takeRevisionItem,
   type ItemContext,
@@ -59,7 +60,12 @@ const coexistenceValueSchema = z.looseObject({
 });
 type CoexistenceValue = z.infer<typeof coexistenceValueSchema>;
 
-const echoSchema = z.looseObject({ to: z.string().min(1) });
+/** Whom the business wrote to: a phone number (`to`) and/or a business-scoped user id (`to_user_id`). */
+const recipientSchema = z.looseObject({
+  to: z.string().min(1).optional(),
+  to_user_id: z.string().min(1).optional(),
+  to_parent_user_id: z.string().min(1).optional(),
+});
 const historyChunkSchema = z.looseObject({
   metadata: z.looseObject({}).optional(),
   errors: z.array(z.looseObject({ code: z.number().optional() })).optional(),
@@ -71,7 +77,9 @@ const stateSyncSchema = z.looseObject({
   action: z.string(),
   contact: z
     .looseObject({
-      phone_number: z.string().min(1),
+      phone_number: z.string().min(1).optional(),
+      /** A username-only entry of the address book: its business-scoped user id. */
+      user_id: z.string().min(1).optional(),
       full_name: z.string().optional(),
       first_name: z.string().optional(),
     })
@@ -81,6 +89,45 @@ const stateSyncSchema = z.looseObject({
 
 /** Meta's error code for a history sync the business turned off in the app. */
 export const HISTORY_DECLINED_CODE = 2593109;
+
+/** The customer of a coexistence item: a phone number, a business-scoped user id, or both. */
+interface Customer {
+  waId: string | null;
+  userId: string | null;
+  parentUserId?: string | null;
+  username?: string | null;
+}
+
+/** The recipient an echo (or a business message of the history) names. */
+function recipientOf(item: unknown): Customer | null {
+  const to = recipientSchema.safeParse(item);
+  if (!to.success) return null;
+  return {
+    waId: to.data.to ?? null,
+    userId: to.data.to_user_id ?? null,
+    parentUserId: to.data.to_parent_user_id ?? null,
+  };
+}
+
+/**
+ * The customer of a history message: its sender when the customer wrote it
+ * (`from`, `from_user_id`), else whom the business wrote to. Null when the
+ * message names no customer.
+ */
+function customerOf(m: InboundMessage, item: unknown, display: string): Customer | null {
+  if (m.from !== display && (m.from !== undefined || m.from_user_id !== undefined))
+    return { waId: m.from ?? null, userId: m.from_user_id ?? null };
+  const to = recipientOf(item);
+  return to && (to.waId !== null || to.userId !== null) ? to : null;
+}
+
+// A business-scoped user id has a country prefix (US.1349…, US.ENT.…); a wa_id is digits only.
+const PHONE_NUMBER = /^\d+$/;
+
+/** A history thread's customer by the thread id: a phone number, or a username-only user's BSUID. */
+function threadCustomer(id: string): Customer {
+  return PHONE_NUMBER.test(id) ? { waId: id, userId: null } : { waId: null, userId: id };
+}
 
 /** The phone number a change is addressed to: customer messages and the coexistence fields carry one. */
 export function coexistencePhoneNumberIdOf(change: WebhookChange): string | null {
@@ -118,7 +165,7 @@ function addThreadItem(
   w: Where,
   path: string,
   item: unknown,
-  how: { source: 'business_app' | 'history'; contactWaId: (m: InboundMessage) => string | null },
+  how: { source: 'business_app' | 'history'; customer: (m: InboundMessage) => Customer | null },
 ): void {
   const parsed = parseInboundMessage(item);
   if (!parsed.success) {
@@ -126,9 +173,9 @@ function addThreadItem(
     return;
   }
   const m = parsed.data;
-  const contactWaId = how.contactWaId(m);
-  if (contactWaId === null) {
-    out.invalid.push(`${w.where}.value.${path}: no customer (to) to file it under`);
+  const customer = how.customer(m);
+  if (customer === null || (customer.waId === null && customer.userId === null)) {
+    out.invalid.push(`${w.where}.value.${path}: no customer (to, to_user_id) to file it under`);
     return;
   }
   const phoneNumberId = w.value.metadata.phone_number_id;
@@ -140,19 +187,21 @@ function addThreadItem(
   const ctx: ItemContext = {
     phoneNumberId,
     wabaId: w.wabaId,
-    contactWaId,
+    // A username-only customer has no phone number: the BSUID keys the reaction instead.
+    contactWaId: customer.waId ?? customer.userId!,
     direction,
     source: how.source,
     occurredAt,
     payload: item,
   };
-  addCoexistenceContact(out, ctx, null, null);
+  addCoexistenceContact(out, { ...ctx, customer }, null, null);
   if (!takeRevisionItem(out, m, ctx, `${w.where}.value.${path}`))
     out.thread.messages.push({
       phoneNumberId,
       wabaId: w.wabaId,
       wamid: m.id,
-      contactWaId,
+      contactWaId: customer.waId,
+      contactUserId: customer.userId,
       direction,
       source: how.source,
       type: m.type,
@@ -166,29 +215,33 @@ function addThreadItem(
 
 /**
  * Every contact coexistence names (echo recipients, history threads, the
- * app's address book) goes through here into `thread.contacts`, written by
- * `upsertThreadContacts` (keyed by wa_id).
+ * app's address book) goes through here into `thread.contacts`, resolved by
+ * `resolveContacts` with the batch's other sightings: by phone number, by
+ * business-scoped user id, or both.
  */
 function addCoexistenceContact(
   out: ThreadOut,
-  at: { phoneNumberId: string; wabaId: string; contactWaId: string; occurredAt: Date },
+  at: { phoneNumberId: string; wabaId: string; customer: Customer; occurredAt: Date },
   profileName: string | null,
   addressBook: ThreadContactInput['addressBook'],
 ): void {
   out.thread.contacts.push({
     phoneNumberId: at.phoneNumberId,
     wabaId: at.wabaId,
-    waId: at.contactWaId,
+    waId: at.customer.waId,
+    userId: at.customer.userId,
+    parentUserId: at.customer.parentUserId ?? null,
+    username: at.customer.username ?? null,
     profileName,
     seenAt: at.occurredAt,
     addressBook,
   });
 }
 
-const placeOf = (w: Where, contactWaId: string, occurredAt: Date) => ({
+const placeOf = (w: Where, customer: Customer, occurredAt: Date) => ({
   phoneNumberId: w.value.metadata.phone_number_id,
   wabaId: w.wabaId,
-  contactWaId,
+  customer,
   occurredAt,
 });
 
@@ -215,22 +268,17 @@ function accountEvent(
 
 function echoes(out: ThreadOut, w: Where): void {
   (w.value.message_echoes ?? []).forEach((item, i) => {
-    const to = echoSchema.safeParse(item);
     addThreadItem(out, w, `message_echoes[${i}]`, item, {
       source: 'business_app',
-      contactWaId: () => (to.success ? to.data.to : null),
+      customer: () => recipientOf(item),
     });
   });
   (w.value.contacts ?? []).forEach((item) => {
     const contact = parseContact(item);
-    // A history contact known only by its BSUID has no wa_id to key it by here.
-    if (!contact.success || contact.data.wa_id === undefined) return;
-    addCoexistenceContact(
-      out,
-      placeOf(w, contact.data.wa_id, w.receivedAt),
-      contact.data.profile?.name ?? null,
-      null,
-    );
+    if (!contact.success) return;
+    const { profileName, ...customer } = contactIdentity(contact.data);
+    if (customer.waId === null && customer.userId === null) return;
+    addCoexistenceContact(out, placeOf(w, customer, w.receivedAt), profileName, null);
   });
 }
 
@@ -257,24 +305,16 @@ function history(out: ThreadOut, w: Where): void {
       (thread.messages ?? []).forEach((message, i) =>
         addThreadItem(out, w, `history[${h}].threads[${t}].messages[${i}]`, message, {
           source: 'history',
-          contactWaId: () => thread.id,
+          customer: (m) => customerOf(m, message, display) ?? threadCustomer(thread.id),
         }),
       ),
     );
   });
   // Media content of an earlier placeholder comes as `messages` under the history field.
   (w.value.messages ?? []).forEach((item, i) => {
-    const to = echoSchema.safeParse(item);
     addThreadItem(out, w, `messages[${i}]`, item, {
       source: 'history',
-      contactWaId: (m) =>
-        m.from === undefined
-          ? null
-          : m.from !== display
-            ? m.from
-            : to.success
-              ? (to.data.to ?? null)
-              : null,
+      customer: (m) => customerOf(m, item, display),
     });
   });
 }
@@ -296,7 +336,14 @@ function stateSync(out: ThreadOut, w: Where): void {
       metadata?.timestamp === undefined ? undefined : String(metadata.timestamp),
       w.receivedAt,
     );
-    addCoexistenceContact(out, placeOf(w, contact.phone_number, at), null, {
+    const customer = { waId: contact.phone_number ?? null, userId: contact.user_id ?? null };
+    if (customer.waId === null && customer.userId === null) {
+      out.invalid.push(
+        `${w.where}.value.state_sync[${i}]: contact without phone_number or user_id`,
+      );
+      return;
+    }
+    addCoexistenceContact(out, placeOf(w, customer, at), null, {
       name: action === 'remove' ? null : (contact.full_name ?? contact.first_name ?? null),
       at,
     });

@@ -5,8 +5,13 @@ import {
   callContactSchema,
   callSchema,
   callsValueSchema,
+  echoRecipientSchema,
+  messageText,
+  parseInboundMessage,
+  parseStatus,
   phoneNumberQualityUpdateSchema,
   safeParseOf,
+  standbyValueSchema,
   templateCategoryUpdateSchema,
   templateQualityUpdateSchema,
   templateStatusUpdateSchema,
@@ -18,6 +23,7 @@ import {
   type AccountFieldsBatch,
   type CallEventInput,
   type MarketingPreferenceInput,
+  type StandbyEventInput,
   type TemplateUpdateInput,
 } from '@waba/db';
 import { describeIssues, unixToDate } from './normalize-common';
@@ -37,6 +43,7 @@ export function emptyPendingAccountFields(): PendingAccountFields {
     businessCapabilities: none(),
     marketingPreferences: none(),
     calls: none(),
+    standbyEvents: none(),
   };
 }
 
@@ -51,7 +58,7 @@ export function pendingFieldRows(
 
 /**
  * Fields Meta documents besides `messages`. Those with a typed home are read
- * here; the others (coexistence, identity updates, standby, account_update)
+ * here; the others (coexistence, identity updates, account_update)
  * keep their value in account_events, where the audit row of every field
  * goes. A field not in this list is one nobody knows yet: kept as jsonb in
  * account_events, and counted (`unknownFields` in webhook_events.item_counts).
@@ -153,6 +160,8 @@ export function normalizeFieldChange(change: FieldChange, out: FieldsOut): void 
       return normalizePreferences(change, out);
     case 'calls':
       return normalizeCalls(change, out);
+    case 'standby':
+      return normalizeStandby(change, out);
     default:
       if (!KNOWN_FIELDS.has(change.field)) out.unknownFields++;
   }
@@ -287,6 +296,78 @@ function normalizeCalls(change: FieldChange, out: FieldsOut): void {
 }
 
 /**
+ * The standby field: each message, echo and status of a conversation another
+ * sender (Meta Business Agent) handles becomes a standby_events row, routed by
+ * its number. None of them is a question for this app's bot.
+ */
+function normalizeStandby(change: FieldChange, out: FieldsOut): void {
+  const parsed = safeParseOf(standbyValueSchema, change.value);
+  if (!parsed.success) {
+    out.invalid.push(`${change.where}.value: ${describeIssues(parsed.error.issues)}`);
+    return;
+  }
+  const phoneNumberId = parsed.data.metadata?.phone_number_id ?? null;
+  const { messages = [], message_echoes: echoes = [], statuses = [] } = parsed.data.standby;
+  const push = (
+    kind: StandbyEventInput['kind'],
+    item: unknown,
+    row: Omit<StandbyEventInput, 'organizationId' | 'wabaId' | 'eventKey' | 'kind' | 'payload'>,
+  ) =>
+    out.accountFields.standbyEvents.push({
+      ...row,
+      wabaId: change.wabaId,
+      eventKey: itemKey(change, { kind, item }),
+      kind,
+      payload: item,
+    });
+  const where = (list: string, i: number) => `${change.where}.value.standby.${list}[${i}]`;
+  for (const [list, kind, items] of [
+    ['messages', 'message', messages],
+    ['message_echoes', 'message_echo', echoes],
+  ] as const)
+    items.forEach((item, i) => {
+      const m = parseInboundMessage(item);
+      if (!m.success)
+        return void out.invalid.push(`${where(list, i)}: ${describeIssues(m.error.issues)}`);
+      const to = safeParseOf(echoRecipientSchema, item);
+      const customer =
+        kind === 'message'
+          ? { waId: m.data.from ?? null, userId: m.data.from_user_id ?? null }
+          : {
+              waId: to.success ? (to.data.to ?? null) : null,
+              userId: to.success ? (to.data.to_user_id ?? null) : null,
+            };
+      push(kind, item, {
+        phoneNumberId,
+        occurredAt: unixToDate(m.data.timestamp, change.occurredAt),
+        wamid: m.data.id,
+        direction: kind === 'message' ? 'inbound' : 'outbound',
+        contactWaId: customer.waId,
+        contactUserId: customer.userId,
+        type: m.data.type,
+        body: messageText(m.data),
+        status: null,
+      });
+    });
+  statuses.forEach((item, i) => {
+    const st = parseStatus(item);
+    if (!st.success)
+      return void out.invalid.push(`${where('statuses', i)}: ${describeIssues(st.error.issues)}`);
+    push('status', item, {
+      phoneNumberId,
+      occurredAt: unixToDate(st.data.timestamp, change.occurredAt),
+      wamid: st.data.id,
+      direction: 'outbound',
+      contactWaId: st.data.recipient_id ?? null,
+      contactUserId: st.data.recipient_user_id ?? null,
+      type: null,
+      body: null,
+      status: st.data.status,
+    });
+  });
+}
+
+/**
  * Gives each typed row its organization through `place` (the tenancy rule,
  * routeToOrganization); rows it places nowhere are left out, and `place`
  * records why (unrouted or misrouted).
@@ -306,5 +387,6 @@ export function routeAccountFields(
     businessCapabilities: routed('businessCapabilities'),
     marketingPreferences: routed('marketingPreferences'),
     calls: routed('calls'),
+    standbyEvents: routed('standbyEvents'),
   };
 }

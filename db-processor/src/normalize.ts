@@ -171,6 +171,7 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           payload: item,
           contextWamid: m.context?.id ?? null,
           occurredAt,
+          errors: m.errors ?? null,
         });
       });
 

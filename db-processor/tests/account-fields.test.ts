@@ -35,6 +35,7 @@ const FIXTURES = {
   stop: 'synthesized/user-preferences-stop.json',
   connect: 'pywa-calls-connect-user-initiated.json',
   terminate: 'pywa-calls-terminate.json',
+  standby: 'synthesized/standby-agent-conversation.json',
 } as const;
 
 /** The numbers and WABAs the fixtures name, all of one organization bound to the default app. */
@@ -90,6 +91,7 @@ describe('every other field has a typed home (issue 12, fixtures of meta-2026)',
           'business_capabilities',
           'marketing_preferences',
           'calls',
+          'standby_events',
           'account_events',
         ].map(async (table) => [
           table,
@@ -346,6 +348,71 @@ describe('every other field has a typed home (issue 12, fixtures of meta-2026)',
     expect(JSON.stringify(audit)).toContain('12455');
   });
 
+  it("standby: the customer message, the other sender's echo and its status, one row each, no answer", async () => {
+    const answers = await deliver(all(['standby']));
+    await deliver(all(['standby']));
+
+    const rows = await t.db
+      .selectFrom('standby_events')
+      .select([
+        'organization_id',
+        'phone_number_id',
+        'kind',
+        'wamid',
+        'direction',
+        'contact_wa_id',
+        'contact_user_id',
+        'type',
+        'body',
+        'status',
+        'occurred_at',
+      ])
+      .orderBy('occurred_at')
+      .execute();
+    const row = { organization_id: org, phone_number_id: '106540352242922' };
+    const customer = { contact_wa_id: '16505551234', contact_user_id: 'US.13491208655302741918' };
+    expect(rows).toEqual([
+      {
+        ...row,
+        ...customer,
+        kind: 'message',
+        wamid: 'wamid.SYNTH-STANDBY-MESSAGE-0001',
+        direction: 'inbound',
+        type: 'text',
+        body: 'Is the blue one in stock?',
+        status: null,
+        occurred_at: new Date(1750101000 * 1000),
+      },
+      {
+        ...row,
+        ...customer,
+        kind: 'message_echo',
+        wamid: 'wamid.SYNTH-STANDBY-ECHO-0001',
+        direction: 'outbound',
+        type: 'text',
+        body: 'Yes, the blue one ships today.',
+        status: null,
+        occurred_at: new Date(1750101005 * 1000),
+      },
+      {
+        ...row,
+        ...customer,
+        kind: 'status',
+        wamid: 'wamid.SYNTH-STANDBY-ECHO-0001',
+        direction: 'outbound',
+        type: null,
+        body: null,
+        status: 'delivered',
+        occurred_at: new Date(1750101007 * 1000),
+      },
+    ]);
+    // Another sender's conversation: not this app's messages, and no question for its bot.
+    expect(await t.db.selectFrom('messages').selectAll().execute()).toEqual([]);
+    expect(answers.jobs).toEqual([]);
+    const audits = await t.db.selectFrom('webhook_events').select('outcome').execute();
+    expect(audits).toEqual([{ outcome: 'processed' }]);
+  });
+
   it('every fixture is processed whole, schedules no answer, and a redelivery adds nothing', async () => {
     const answers = await deliver(everything());
     const once = await counts();
@@ -360,6 +427,7 @@ describe('every other field has a typed home (issue 12, fixtures of meta-2026)',
       business_capabilities: 1,
       marketing_preferences: 2,
       calls: 2,
+      standby_events: 3,
     });
     expect(answers.jobs).toEqual([]);
     const outcomes = await t.db.selectFrom('webhook_events').select('outcome').execute();
@@ -377,6 +445,7 @@ describe('every other field has a typed home (issue 12, fixtures of meta-2026)',
       business_capabilities: 0,
       marketing_preferences: 0,
       calls: 0,
+      standby_events: 0,
       account_events: 0,
     });
     const outcomes = await t.db.selectFrom('webhook_events').select('outcome').execute();

@@ -298,6 +298,93 @@ describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => 
     });
   });
 
+  describe('username-only (BSUID-only) customers', () => {
+    const BSUID = 'US.13491208655302741918';
+    const synthesized = (name: string) => fixture(`synthesized/${name}`);
+    const thread = () =>
+      t.db
+        .selectFrom('messages')
+        .select(['wamid', 'direction', 'source', 'contact_id', 'contact_wa_id', 'contact_user_id'])
+        .orderBy('wamid')
+        .execute();
+
+    it.each([
+      [
+        'their own message first',
+        ['restfb-text-bsuid-only', 'echo-text-bsuid-only', 'history-bsuid-only-thread'],
+      ],
+      [
+        'echo and history first, redelivered',
+        [
+          'history-bsuid-only-thread',
+          'echo-text-bsuid-only',
+          'restfb-text-bsuid-only',
+          'echo-text-bsuid-only',
+          'history-bsuid-only-thread',
+        ],
+      ],
+    ])(
+      'an echo and a history thread file under the BSUID contact of the customer (%s)',
+      async (_order, names) => {
+        await deliver(...names.map((n) => (n.startsWith('restfb') ? fixture(n) : synthesized(n))));
+        const contacts = await t.db.selectFrom('contacts').selectAll().execute();
+        expect(contacts).toEqual([
+          expect.objectContaining({
+            wa_id: null,
+            user_id: BSUID,
+            parent_user_id: 'US.ENT.11815799212886844830',
+            username: '@realsheenanelson',
+            profile_name: 'Sheena Nelson',
+          }),
+        ]);
+        const id = contacts[0]!.id;
+        const row = (wamid: string, direction: string, source: string) => ({
+          wamid,
+          direction,
+          source,
+          contact_id: id,
+          contact_wa_id: null,
+          contact_user_id: BSUID,
+        });
+        expect(await thread()).toEqual([
+          row(
+            'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+            'inbound',
+            'cloud_api',
+          ),
+          row('wamid.SYNTH-ECHO-BSUID-ONLY-0001', 'outbound', 'business_app'),
+          row('wamid.SYNTH-HISTORY-BSUID-ONLY-0001', 'inbound', 'history'),
+          row('wamid.SYNTH-HISTORY-BSUID-ONLY-0002', 'outbound', 'history'),
+        ]);
+        // One audit row per distinct body (a redelivery counts on it), none partial.
+        expect((await audits()).map((a) => a.outcome)).toEqual(
+          [...new Set(names)].map(() => 'processed'),
+        );
+        // Only the customer's own live message is a question for the bot.
+        expect(answers.jobs.map((j) => j.job.contactId)).toEqual([id]);
+      },
+    );
+
+    it('an address-book entry known by its BSUID names the same contact', async () => {
+      const raw = JSON.parse(fixture('meta-smb-app-state-sync-add')) as {
+        entry: Array<{ changes: Array<{ value: { state_sync: Array<Record<string, unknown>> } }> }>;
+      };
+      const sync = raw.entry[0]!.changes[0]!.value.state_sync[0]!;
+      raw.entry[0]!.changes[0]!.value.state_sync = [
+        { ...sync, contact: { full_name: 'Sheena N.', user_id: BSUID } },
+      ];
+      await deliver(fixture('restfb-text-bsuid-only'), JSON.stringify(raw));
+      expect(await t.db.selectFrom('contacts').selectAll().execute()).toEqual([
+        expect.objectContaining({
+          user_id: BSUID,
+          profile_name: 'Sheena Nelson',
+          address_book_name: 'Sheena N.',
+        }),
+      ]);
+      expect((await audits()).map((a) => a.outcome)).toEqual(['processed', 'processed']);
+    });
+  });
+
   describe('smb_app_state_sync', () => {
     it('keeps the address-book name apart from the profile name; a later remove unlinks it', async () => {
       await deliver(fixture('meta-smb-app-state-sync-add'));

@@ -13,6 +13,10 @@ import * as coexistenceRevisions from './2026-12-01T150000_coexistence_revisions
 import * as accountFields from './2026-12-01T160000_account_fields';
 import * as attemptKind from './2026-12-02T100000_attempt_kind';
 
+import * as standbyEvents from './2026-12-02T110000_standby_events';
+import * as messageErrors from './2026-12-02T110100_message_errors';
+import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
+
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
  * migrations bundle into a Lambda and load under jest without dynamic import.
@@ -32,4 +36,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T150000_coexistence_revisions': coexistenceRevisions,
   '2026-12-01T160000_account_fields': accountFields,
   '2026-12-02T100000_attempt_kind': attemptKind,
+  '2026-12-02T110000_standby_events': standbyEvents,
+  '2026-12-02T110100_message_errors': messageErrors,
+  '2026-12-02T110200_unsupported_notice': unsupportedNotice,
 };

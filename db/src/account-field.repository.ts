@@ -73,6 +73,20 @@ export interface CallEventInput extends FieldRow {
   bizOpaqueCallbackData: string | null;
 }
 
+/** One item of the standby field: a message, an echo or a status in a conversation another sender handles. */
+export interface StandbyEventInput extends FieldRow {
+  phoneNumberId: string | null;
+  kind: 'message' | 'message_echo' | 'status';
+  wamid: string;
+  direction: 'inbound' | 'outbound';
+  contactWaId: string | null;
+  contactUserId: string | null;
+  type: string | null;
+  body: string | null;
+  status: string | null;
+  payload: unknown;
+}
+
 /** The typed rows of the non-message fields of a batch. */
 export interface AccountFieldsBatch {
   templates: TemplateUpdateInput[];
@@ -80,6 +94,7 @@ export interface AccountFieldsBatch {
   businessCapabilities: BusinessCapabilityInput[];
   marketingPreferences: MarketingPreferenceInput[];
   calls: CallEventInput[];
+  standbyEvents: StandbyEventInput[];
 }
 
 export const ACCOUNT_FIELD_KINDS = [
@@ -88,6 +103,7 @@ export const ACCOUNT_FIELD_KINDS = [
   'businessCapabilities',
   'marketingPreferences',
   'calls',
+  'standbyEvents',
 ] as const satisfies ReadonlyArray<keyof AccountFieldsBatch>;
 
 export function emptyAccountFieldsBatch(): AccountFieldsBatch {
@@ -97,6 +113,7 @@ export function emptyAccountFieldsBatch(): AccountFieldsBatch {
     businessCapabilities: [],
     marketingPreferences: [],
     calls: [],
+    standbyEvents: [],
   };
 }
 
@@ -110,6 +127,7 @@ export function mergeAccountFieldsBatches(
     merged.businessCapabilities.push(...b.businessCapabilities);
     merged.marketingPreferences.push(...b.marketingPreferences);
     merged.calls.push(...b.calls);
+    merged.standbyEvents.push(...b.standbyEvents);
   }
   return merged;
 }
@@ -489,6 +507,32 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
           updated_at: sql`now()`,
         }),
       )
+      .execute();
+  }
+  const standby = once(batch.standbyEvents);
+  if (standby.length > 0) {
+    statements++;
+    await db
+      .insertInto('standby_events')
+      .values(
+        standby.map((e) => ({
+          organization_id: e.organizationId,
+          phone_number_id: pgText(e.phoneNumberId),
+          waba_id: pgText(e.wabaId),
+          kind: e.kind,
+          wamid: pgText(e.wamid),
+          direction: e.direction,
+          contact_wa_id: pgText(e.contactWaId),
+          contact_user_id: pgText(e.contactUserId),
+          type: pgText(e.type),
+          body: pgText(e.body),
+          status: pgText(e.status),
+          payload: pgJson(e.payload),
+          event_key: e.eventKey,
+          occurred_at: e.occurredAt,
+        })),
+      )
+      .onConflict((oc) => oc.column('event_key').doNothing())
       .execute();
   }
   return statements;

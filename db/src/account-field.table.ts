@@ -111,3 +111,23 @@ export interface CallsTable {
   last_event_at: Written<Date>;
   updated_at: Stamp;
 }
+
+export interface StandbyEventsTable {
+  id: Generated<number>;
+  organization_id: string;
+  phone_number_id: string | null;
+  waba_id: string;
+  kind: 'message' | 'message_echo' | 'status';
+  wamid: string;
+  direction: 'inbound' | 'outbound';
+  contact_wa_id: string | null;
+  contact_user_id: string | null;
+  type: string | null;
+  body: string | null;
+  status: string | null;
+  payload: unknown;
+  event_key: string;
+  occurred_at: Written<Date>;
+  received_at: Stamp;
+}
+export type StandbyEventRow = Selectable<StandbyEventsTable>;

@@ -28,6 +28,8 @@ export interface AgentConfigsTable {
   pii_redaction: Generated<boolean>;
   handoff_keywords: Generated<string[]>;
   handoff_notice: Generated<string>;
+  /** Sent once per contact and window for messages WhatsApp cannot show (type unsupported). */
+  unsupported_notice: Generated<string>;
   rules: ColumnType<AgentRule[], AgentRule[] | string | undefined, AgentRule[] | string>;
   default_reply: Generated<string>;
   vector_store_id: string | null;

@@ -7,6 +7,7 @@ import type {
 import type {
   BusinessCapabilitiesTable,
   CallsTable,
+  StandbyEventsTable,
   MarketingPreferencesTable,
   PhoneNumberEventsTable,
   PhoneNumberLimitsTable,
@@ -57,6 +58,7 @@ export interface Database {
   business_capabilities: BusinessCapabilitiesTable;
   marketing_preferences: MarketingPreferencesTable;
   calls: CallsTable;
+  standby_events: StandbyEventsTable;
   webhook_events: WebhookEventsTable;
   webhook_event_extracts: WebhookEventExtractsTable;
   agent_configs: AgentConfigsTable;

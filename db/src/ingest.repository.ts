@@ -19,6 +19,7 @@ import { statusRank } from './status-rank';
 import {
   emptyThreadBatch,
   mergeThreadBatches,
+  writeAddressBook,
   writeThreadBatch,
   type ThreadBatch,
 } from './thread.repository';
@@ -26,6 +27,7 @@ import {
   bigint,
   int,
   jsonb,
+  nullableJsonb,
   text,
   textList,
   timestamptz,
@@ -55,6 +57,8 @@ export interface InboundMessageInput {
   payload: unknown;
   contextWamid: string | null;
   occurredAt: Date;
+  /** The errors[] Meta attached to the message (an `unsupported` message: 131051). */
+  errors?: ReadonlyArray<{ code?: number; title?: string }> | null;
 }
 
 export interface StatusEventInput {
@@ -326,6 +330,12 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       waId: e.recipientId,
       userId: e.recipientUserId ?? null,
     })),
+    ...batch.thread.contacts,
+    ...batch.thread.messages.map((m) => ({
+      organizationId: m.organizationId,
+      waId: m.contactWaId,
+      userId: m.contactUserId,
+    })),
   ];
   const renamed = new Map<string, string>();
   if (named.length > 0) {
@@ -376,6 +386,20 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
       ...addressOfStatus(e),
       seenAt: e.occurredAt,
     })),
+    // Coexistence (echoes, history, the app's address book) names customers the same way.
+    ...batch.thread.contacts.map((c) => ({
+      organizationId: c.organizationId,
+      ...current(c.organizationId, c.waId, c.userId),
+      parentUserId: c.parentUserId ?? null,
+      username: c.username ?? null,
+      profileName: c.profileName,
+      seenAt: c.seenAt,
+    })),
+    ...batch.thread.messages.map((m) => ({
+      organizationId: m.organizationId,
+      ...current(m.organizationId, m.contactWaId, m.contactUserId),
+      seenAt: m.occurredAt,
+    })),
   ].filter((i) => i.waId !== null || i.userId !== null);
   const contactIds = identities.length > 0 ? await resolveContacts(db, identities) : [];
   if (identities.length > 0) statements++;
@@ -408,10 +432,20 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         payload: jsonb(inbound.map((m) => m.payload)),
         context_wamid: text(inbound.map((m) => m.contextWamid)),
         occurred_at: timestamptz(inbound.map((m) => m.occurredAt)),
+        errors: nullableJsonb(inbound.map((m) => (m.errors?.length ? m.errors : null))),
       },
       {
-        computed: { direction: sql`'inbound'`, status: sql`'received'` },
-        onConflict: sql`on conflict (wamid) do nothing`,
+        computed: {
+          direction: sql`'inbound'`,
+          status: sql`'received'`,
+          error_code: sql`case when t.errors::jsonb->0->>'code' ~ '^[0-9]{1,9}$' then (t.errors::jsonb->0->>'code')::int end`,
+          error_title: sql`t.errors::jsonb->0->>'title'`,
+        },
+        // A replay of a message stored before its errors were read fills them in; nothing else changes.
+        onConflict: sql`on conflict (wamid) do update set errors = excluded.errors, error_code = excluded.error_code,
+          error_title = excluded.error_title, updated_at = now()
+          where messages.errors is null and excluded.errors is not null
+            and messages.direction = 'inbound' and messages.organization_id = excluded.organization_id`,
       },
     );
   }
@@ -539,7 +573,26 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
   }
 
   // After the customer messages and statuses: an original arriving with its edit is found.
-  statements += await writeThreadBatch(db, batch.thread, inbound);
+  const contactOfAddress = (org: string, waId: string | null, userId: string | null) => {
+    const a = current(org, waId, userId);
+    return contactOf.get(addressKey(org, a.waId, a.userId));
+  };
+  const addressBook = batch.thread.contacts.flatMap((c) => {
+    const contactId = contactOfAddress(c.organizationId, c.waId, c.userId);
+    return c.addressBook && contactId !== undefined ? [{ contactId, ...c.addressBook }] : [];
+  });
+  statements += await writeAddressBook(db, addressBook);
+  statements += await writeThreadBatch(
+    db,
+    {
+      ...batch.thread,
+      messages: batch.thread.messages.flatMap((m) => {
+        const contactId = contactOfAddress(m.organizationId, m.contactWaId, m.contactUserId);
+        return contactId === undefined ? [] : [{ ...m, contactId }];
+      }),
+    },
+    inbound,
+  );
 
   const accountEvents = dedupe(batch.accountEvents, (e) => e.eventKey, first);
   if (accountEvents.length > 0) {

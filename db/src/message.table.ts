@@ -29,6 +29,8 @@ export interface MessagesTable {
   failed_at: Timestamp;
   error_code: number | null;
   error_title: string | null;
+  /** Inbound: the errors[] Meta attached to the message itself (e.g. 131051 unsupported). */
+  errors: ColumnType<unknown, unknown, unknown>;
   biz_opaque_callback_data: string | null;
   campaign_id: string | null;
   /** Inbound: the answer attempt that claimed it (null = not answered yet). */

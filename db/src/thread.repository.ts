@@ -16,7 +16,12 @@ export interface ThreadMessageInput {
   organizationId: string;
   wamid: string;
   phoneNumberId: string;
-  contactWaId: string;
+  /** The customer's phone number; null for a username-only customer. */
+  contactWaId: string | null;
+  /** The customer's business-scoped user id (BSUID), when the item names it. */
+  contactUserId: string | null;
+  /** The customer's contact, resolved by the ingest writer before the thread is written. */
+  contactId?: number;
   direction: MessageDirection;
   source: Exclude<MessageSource, 'cloud_api'>;
   type: string;
@@ -60,7 +65,11 @@ export interface ReactionInput {
  */
 export interface ThreadContactInput {
   organizationId: string;
-  waId: string;
+  /** Phone number and/or business-scoped user id: at least one is set. */
+  waId: string | null;
+  userId: string | null;
+  parentUserId?: string | null;
+  username?: string | null;
   profileName: string | null;
   seenAt: Date;
   /** Set for address-book syncs only: the name (null on `remove`) and the sync's time. */
@@ -118,6 +127,9 @@ function foldMessage(a: ThreadMessageInput, b: ThreadMessageInput): ThreadMessag
     body: content.body,
     payload: content.payload,
     contextWamid: a.contextWamid ?? b.contextWamid,
+    contactWaId: a.contactWaId ?? b.contactWaId,
+    contactUserId: a.contactUserId ?? b.contactUserId,
+    contactId: a.contactId ?? b.contactId,
     source: a.source === 'history' ? b.source : a.source,
     status: statusRank(b.status) > statusRank(a.status) ? b.status : a.status,
     occurredAt: earlier(a.occurredAt, b.occurredAt),
@@ -137,55 +149,42 @@ function supersedes(a: ReactionInput, b: ReactionInput): boolean {
   return a.reactionWamid > b.reactionWamid;
 }
 
+/** An address-book name of the app (smb_app_state_sync) for a contact already resolved. */
+export interface AddressBookInput {
+  contactId: number;
+  name: string | null;
+  at: Date;
+}
+
 /**
- * The one place coexistence touches contacts, keyed by wa_id as every
- * contact write is today: echo recipients, history threads and address-book
- * syncs. A sighting never overrides the WhatsApp profile name a customer's
- * own message brought; the address-book name follows the latest sync.
+ * Sets the address-book names of coexistence contacts (resolved by
+ * `resolveContacts` like every other sighting): the latest sync wins, an
+ * older one arriving late changes nothing; kept apart from the WhatsApp
+ * profile name.
  */
-export async function upsertThreadContacts(
+export async function writeAddressBook(
   db: Executor,
-  rows: readonly ThreadContactInput[],
+  rows: readonly AddressBookInput[],
 ): Promise<number> {
-  const contacts = dedupe(
-    rows.map((c) => ({ ...c, firstSeenAt: c.seenAt })),
-    (c) => `${c.organizationId}|${c.waId}`,
+  // At the same time, a removal (null) wins, then the greater name, as the SQL below.
+  const book = dedupe(
+    rows,
+    (r) => String(r.contactId),
     (a, b) => {
-      const book =
-        a.addressBook && b.addressBook
-          ? b.addressBook.at >= a.addressBook.at
-            ? b.addressBook
-            : a.addressBook
-          : (a.addressBook ?? b.addressBook);
-      return {
-        ...a,
-        profileName: a.profileName ?? b.profileName,
-        seenAt: a.seenAt >= b.seenAt ? a.seenAt : b.seenAt,
-        firstSeenAt: earlier(a.firstSeenAt, b.firstSeenAt),
-        addressBook: book,
-      };
+      const dt = b.at.getTime() - a.at.getTime();
+      if (dt !== 0) return dt > 0 ? b : a;
+      if ((a.name === null) !== (b.name === null)) return a.name === null ? a : b;
+      return (b.name ?? '') > (a.name ?? '') ? b : a;
     },
   );
-  if (contacts.length === 0) return 0;
+  if (book.length === 0) return 0;
   await sql`
-    insert into contacts (organization_id, wa_id, profile_name, first_seen_at, last_seen_at,
-      address_book_name, address_book_updated_at)
-    select o, w, p, f, s, n, na from unnest(
-      ${contacts.map((c) => c.organizationId)}::uuid[], ${contacts.map((c) => pgText(c.waId))}::text[],
-      ${contacts.map((c) => pgText(c.profileName))}::text[], ${contacts.map((c) => c.firstSeenAt)}::timestamptz[],
-      ${contacts.map((c) => c.seenAt)}::timestamptz[], ${contacts.map((c) => pgText(c.addressBook?.name))}::text[],
-      ${contacts.map((c) => c.addressBook?.at ?? null)}::timestamptz[]
-    ) as t(o, w, p, f, s, n, na)
-    on conflict (organization_id, wa_id) do update set
-      profile_name = coalesce(contacts.profile_name, excluded.profile_name),
-      address_book_name = case when excluded.address_book_updated_at is not null
-          and (contacts.address_book_updated_at is null
-            or excluded.address_book_updated_at >= contacts.address_book_updated_at)
-        then excluded.address_book_name else contacts.address_book_name end,
-      address_book_updated_at = greatest(contacts.address_book_updated_at, excluded.address_book_updated_at),
-      first_seen_at = least(contacts.first_seen_at, excluded.first_seen_at),
-      last_seen_at = greatest(contacts.last_seen_at, excluded.last_seen_at),
-      updated_at = now()
+    update contacts c set address_book_name = t.n, address_book_updated_at = t.at, updated_at = now()
+    from unnest(${book.map((r) => r.contactId)}::bigint[], ${book.map((r) => pgText(r.name))}::text[],
+      ${book.map((r) => r.at)}::timestamptz[]) as t(id, n, at)
+    where c.id = t.id and (c.address_book_updated_at is null or t.at > c.address_book_updated_at
+      or (t.at = c.address_book_updated_at and c.address_book_name is not null
+        and (t.n is null or t.n collate "C" > c.address_book_name collate "C")))
   `.execute(db);
   return 1;
 }
@@ -206,20 +205,20 @@ async function upsertThreadMessages(
   if (messages.length === 0) return 0;
   await sql`
     insert into messages (organization_id, wamid, direction, phone_number_id, contact_id, contact_wa_id,
-      type, body, payload, context_wamid, status, occurred_at, sent_at, source)
+      contact_user_id, type, body, payload, context_wamid, status, occurred_at, sent_at, source)
     select o, w, d, p,
-      -- The thread's contact (upsertThreadContacts ran first): one thread with the customer's own messages.
-      (select ct.id from contacts ct where ct.organization_id = t.o and ct.wa_id = t.c),
-      c, ty, b, pl::jsonb, cx, st, ts,
+      -- The thread's contact (resolved with the batch's other sightings): one thread with the customer's own messages.
+      ci, c, cu, ty, b, pl::jsonb, cx, st, ts,
       case when d = 'outbound' and wa_status_rank(st) >= 1 then ts end, src
     from unnest(
       ${messages.map((m) => m.organizationId)}::uuid[], ${messages.map((m) => pgText(m.wamid))}::text[],
       ${messages.map((m) => m.direction)}::text[], ${messages.map((m) => pgText(m.phoneNumberId))}::text[],
-      ${messages.map((m) => pgText(m.contactWaId))}::text[], ${messages.map((m) => pgText(m.type))}::text[],
+      ${messages.map((m) => m.contactId ?? null)}::bigint[], ${messages.map((m) => pgText(m.contactWaId))}::text[],
+      ${messages.map((m) => pgText(m.contactUserId))}::text[], ${messages.map((m) => pgText(m.type))}::text[],
       ${messages.map((m) => pgText(m.body))}::text[], ${messages.map((m) => pgJson(m.payload))}::text[],
       ${messages.map((m) => pgText(m.contextWamid))}::text[], ${messages.map((m) => pgText(m.status))}::text[],
       ${messages.map((m) => m.occurredAt)}::timestamptz[], ${messages.map((m) => m.source)}::text[]
-    ) as t(o, w, d, p, c, ty, b, pl, cx, st, ts, src)
+    ) as t(o, w, d, p, ci, c, cu, ty, b, pl, cx, st, ts, src)
     on conflict (wamid) do update set
       type = case when ${TAKES_CONTENT} then excluded.type else messages.type end,
       body = case when ${TAKES_CONTENT} and messages.edited_at is null and messages.deleted_at is null
@@ -227,6 +226,9 @@ async function upsertThreadMessages(
       payload = case when ${TAKES_CONTENT} and messages.deleted_at is null
         then excluded.payload else messages.payload end,
       context_wamid = coalesce(messages.context_wamid, excluded.context_wamid),
+      contact_id = coalesce(messages.contact_id, excluded.contact_id),
+      contact_wa_id = coalesce(messages.contact_wa_id, excluded.contact_wa_id),
+      contact_user_id = coalesce(messages.contact_user_id, excluded.contact_user_id),
       source = case when messages.type is null or messages.source = 'history'
         then excluded.source else messages.source end,
       status = case when messages.direction = 'outbound'
@@ -351,8 +353,8 @@ async function upsertReactions(db: Executor, rows: readonly ReactionInput[]): Pr
 
 /**
  * Writes what changes a thread beyond live customer messages and statuses:
- * echoes and history, edits and revokes, reactions, coexistence contacts.
- * Runs after the customer messages and statuses of the same batch, so an
+ * echoes and history (their contacts already resolved: `contactId`), edits
+ * and revokes, reactions. Runs after the customer messages and statuses of the same batch, so an
  * original arriving with (or after) its edit is found. Returns the number of
  * statements (constant per batch).
  */
@@ -361,7 +363,7 @@ export async function writeThreadBatch(
   batch: ThreadBatch,
   arrived: readonly { organizationId: string; wamid: string }[],
 ): Promise<number> {
-  let statements = await upsertThreadContacts(db, batch.contacts);
+  let statements = 0;
   statements += await upsertThreadMessages(db, batch.messages);
   statements += await applyRevisions(db, batch.revisions, [...arrived, ...batch.messages]);
   statements += await upsertReactions(db, batch.reactions);

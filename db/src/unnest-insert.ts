@@ -42,6 +42,16 @@ export const jsonb = <T>(values: readonly T[]): UnnestColumn<T> => ({
   arrayType: 'text[]',
   read: (element) => sql`${element}::jsonb`,
 });
+/** JSON values, as jsonb; null (and undefined) stay SQL null instead of JSON `null`. */
+export const nullableJsonb = <T>(
+  values: readonly (T | null | undefined)[],
+): UnnestColumn<T | null> => ({
+  values: values.map((v) =>
+    v === null || v === undefined ? null : pgJson(v),
+  ) as unknown as readonly (T | null)[],
+  arrayType: 'text[]',
+  read: (element) => sql`${element}::jsonb`,
+});
 /** A text[] column: unnest flattens nested arrays, so each list travels joined by commas. */
 export const textList = (values: readonly (readonly string[])[]): UnnestColumn<string[]> => ({
   values: values.map((v) => pgText(v.join(','))) as unknown as readonly string[][],

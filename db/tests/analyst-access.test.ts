@@ -173,6 +173,20 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     durationSeconds: null,
     bizOpaqueCallbackData: null,
   });
+  batch.accountFields.standbyEvents.push({
+    ...field,
+    eventKey: `standby-${slug}`,
+    phoneNumberId: phone,
+    kind: 'message',
+    wamid: `wamid.standby-${slug}`,
+    direction: 'inbound',
+    contactWaId: '15550001111',
+    contactUserId: null,
+    type: 'text',
+    body: 'Handled by the other sender',
+    status: null,
+    payload: {},
+  });
   batch.webhookEvents.push({
     bodySha256: `sha-${slug}`,
     organizationId: id,

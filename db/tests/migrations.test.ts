@@ -49,6 +49,7 @@ describe('migrations', () => {
       'phone_number_limits',
       'phone_numbers',
       'send_rate_slots',
+      'standby_events',
       'template_events',
       'templates',
       'webhook_event_extracts',

@@ -127,6 +127,65 @@ describe('docs/queries.md on a seeded database', () => {
         '{messages}', 'processed', '{}', now() - (i % 60) * interval '1 day' - (i % 600) * interval '1 second',
         date_trunc('month', now() at time zone 'UTC')::date
       from generate_series(1, 30000) i`.execute(t.db);
+    // The typed homes of the other fields: enough rows per organization for the planner to use indexes.
+    const org = (expr: string) =>
+      sql.raw(`('00000000-0000-4000-8000-' || lpad(((${expr}) % 40 + 1)::text, 12, '0'))::uuid`);
+    await sql`
+      insert into templates (organization_id, template_id, waba_id, name, language, status, status_at,
+        category, quality_score)
+      select ${org('o')}, 'tpl-' || k, 'waba-' || (o % 40 + 1), 'template_' || k, 'en',
+        (array['APPROVED', 'REJECTED', 'PAUSED'])[k % 3 + 1], now() - k * interval '1 hour',
+        'MARKETING', 'GREEN'
+      from generate_series(0, 39) o, generate_series(0, 49) k`.execute(t.db);
+    await sql`
+      insert into template_events (organization_id, waba_id, template_id, field, event, new_value, value,
+        event_key, occurred_at)
+      select ${org('i')}, 'waba-' || (i % 40 + 1), 'tpl-' || (i % 50), 'message_template_status_update',
+        'APPROVED', 'APPROVED', '{}', 'te-' || i, now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
+      insert into phone_number_limits (organization_id, display_phone_number, waba_id, event, current_limit,
+        event_at)
+      select ${org('o')}, (15550000000 + k)::text, 'waba-' || (o % 40 + 1), 'UPGRADE', 'TIER_10K', now()
+      from generate_series(0, 39) o, generate_series(0, 49) k`.execute(t.db);
+    await sql`
+      insert into phone_number_events (organization_id, waba_id, display_phone_number, event, current_limit,
+        value, event_key, occurred_at)
+      select ${org('i')}, 'waba-' || (i % 40 + 1), (15550000000 + i % 50)::text, 'FLAGGED', 'TIER_1K', '{}',
+        'pe-' || i, now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
+      insert into business_capabilities (organization_id, waba_id, max_daily_conversations_per_business,
+        event_at)
+      select ${org('o')}, 'waba-' || o || '-' || k, 2000, now()
+      from generate_series(0, 39) o, generate_series(0, 49) k`.execute(t.db);
+    await sql`
+      insert into marketing_preferences (organization_id, phone_number_id, waba_id, wa_id, category, value,
+        event_key, occurred_at)
+      select ${org('i')}, 'pn-' || (i % 40 + 1), 'waba-' || (i % 40 + 1), (5511900000000 + i % 500)::text,
+        'marketing_messages', case when i % 2 = 0 then 'stop' else 'resume' end, 'mp-' || i,
+        now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
+      insert into calls (organization_id, call_id, phone_number_id, waba_id, direction, contact_wa_id,
+        last_event, status, first_event_at, last_event_at)
+      select ${org('i')}, 'wacid.' || i, 'pn-' || (i % 40 + 1), 'waba-' || (i % 40 + 1), 'USER_INITIATED',
+        (5511900000000 + i % 500)::text, 'terminate', 'COMPLETED', now() - (i % 600) * interval '1 hour',
+        now() - (i % 600) * interval '1 hour' + interval '2 minutes'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
+      insert into standby_events (organization_id, phone_number_id, waba_id, kind, wamid, direction,
+        contact_wa_id, type, body, payload, event_key, occurred_at)
+      select ${org('i')}, 'pn-' || (i % 40 + 1), 'waba-' || (i % 40 + 1), 'message', 'wamid.sb.' || i,
+        'inbound', (5511900000000 + i % 500)::text, 'text', 'question ' || i, '{}', 'sb-' || i,
+        now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
+      insert into message_revisions (organization_id, wamid, revision_wamid, kind, type, body, source,
+        occurred_at)
+      select ${org('i')}, 'wamid.in.' || i, 'wamid.edit.' || i, 'edit', 'text', 'edited ' || i, 'cloud_api',
+        now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
     await sql`analyze`.execute(t.db);
     Object.assign(params, {
       org: `'00000000-0000-4000-8000-000000000007'`,
@@ -134,6 +193,8 @@ describe('docs/queries.md on a seeded database', () => {
       contact: `'5511900000123'`,
       user: `'US.1003070'`,
       wamid: `'wamid.in.4242'`,
+      template: `'template_3'`,
+      display: `'15550000003'`,
       day: `'${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}'`,
     });
   }, 120_000);

@@ -70,6 +70,7 @@ const USAGE = `usage: npm run cli -- <command>
   agent set --org <slug> [--kind auto|rules|openai] [--instructions <text>] [--model <m>] [--temperature <t>]
             [--fallback <text>] [--debounce <s>] [--history <turns>] [--allowed <n1,n2|all>]
             [--rate-limit <count>/<seconds>] [--pii on|off] [--handoff-keywords <k1,k2>] [--default-reply <text>]
+            [--unsupported-notice <text>]      sent once per contact and 24 h for messages WhatsApp cannot show
             [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
@@ -176,6 +177,12 @@ function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' 
   if (num('debounce') !== undefined) u.debounce_seconds = num('debounce');
   if (num('history') !== undefined) u.history_turns = num('history');
   if (text('default-reply') !== undefined) u.default_reply = text('default-reply');
+  const notice = text('unsupported-notice');
+  if (notice !== undefined) {
+    if (notice.trim() === '' || notice.length > 4096)
+      throw new UsageError('--unsupported-notice is a text of 1 to 4096 characters');
+    u.unsupported_notice = notice;
+  }
   const allowed = text('allowed');
   if (allowed !== undefined)
     u.allowed_numbers = allowed === 'all' ? null : allowed.split(',').map((n) => n.trim());

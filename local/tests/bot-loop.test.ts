@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import {
@@ -22,6 +24,7 @@ import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';
 
 const SECRET = 'loop-secret';
+const run = promisify(execFile);
 const CUSTOMER = '5511912345678';
 
 async function startLoopStack(t: TestDatabase, env: Record<string, string> = {}): Promise<Stack> {
@@ -162,6 +165,84 @@ describe('the bot loop on the local stack', () => {
         { direction: 'inbound', body: 'hello, no number here' },
         { direction: 'outbound', body: textOf(reply) },
       ]);
+    });
+
+    it('`npm run send --username --user-id`: the same username customer writes again, is answered, and the statuses reach its one contact', async () => {
+      const user = { userId: 'US.13491208655302741918', username: '@realsheenanelson' };
+      const before = stack.sandbox!.messages().length;
+
+      // The operator's tool, as a user runs it against the running stack.
+      const root = join(__dirname, '..', '..');
+      const { stdout } = await run(
+        join(root, 'node_modules', '.bin', 'tsx'),
+        [
+          'local/src/send.ts',
+          'text',
+          'is',
+          'it',
+          'in',
+          'stock?',
+          '--username',
+          user.username,
+          '--user-id',
+          user.userId,
+          '--url',
+          stack.url,
+        ],
+        { cwd: root, env: { ...process.env, WHATSAPP_APP_SECRET: SECRET } },
+      );
+      expect(stdout).toContain('→ 200');
+
+      const reply = await until(
+        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+      );
+      expect(reply).toMatchObject({ to: user.userId, addressedBy: 'recipient' });
+      const contacts = await stack.db
+        .selectFrom('contacts')
+        .selectAll()
+        .where('user_id', '=', user.userId)
+        .execute();
+      expect(contacts).toHaveLength(1);
+      const contact = contacts[0]!;
+      expect(contact).toMatchObject({ wa_id: null, username: user.username });
+      const question = await stack.db
+        .selectFrom('messages')
+        .select(['contact_id', 'contact_wa_id', 'contact_user_id', 'answer_attempt_id'])
+        .where('body', '=', 'is it in stock?')
+        .executeTakeFirstOrThrow();
+      expect(question).toMatchObject({
+        contact_id: contact.id,
+        contact_wa_id: null,
+        contact_user_id: user.userId,
+        answer_attempt_id: expect.any(String),
+      });
+      // The sandbox posts sent → delivered → read with recipient_user_id only: all on the reply and its contact.
+      const answered = await until(() =>
+        stack.db
+          .selectFrom('messages')
+          .selectAll()
+          .where('wamid', '=', reply.wamid)
+          .where('status', '=', 'read')
+          .executeTakeFirst(),
+      );
+      expect(answered).toMatchObject({
+        direction: 'outbound',
+        contact_id: contact.id,
+        contact_wa_id: null,
+        contact_user_id: user.userId,
+        delivered_at: expect.any(Date),
+        read_at: expect.any(Date),
+      });
+      const statuses = await stack.db
+        .selectFrom('message_status_events')
+        .select(['status', 'contact_id', 'recipient_id', 'recipient_user_id'])
+        .where('wamid', '=', reply.wamid)
+        .execute();
+      expect(statuses.map((e) => e.status).sort()).toEqual(['delivered', 'read', 'sent']);
+      expect(new Set(statuses.map((e) => e.contact_id))).toEqual(new Set([contact.id]));
+      expect(
+        statuses.every((e) => e.recipient_id === null && e.recipient_user_id === user.userId),
+      ).toBe(true);
     });
 
     it('answers from knowledge imported with the CLI, and stays quiet while an operator has paused the bot', async () => {

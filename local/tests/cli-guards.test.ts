@@ -6,6 +6,7 @@ import { getAgentConfig, upsertOrganization } from '@waba/db';
 import { createTestDatabase, type TestDatabase } from '@waba/testing';
 import { runCli } from '../src/cli';
 import { UsageError } from '../src/cli-common';
+import { UNSUPPORTED_NOTICE } from '@waba/answer-worker';
 
 describe('CLI guards on operator input', () => {
   let t: TestDatabase;
@@ -60,6 +61,34 @@ describe('CLI guards on operator input', () => {
     await expect(attempt).rejects.toBeInstanceOf(UsageError);
     expect((await getAgentConfig(t.db, orgId)).handoff_keywords).toEqual(before);
   });
+
+  it('agent set sets the unsupported-message notice per organization; the text is the default until then', async () => {
+    expect((await getAgentConfig(t.db, orgId)).unsupported_notice).toBe(UNSUPPORTED_NOTICE);
+    await cli(
+      'agent',
+      'set',
+      '--org',
+      'acme',
+      '--unsupported-notice',
+      'Só leio texto, foto e áudio.',
+    );
+    expect((await getAgentConfig(t.db, orgId)).unsupported_notice).toBe(
+      'Só leio texto, foto e áudio.',
+    );
+  });
+
+  it.each([' ', 'x'.repeat(4097)])(
+    'agent set refuses an empty or too long --unsupported-notice (%#)',
+    async (value) => {
+      const before = (await getAgentConfig(t.db, orgId)).unsupported_notice;
+      const attempt = cli('agent', 'set', '--org', 'acme', '--unsupported-notice', value);
+      await expect(attempt).rejects.toThrow(
+        '--unsupported-notice is a text of 1 to 4096 characters',
+      );
+      await expect(attempt).rejects.toBeInstanceOf(UsageError);
+      expect((await getAgentConfig(t.db, orgId)).unsupported_notice).toBe(before);
+    },
+  );
 
   it('agent set refuses a rules file with an empty rule keyword', async () => {
     const file = join(dir, 'rules.json');

@@ -98,6 +98,28 @@ export const callSchema = z.looseObject({
   biz_opaque_callback_data: z.string().optional(),
 });
 
+/**
+ * The standby field (Meta Business Agent handles the conversation, this app
+ * listens): the usual messages value, its items nested under `value.standby`
+ * (messages from the customer, message_echoes sent by the agent, statuses of
+ * those). Items are parsed one by one with the messages schemas.
+ */
+export const standbyValueSchema = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: text }).optional(),
+  standby: z.looseObject({
+    contacts: z.array(z.unknown()).optional(),
+    messages: z.array(z.unknown()).optional(),
+    message_echoes: z.array(z.unknown()).optional(),
+    statuses: z.array(z.unknown()).optional(),
+  }),
+});
+
+/** Whom an echo was sent to: a phone number and/or a business-scoped user id. */
+export const echoRecipientSchema = z.looseObject({
+  to: z.string().min(1).optional(),
+  to_user_id: z.string().min(1).optional(),
+});
+
 export const callContactSchema = z.looseObject({
   wa_id: z.string().optional(),
   user_id: z.string().optional(),
