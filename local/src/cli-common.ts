@@ -84,6 +84,7 @@ const STRING_OPTIONS = [
   'status-events-months',
   'temperature',
   'template',
+  'unsupported-notice',
   'waba-id',
   'webhook-events-months',
 ] as const;
@@ -120,7 +121,10 @@ export function parseCliArgs(args: string[]): ParsedCli {
   return parsed;
 }
 
-export function flag(args: string[], name: string, fallback?: string): string | undefined {
+/** An option the CLI knows: naming one it does not is a type error, not a usage error at run time. */
+export type CliOption = (typeof STRING_OPTIONS)[number];
+
+export function flag(args: string[], name: CliOption, fallback?: string): string | undefined {
   const value = parseCliArgs(args).values[name];
   return typeof value === 'string' ? value : fallback;
 }
@@ -129,7 +133,7 @@ export function switchOn(args: string[], name: (typeof SWITCHES)[number]): boole
   return parseCliArgs(args).values[name] === true;
 }
 
-export function required(args: string[], name: string): string {
+export function required(args: string[], name: CliOption): string {
   const value = flag(args, name);
   if (!value) throw new UsageError(`--${name} is required`);
   return value;

@@ -7,7 +7,15 @@ import {
   maintainPartitions,
   parseRetentionMonths,
 } from '@waba/db';
-import { flag, orgOf, required, UsageError, withDb, type Target } from './cli-common';
+import {
+  flag,
+  orgOf,
+  required,
+  UsageError,
+  withDb,
+  type CliOption,
+  type Target,
+} from './cli-common';
 
 export const DB_USAGE = `  db maintain [--months-ahead 2] [--webhook-events-months ${DEFAULT_RETENTION.webhookEventsMonths}] [--status-events-months ${DEFAULT_RETENTION.statusEventsMonths}]
                                           create coming monthly partitions, drop those past retention (0: keep all)
@@ -16,7 +24,7 @@ export const DB_USAGE = `  db maintain [--months-ahead 2] [--webhook-events-mont
                                           (password from ANALYST_PASSWORD; unset: no login, for IAM or set role)
   analyst list | analyst remove --role <name>`;
 
-function months(args: string[], name: string, fallback: number | null): number | null {
+function months(args: string[], name: CliOption, fallback: number | null): number | null {
   try {
     return parseRetentionMonths(flag(args, name), fallback, `--${name}`);
   } catch (error) {

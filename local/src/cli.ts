@@ -50,6 +50,7 @@ import {
   target,
   UsageError,
   withDb,
+  type CliOption,
   type QueueName,
   type Target,
 } from './cli-common';
@@ -167,8 +168,8 @@ function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' 
       throw new Error('--kind is auto, rules or openai');
     u.kind = kind as 'auto' | 'rules' | 'openai';
   }
-  const text = (name: string) => flag(args, name);
-  const num = (name: string) =>
+  const text = (name: CliOption) => flag(args, name);
+  const num = (name: CliOption) =>
     flag(args, name) === undefined ? undefined : Number(flag(args, name));
   if (text('instructions') !== undefined) u.instructions = text('instructions');
   if (text('model') !== undefined) u.model = text('model');
