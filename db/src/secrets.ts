@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lazy, type Lazy } from '@waba/whatsapp';
 import { DbError } from './errors';
 
 /** Returns a secret's string value by id or ARN. */
@@ -31,21 +32,14 @@ export function cachedSecretReader(
   ttlMs = 300_000,
   now: () => number = Date.now,
 ): CachedSecretReader {
-  const cache = new Map<string, { at: number; value: Promise<string> }>();
-  const load = (secretId: string): Promise<string> => {
-    const value = source(secretId);
-    cache.set(secretId, { at: now(), value });
-    value.catch(() => {
-      if (cache.get(secretId)?.value === value) cache.delete(secretId);
-    });
+  const cache = new Map<string, Lazy<string>>();
+  const secret = (secretId: string): Lazy<string> => {
+    let value = cache.get(secretId);
+    if (!value) cache.set(secretId, (value = lazy(() => source(secretId), { ttlMs, now })));
     return value;
   };
-  const read: SecretReader = (secretId) => {
-    const hit = cache.get(secretId);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    return load(secretId);
-  };
-  return Object.assign(read, { reread: load });
+  const read: SecretReader = (secretId) => secret(secretId)();
+  return Object.assign(read, { reread: (secretId: string) => secret(secretId).refresh() });
 }
 
 let defaultReader: CachedSecretReader | undefined;

@@ -50,6 +50,7 @@ export type {
 } from './graph-client';
 export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
+export type { Lazy, LazyOptions } from './lazy';
 export { backoffDelay, jitteredBackoffDelay } from './backoff';
 export type { ExponentialBackoff } from './backoff';
 export { isBusinessScopedUserId } from './identity';
