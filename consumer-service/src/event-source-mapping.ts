@@ -36,7 +36,7 @@ import { createLogger, lazy, type Logger } from '@waba/whatsapp';
 import { acknowledge } from './acknowledge';
 import { gatherBatch, MAX_PER_RECEIVE, sleep, sqsReceive } from './gather';
 import { invokeHandler, toSqsEvent, type SqsHandler } from './invoke';
-import { resolveEventSource, type EventSource } from './sqs-record';
+import { resolveEventSource } from './sqs-record';
 
 export interface BatchInfo {
   size: number;
