@@ -2,9 +2,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { answerDepsFromEnv, processAnswerJobs } from '@waba/answer-worker';
 import { campaignDepsFromEnv, processCampaignJobs } from '@waba/campaign-sender';
-import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
+import { createDb, type Db } from '@waba/db';
 import { processorDepsFromEnv, processSqsEvent } from '@waba/db-processor';
 import { lazy, type Logger } from '@waba/whatsapp';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import {
   startEventSourceMapping,
   type EventSourceMapping,

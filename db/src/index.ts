@@ -3,7 +3,6 @@ export * from './database';
 export * from './errors';
 export * from './env.schema';
 export * from './migrate';
-export * from './secrets';
 export * from './pg-safe';
 export * from './status-rank';
 export type * from './account-field.table';

@@ -3,7 +3,7 @@ import { maintenanceEnvFromEnv } from './env.schema';
 import { handleMaintenanceRequest, retentionFromEnv } from './maintenance';
 import { parseMaintenanceRequest, type AuditLookup } from './maintenance-request.schema';
 import type { MaintenanceReport } from './partitions';
-import { databaseUrlFromEnv } from './secrets';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 
 // Checked at cold start: a bad retention stops the start with the variable's name.
 const retention = retentionFromEnv(maintenanceEnvFromEnv(process.env));

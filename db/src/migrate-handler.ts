@@ -4,7 +4,7 @@ import { createDb } from './connection';
 import { migrateEnvFromEnv } from './env.schema';
 import { migrateToLatest } from './migrate';
 import { handleMigrationRequest } from './migration-request';
-import { databaseUrlFromEnv } from './secrets';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 
 // Checked at cold start: a bad value stops the start with the variable's name.
 migrateEnvFromEnv(process.env);

@@ -11,6 +11,7 @@ export {
   InvalidWebhookPayloadError,
   GraphApiError,
   EnvError,
+  SecretError,
   errorText,
 } from './errors';
 export { envInt, envNumber, envOptional, envReader, envRequired, parseEnv } from './env';
