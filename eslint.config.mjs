@@ -12,6 +12,24 @@ export default tseslint.config(
     },
   },
   {
+    // The database library reads no secret: that is @waba/whatsapp/secrets.
+    files: ['db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@aws-sdk/client-secrets-manager',
+              message:
+                'Secrets are read through @waba/whatsapp/secrets, not by the database library.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

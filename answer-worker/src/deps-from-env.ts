@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, databaseUrlFromEnv, secretEnv, secretEnvSource, type Db } from '@waba/db';
+import { createDb, type Db } from '@waba/db';
+import { databaseUrlFromEnv, secretEnv, secretEnvSource } from '@waba/whatsapp/secrets';
 import { createGraphClient, type Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
 import { answerEnvFromEnv } from './env.schema';

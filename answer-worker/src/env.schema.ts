@@ -4,7 +4,7 @@ import { envGraphVersion, envInt, envOptional, envRequired, envReader } from '@w
 
 /**
  * The answer worker's environment. Secrets by value or by `<NAME>_SECRET_ARN`
- * (`secretEnv` in @waba/db): DATABASE_URL / DATABASE_SECRET_ARN,
+ * (`secretEnv` in @waba/whatsapp/secrets): DATABASE_URL / DATABASE_SECRET_ARN,
  * WHATSAPP_ACCESS_TOKEN(_SECRET_ARN), OPENAI_API_KEY(_SECRET_ARN).
  */
 /** Default of ANSWER_UNKNOWN_GRACE_SECONDS. */

@@ -1,18 +1,20 @@
-export * from './agent/agent';
-export * from './agent/agent-factory';
-export * from './agent/agent.schema';
-export * from './agent/openai-agent';
-export * from './agent/rules-agent';
-export * from './answer-conversation';
-export * from './claim';
-export * from './deps-from-env';
-export * from './env.schema';
-export * from './errors';
-export * from './history';
-export * from './keywords';
-export * from './pii';
-export * from './process-answer-jobs';
-export * from './reply-parts';
-export * from './resend-unknown';
-export * from './sqs-retry-delay';
-export * from './recipient';
+export { agentFactory } from './agent/agent-factory';
+export { rulesAgent } from './agent/rules-agent';
+export { answerConversation } from './answer-conversation';
+export type { AnswerDeps } from './answer-conversation';
+export { UNSUPPORTED_NOTICE, claimConversation } from './claim';
+export { answerDepsFromEnv } from './deps-from-env';
+export { ANSWER_NOT_SENT_EVENT, ANSWER_NOT_SENT_LOG_FILTER, RetryLaterError } from './errors';
+export {
+  KeywordError,
+  MAX_KEYWORDS,
+  MAX_KEYWORD_LENGTH,
+  keywordMatcher,
+  validateKeywords,
+} from './keywords';
+export { PII_MAX_CHARS, PII_PATTERNS, TRUNCATED, redactPii, redactPiiWith } from './pii';
+export type { PiiMeter } from './pii';
+export { processAnswerJobs, retryDelaySeconds } from './process-answer-jobs';
+export type { AnswerJobsDeps } from './process-answer-jobs';
+export { sqsRetryDelay } from './sqs-retry-delay';
+export { addressJob } from './recipient';

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, databaseUrlFromEnv, secretEnvSource, type Db } from '@waba/db';
+import { createDb, type Db } from '@waba/db';
+import { databaseUrlFromEnv, secretEnvSource } from '@waba/whatsapp/secrets';
 import { createGraphClient, createLogger, type Logger } from '@waba/whatsapp';
 import { campaignEnvFromEnv } from './env.schema';
 import { sqsCampaignQueue, type CampaignJobsDeps } from './process-campaign-jobs';

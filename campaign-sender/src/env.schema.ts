@@ -11,7 +11,7 @@ import {
 
 /**
  * The campaign sender's environment: DATABASE_URL / DATABASE_SECRET_ARN and
- * WHATSAPP_ACCESS_TOKEN(_SECRET_ARN) by value or by ARN (`secretEnv` in @waba/db).
+ * WHATSAPP_ACCESS_TOKEN(_SECRET_ARN) by value or by ARN (`secretEnv` in @waba/whatsapp/secrets).
  */
 export const campaignEnvSchema = z.object({
   ...databaseEnvFields,

@@ -32,11 +32,11 @@
  *   still handed to the handler.
  */
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { createLogger, type Logger } from '@waba/whatsapp';
+import { createLogger, lazy, type Logger } from '@waba/whatsapp';
 import { acknowledge } from './acknowledge';
 import { gatherBatch, MAX_PER_RECEIVE, sleep, sqsReceive } from './gather';
 import { invokeHandler, toSqsEvent, type SqsHandler } from './invoke';
-import { resolveEventSource, type EventSource } from './sqs-record';
+import { resolveEventSource } from './sqs-record';
 
 export interface BatchInfo {
   size: number;
@@ -106,14 +106,9 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): Eve
   };
   const stopController = new AbortController();
   const receive = sqsReceive(options.sqs, options.queueUrl);
-  let source: Promise<EventSource> | undefined;
-  const eventSource = () =>
-    (source ??= resolveEventSource(options.sqs, options.queueUrl, options.queueArn).catch(
-      (error: unknown) => {
-        source = undefined;
-        throw error;
-      },
-    ));
+  const eventSource = lazy(() =>
+    resolveEventSource(options.sqs, options.queueUrl, options.queueArn),
+  );
 
   let warnedWindow = false;
   function warnWindowTooLong() {

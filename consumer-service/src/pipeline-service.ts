@@ -2,9 +2,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { answerDepsFromEnv, processAnswerJobs } from '@waba/answer-worker';
 import { campaignDepsFromEnv, processCampaignJobs } from '@waba/campaign-sender';
-import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
+import { createDb, type Db } from '@waba/db';
 import { processorDepsFromEnv, processSqsEvent } from '@waba/db-processor';
-import type { Logger } from '@waba/whatsapp';
+import { lazy, type Logger } from '@waba/whatsapp';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import {
   startEventSourceMapping,
   type EventSourceMapping,
@@ -160,17 +161,14 @@ export async function startPipelineService(
     'pipeline service started',
   );
 
-  let stopping: Promise<void> | undefined;
   return {
-    stop() {
-      stopping ??= (async () => {
-        await Promise.all(Object.values(mappings).map((m) => m.stop()));
-        await db.destroy();
-        sqs.destroy();
-        s3.destroy();
-      })();
-      return stopping;
-    },
+    // A second call shares the first stop (one that failed may be tried again).
+    stop: lazy(async () => {
+      await Promise.all(Object.values(mappings).map((m) => m.stop()));
+      await db.destroy();
+      sqs.destroy();
+      s3.destroy();
+    }),
     stats() {
       const out: Partial<Record<ConsumerName, EventSourceMappingStats>> = {};
       for (const [name, m] of Object.entries(mappings)) out[name as ConsumerName] = m.stats();

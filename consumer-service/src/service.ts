@@ -4,6 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { createLogger } from '@waba/whatsapp';
 import { startPipelineService } from './pipeline-service';
 import { serviceEnvFromEnv } from './service-env.schema';
+import { shutdownOnSignal } from './shutdown';
 
 /**
  * The long-running mode (`npx tsx consumer-service/src/service.ts`, or the container of
@@ -22,31 +23,11 @@ async function main(): Promise<void> {
   );
   statsTimer.unref();
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing batches in flight');
-    // ECS sends SIGKILL after the task's stopTimeout (120 s at most): leave before it.
-    const deadline = setTimeout(() => {
-      logger.error('batches did not finish in time: exiting');
-      process.exit(1);
-    }, settings.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-    deadline.unref();
-    service
-      .stop()
-      .then(() => {
-        logger.info({ stats: service.stats() }, 'stopped');
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      });
-  };
+  const shutdown = shutdownOnSignal(service, {
+    timeoutMs: settings.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    logger,
+    exit: (code) => process.exit(code),
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { createDb, databaseUrlFromEnv, type Db } from '@waba/db';
+import { createDb, type Db } from '@waba/db';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import type { Logger } from '@waba/whatsapp';
 import { sqsAnswerQueue } from './answer-queue';
 import {

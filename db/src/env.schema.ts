@@ -3,7 +3,7 @@ import { envInt, envOptional, envReader } from '@waba/whatsapp';
 import { DEFAULT_RETENTION } from './partitions';
 
 /**
- * A secret by value or by Secrets Manager ARN (`secretEnv`): `<NAME>` and
+ * A secret by value or by Secrets Manager ARN (`secretEnv` of @waba/whatsapp/secrets): `<NAME>` and
  * `<NAME>_SECRET_ARN`, both optional here; the consumer says which it needs.
  */
 export function secretEnvFields<N extends string>(

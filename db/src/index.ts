@@ -1,34 +1,119 @@
-export * from './connection';
-export * from './database';
-export * from './errors';
-export * from './env.schema';
-export * from './migrate';
-export * from './secrets';
-export * from './pg-safe';
-export * from './status-rank';
-export type * from './account-field.table';
-export type * from './agent.table';
-export type * from './contact.table';
-export type * from './campaign.table';
-export type * from './message.table';
-export type * from './organization.table';
-export type * from './webhook-event.table';
-export * from './organization.repository';
-export * from './ingest.repository';
-export * from './contact.repository';
-export * from './thread.repository';
-export * from './account-field.repository';
-export * from './webhook-event.repository';
-export * from './maintenance-request.schema';
-export * from './agent.repository';
-export * from './campaign-lifecycle.repository';
-export * from './campaign-audience.repository';
-export * from './campaign-send-slot.repository';
-export * from './campaign-report.repository';
-export * from './campaign-tag';
-export * from './partitions';
-export * from './analyst.repository';
-export * from './scram';
-export * from './schema-doc';
-export * from './answer-attempt.repository';
-export * from './answer-claim.repository';
+export { createDb, createPool } from './connection';
+export type { Db } from './connection';
+export type { Database } from './database';
+export { isTransientDbError } from './errors';
+export { databaseEnvFields, maintenanceEnvFromEnv, secretEnvFields } from './env.schema';
+export { migrateDown, migrateToLatest } from './migrate';
+export { pgJson, pgText } from './pg-safe';
+export type {
+  AgentConfigRow,
+  AgentConfigUpdate,
+  AgentRule,
+  AnswerAttemptKind,
+  AnswerAttemptRow,
+  ConversationRow,
+  ConversationUpdate,
+  ReplyPart,
+} from './agent.table';
+export type { CampaignAudienceRow, CampaignRow } from './campaign.table';
+export type { MessageDirection, MessageRow, MessageSource } from './message.table';
+export type { WebhookOutcome } from './webhook-event.table';
+export {
+  addPhoneNumber,
+  findOrganizationBySlug,
+  findRoutes,
+  listOrganizations,
+  upsertOrganization,
+} from './organization.repository';
+export type { Routes } from './organization.repository';
+export {
+  emptyIngestBatch,
+  findMessageOwners,
+  mergeIngestBatches,
+  writeIngestBatch,
+} from './ingest.repository';
+export type {
+  AccountEventInput,
+  ContactInput,
+  Conversation,
+  InboundMessageInput,
+  IngestBatch,
+  StatusEventInput,
+  WebhookEventInput,
+  WebhookExtractInput,
+} from './ingest.repository';
+export { contactById, findContact, resolveContacts } from './contact.repository';
+export type { IdentityChange } from './contact.repository';
+export type {
+  ReactionInput,
+  RevisionInput,
+  ThreadContactInput,
+  ThreadMessageInput,
+} from './thread.repository';
+export { ACCOUNT_FIELD_KINDS, latestMarketingPreference } from './account-field.repository';
+export type {
+  AccountFieldsBatch,
+  CallEventInput,
+  MarketingPreferenceInput,
+  StandbyEventInput,
+  TemplateUpdateInput,
+} from './account-field.repository';
+export { countWebhookEventsByOutcome, listWebhookEvents } from './webhook-event.repository';
+export { auditLookupSchema, parseMaintenanceRequest } from './maintenance-request.schema';
+export type { AuditLookup, FindAuditRequest } from './maintenance-request.schema';
+export {
+  debounceSecondsOf,
+  getAgentConfig,
+  searchKnowledge,
+  setBotPaused,
+  updateAgentConfig,
+  updateConversation,
+  upsertKnowledge,
+} from './agent.repository';
+export type { ConversationKey, KnowledgeInput } from './agent.repository';
+export {
+  changeCampaignStatus,
+  completeIfDone,
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+  pauseCampaignForError,
+} from './campaign-lifecycle.repository';
+export type { CampaignAction } from './campaign-lifecycle.repository';
+export {
+  campaignProgress,
+  claimRecipients,
+  expireStaleClaims,
+  importAudience,
+  recordAccepted,
+  requeueUnknown,
+  settleRecipient,
+} from './campaign-audience.repository';
+export type { SendOutcome } from './campaign-audience.repository';
+export { backOffNumber, nextSendSlot, reserveSendSlots } from './campaign-send-slot.repository';
+export { campaignRecipients, campaignReport } from './campaign-report.repository';
+export { campaignTag, parseCampaignTag } from './campaign-tag';
+export {
+  DEFAULT_RETENTION,
+  listPartitions,
+  maintainPartitions,
+  parseRetentionMonths,
+} from './partitions';
+export { AnalystRoleError, createAnalyst, dropAnalyst, listAnalysts } from './analyst.repository';
+export { scramSha256Secret } from './scram';
+export { renderSchemaDoc, undocumentedSchemaObjects } from './schema-doc';
+export {
+  answerTag,
+  claimDueUnknownAttempts,
+  finishResend,
+  markAttemptUnknown,
+  nextUnknownDue,
+  settleAnswerAttempts,
+} from './answer-attempt.repository';
+export {
+  claimMessages,
+  lastAttemptAt,
+  lockConversation,
+  releaseAttempt,
+  unansweredMessages,
+} from './answer-claim.repository';

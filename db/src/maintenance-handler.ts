@@ -1,42 +1,12 @@
-import { createDb, type Db } from './connection';
+import { createDb } from './connection';
 import { maintenanceEnvFromEnv } from './env.schema';
-import {
-  parseMaintenanceRequest,
-  toAuditLookup,
-  type AuditLookup,
-  type MaintenanceRequest,
-} from './maintenance-request.schema';
-import { maintainPartitions, type MaintenanceReport, type RetentionPolicy } from './partitions';
-import { databaseUrlFromEnv } from './secrets';
-import { findWebhookEventBySha256 } from './webhook-event.repository';
+import { handleMaintenanceRequest, retentionFromEnv } from './maintenance';
+import { parseMaintenanceRequest, type AuditLookup } from './maintenance-request.schema';
+import type { MaintenanceReport } from './partitions';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 
 // Checked at cold start: a bad retention stops the start with the variable's name.
-const settings = maintenanceEnvFromEnv(process.env);
-
-/**
- * One request of the maintenance function: `maintain` creates the coming
- * monthly partitions and drops those past retention; `find-audit` returns
- * the outcome of one webhook's audit row (never its payload).
- */
-export async function handleMaintenanceRequest(
-  request: MaintenanceRequest,
-  deps: { db: Db; retention: () => RetentionPolicy },
-): Promise<MaintenanceReport | AuditLookup> {
-  if (request.action === 'find-audit') {
-    return toAuditLookup(await findWebhookEventBySha256(deps.db, request.bodySha256));
-  }
-  const report = await maintainPartitions(deps.db, { retention: deps.retention() });
-  console.log(JSON.stringify({ msg: 'partitions maintained', ...report }));
-  return report;
-}
-
-/** The retention the environment sets (validated at cold start); 0 keeps everything. */
-function retentionFromSettings(): RetentionPolicy {
-  return {
-    webhookEventsMonths: settings.WEBHOOK_EVENTS_RETENTION_MONTHS || null,
-    statusEventsMonths: settings.STATUS_EVENTS_RETENTION_MONTHS || null,
-  };
-}
+const retention = retentionFromEnv(maintenanceEnvFromEnv(process.env));
 
 /**
  * The maintenance function: daily by schedule (partitions), and on demand
@@ -52,7 +22,11 @@ export async function handler(event: unknown): Promise<MaintenanceReport | Audit
     applicationName: 'waba-maintenance',
   });
   try {
-    return await handleMaintenanceRequest(request, { db, retention: retentionFromSettings });
+    return await handleMaintenanceRequest(request, {
+      db,
+      retention,
+      log: (message, details) => console.log(JSON.stringify({ msg: message, ...details })),
+    });
   } finally {
     await db.destroy();
   }

@@ -1,4 +1,4 @@
-import { databaseUrlFromEnv } from '@waba/db';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import { cliFailure, runCli } from '../../local/src/cli';
 
 /**

@@ -1,7 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { auditLookupSchema, secretsManagerReader, type FindAuditRequest } from '@waba/db';
+import { auditLookupSchema, type FindAuditRequest } from '@waba/db';
+import { secretsManagerReader } from '@waba/whatsapp/secrets';
 import { errorMessage, type SmokeDeps } from './run-smoke';
 
 /** How the SDK clients are built: unset fields follow the SDK's default chain. */

@@ -1,4 +1,4 @@
-import { DEFAULT_APP_ID } from '@waba/whatsapp';
+import { DEFAULT_APP_ID, lazy } from '@waba/whatsapp';
 import { ConfigurationError } from './errors';
 
 /** A Meta app: the secrets its webhooks are signed with and its verify token. */
@@ -110,33 +110,26 @@ export function appsFromSecret(
 ): AppRegistry {
   const refreshOnMissMs = options.refreshOnMissMs ?? 5_000;
   const clock = options.now ?? Date.now;
-  let cached: { at: number; apps: Promise<Map<string, AppConfig>> } | undefined;
+  // A failed read is not cached: the next request tries again.
+  const apps = lazy(
+    async () => parseAppsDocument(await source.read(secretId), `secret ${secretId}`),
+    { ttlMs, now: clock },
+  );
   let lastMissRefresh = -Infinity;
-  const load = (now: number) => {
-    const apps = source
-      .read(secretId)
-      .then((json) => parseAppsDocument(json, `secret ${secretId}`));
-    const entry = { at: now, apps };
-    cached = entry;
-    // A failed read must not be cached: the next request tries again.
-    apps.catch(() => {
-      if (cached === entry) cached = undefined;
-    });
-    return apps;
-  };
   return {
     async get(appId) {
       const key = appId ?? DEFAULT_APP_ID;
       const now = clock();
-      const current = cached && now - cached.at < ttlMs ? cached : undefined;
-      const app = (await (current ? current.apps : load(now))).get(key);
+      const current = apps.peek();
+      const app = (await (current ?? apps())).get(key);
       if (app || !current) return app;
       if (now - lastMissRefresh >= refreshOnMissMs) {
         lastMissRefresh = now;
-        return (await load(now)).get(key);
+        return (await apps.refresh()).get(key);
       }
       // Refreshed a moment ago (maybe still reading): answer from the newest read.
-      return cached && cached !== current ? (await cached.apps).get(key) : undefined;
+      const newest = apps.peek();
+      return newest && newest !== current ? (await newest).get(key) : undefined;
     },
   };
 }

@@ -112,3 +112,11 @@ export class EnvError extends WhatsAppError {
     this.variables = variables;
   }
 }
+
+/** A secret cannot be read or does not hold what its consumer needs (never carries its value). */
+export class SecretError extends WhatsAppError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretError';
+  }
+}

@@ -1,5 +1,32 @@
-export * from './webhook.schema';
-export * from './account-field.schema';
+export {
+  isMessagesField,
+  parseContact,
+  parseInboundMessage,
+  parseStatus,
+  parseWebhookError,
+  parseWebhookPayload,
+} from './webhook.schema';
+export type {
+  InboundMessage,
+  MessageStatus,
+  WebhookChange,
+  WebhookContact,
+  WebhookPayload,
+} from './webhook.schema';
+export {
+  businessCapabilityUpdateSchema,
+  callContactSchema,
+  callSchema,
+  callsValueSchema,
+  echoRecipientSchema,
+  phoneNumberQualityUpdateSchema,
+  standbyValueSchema,
+  templateCategoryUpdateSchema,
+  templateQualityUpdateSchema,
+  templateStatusUpdateSchema,
+  userPreferenceSchema,
+  userPreferencesValueSchema,
+} from './account-field.schema';
 export { decodeWebhookPayload } from './decode-webhook';
 export { messageText } from './message-body';
 export { signPayload, verifySignature } from './signature';
@@ -11,14 +38,16 @@ export {
   InvalidWebhookPayloadError,
   GraphApiError,
   EnvError,
+  SecretError,
   errorText,
 } from './errors';
 export { envInt, envNumber, envOptional, envReader, envRequired, parseEnv } from './env';
 export type { EnvSource } from './env';
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
-export * from './ingest-message';
-export type * from './answer-job';
+export { DEFAULT_APP_ID, INGEST_ATTRIBUTES, isSqsSafe } from './ingest-message';
+export type { ClaimCheckPointer } from './ingest-message';
+export type { AnswerJob } from './answer-job';
 export { GraphRequestError, GraphTokenError, RecipientNeedsPhoneError } from './errors';
 export { classifySendFailure, requestNeverLeft } from './send-outcome';
 export type { SendFailure } from './send-outcome';
@@ -50,6 +79,7 @@ export type {
 } from './graph-client';
 export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
+export type { Lazy, LazyOptions } from './lazy';
 export { backoffDelay, jitteredBackoffDelay } from './backoff';
 export type { ExponentialBackoff } from './backoff';
 export { isBusinessScopedUserId } from './identity';

@@ -236,7 +236,7 @@ export const stageConfigSchema = z
       .default(DEFAULT_GRAPH_VERSION),
     /**
      * Months of monthly partitions the daily maintenance function keeps
-     * (db/src/maintenance-handler.ts); 0 keeps everything.
+     * (db/src/maintenance.ts); 0 keeps everything.
      */
     partitionRetention: z
       .object({

@@ -5,7 +5,12 @@ import {
   secretEnv,
   secretEnvSource,
   type SecretReader,
-} from '@waba/db';
+  secretsManagerReader,
+} from '@waba/whatsapp/secrets';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretError } from '@waba/whatsapp';
 
 const rdsSecret = JSON.stringify({
   engine: 'postgres',
@@ -168,5 +173,64 @@ describe('secretEnvSource()', () => {
   it('is the variable itself when set, and undefined when neither it nor its ARN is', async () => {
     expect(await secretEnvSource('T', { T: 'direct' })!.reread()).toBe('direct');
     expect(secretEnvSource('T', {})).toBeUndefined();
+  });
+});
+
+describe('secretsManagerReader()', () => {
+  // A Secrets Manager endpoint on loopback: the SDK's own request serializer and
+  // response parser run, only the answer is ours.
+  let server: Server;
+  let client: SecretsManagerClient;
+  const requests: { target: unknown; body: unknown }[] = [];
+  const answers = new Map<string, object>();
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk));
+      req.on('end', () => {
+        const input = JSON.parse(body) as { SecretId: string };
+        requests.push({ target: req.headers['x-amz-target'], body: input });
+        const answer = answers.get(input.SecretId);
+        res.writeHead(answer ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(
+          JSON.stringify(
+            answer ?? { __type: 'ResourceNotFoundException', message: 'no such secret' },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    client = new SecretsManagerClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' },
+      maxAttempts: 1,
+    });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('reads the string value with GetSecretValue', async () => {
+    answers.set('arn:db', { ARN: 'arn:db', SecretString: rdsSecret });
+    await expect(secretsManagerReader(client)('arn:db')).resolves.toBe(rdsSecret);
+    expect(requests.at(-1)).toEqual({
+      target: 'secretsmanager.GetSecretValue',
+      body: { SecretId: 'arn:db' },
+    });
+  });
+
+  it('refuses a binary secret with a SecretError naming it', async () => {
+    answers.set('arn:bin', { ARN: 'arn:bin', SecretBinary: Buffer.from('x').toString('base64') });
+    const read = secretsManagerReader(client)('arn:bin');
+    await expect(read).rejects.toBeInstanceOf(SecretError);
+    await expect(read).rejects.toThrow('secret arn:bin has no string value');
+  });
+
+  it("passes on Secrets Manager's refusal", async () => {
+    await expect(secretsManagerReader(client)('arn:missing')).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });

@@ -1,5 +1,11 @@
+/**
+ * Secrets by value or from AWS Secrets Manager, and the database URL built
+ * from an RDS secret: the entry point `@waba/whatsapp/secrets`, apart from
+ * the main one so that only the consumers that read secrets load the SDK client.
+ */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DbError } from './errors';
+import { SecretError } from './errors';
+import { lazy, type Lazy } from './lazy';
 
 /** Returns a secret's string value by id or ARN. */
 export type SecretReader = (secretId: string) => Promise<string>;
@@ -10,7 +16,8 @@ export function secretsManagerReader(client?: SecretsManagerClient): SecretReade
   return async (secretId) => {
     sm ??= new SecretsManagerClient({});
     const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
-    if (out.SecretString === undefined) throw new DbError(`secret ${secretId} has no string value`);
+    if (out.SecretString === undefined)
+      throw new SecretError(`secret ${secretId} has no string value`);
     return out.SecretString;
   };
 }
@@ -31,21 +38,14 @@ export function cachedSecretReader(
   ttlMs = 300_000,
   now: () => number = Date.now,
 ): CachedSecretReader {
-  const cache = new Map<string, { at: number; value: Promise<string> }>();
-  const load = (secretId: string): Promise<string> => {
-    const value = source(secretId);
-    cache.set(secretId, { at: now(), value });
-    value.catch(() => {
-      if (cache.get(secretId)?.value === value) cache.delete(secretId);
-    });
+  const cache = new Map<string, Lazy<string>>();
+  const secret = (secretId: string): Lazy<string> => {
+    let value = cache.get(secretId);
+    if (!value) cache.set(secretId, (value = lazy(() => source(secretId), { ttlMs, now })));
     return value;
   };
-  const read: SecretReader = (secretId) => {
-    const hit = cache.get(secretId);
-    if (hit && now() - hit.at < ttlMs) return hit.value;
-    return load(secretId);
-  };
-  return Object.assign(read, { reread: load });
+  const read: SecretReader = (secretId) => secret(secretId)();
+  return Object.assign(read, { reread: (secretId: string) => secret(secretId).refresh() });
 }
 
 let defaultReader: CachedSecretReader | undefined;
@@ -134,14 +134,16 @@ export function databaseUrlFromSecret(json: string, overrides: DatabaseUrlOverri
   try {
     secret = JSON.parse(json) as RdsSecret;
   } catch {
-    throw new DbError('the database secret is not JSON ({username, password, host, port, dbname})');
+    throw new SecretError(
+      'the database secret is not JSON ({username, password, host, port, dbname})',
+    );
   }
   const field = (name: keyof RdsSecret, fallback?: string): string => {
     const value = secret?.[name];
     if (typeof value === 'string' && value !== '') return value;
     if (typeof value === 'number') return String(value);
     if (fallback !== undefined) return fallback;
-    throw new DbError(`the database secret has no ${name}`);
+    throw new SecretError(`the database secret has no ${name}`);
   };
   const host = overrides.host || field('host');
   const port = String(overrides.port || field('port', '5432'));
@@ -164,7 +166,7 @@ export async function databaseUrlFromEnv(
 ): Promise<string> {
   if (env.DATABASE_URL) return env.DATABASE_URL;
   if (!env.DATABASE_SECRET_ARN)
-    throw new DbError('DATABASE_URL or DATABASE_SECRET_ARN must be set');
+    throw new SecretError('DATABASE_URL or DATABASE_SECRET_ARN must be set');
   return databaseUrlFromSecret(await read(env.DATABASE_SECRET_ARN), {
     host: env.DATABASE_HOST,
     port: env.DATABASE_PORT,
