@@ -10,8 +10,7 @@ import { processSqsEvent } from '@waba/db-processor';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
 import {
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
@@ -49,13 +48,9 @@ const NUMBERS = [
 ];
 
 describe('every other field has a typed home (issue 12, fixtures of meta-2026)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     org = (await upsertOrganization(t.db, { name: 'Acme', slug: 'acme', phoneNumbers: NUMBERS }))

@@ -7,8 +7,7 @@ import {
   messagesEntry,
   textMessage,
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
@@ -49,13 +48,9 @@ const original = (message: Record<string, unknown> = {}) =>
   );
 
 describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let answers: ReturnType<typeof recordingAnswerQueue>;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     answers = recordingAnswerQueue();

@@ -4,8 +4,7 @@ import { sql } from 'kysely';
 import { resolveContacts, upsertOrganization, type Db } from '@waba/db';
 import { processSqsEvent } from '@waba/db-processor';
 import {
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
@@ -19,14 +18,10 @@ const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), '
 const BSUID = 'US.13491208655302741918';
 
 describe('contact identity (genuine payloads through the processor)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
   let answers: ReturnType<typeof recordingAnswerQueue>;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     // One organization owns every number the fixtures name.

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { upsertOrganization } from '@waba/db';
 import { processSqsEvent } from '@waba/db-processor';
 import {
-  createTestDatabase,
+  useTestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
   sqsRecord,
-  type TestDatabase,
 } from '@waba/testing';
 
 /** Genuine body of pywa's test data (sources.json): an unsupported message with errors[] 131051. */
@@ -17,12 +16,8 @@ const UNSUPPORTED = readFileSync(join(CORPUS, 'pywa-message-unsupported-with-typ
 const PYWA = { phoneNumberId: '1122334455667', wabaId: '1234567890987654321' };
 
 describe('inbound messages keep their errors[] (unsupported, 131051)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     await upsertOrganization(t.db, { name: 'Pywa', slug: 'pywa', phoneNumbers: [PYWA] });

@@ -16,8 +16,7 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   sqsEvent,
   sqsRecord,
@@ -77,13 +76,9 @@ const approval = (templateId: number, time = 1751247548) =>
   );
 
 describe('nothing is silently half-stored: partial outcomes and replay', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     org = (
