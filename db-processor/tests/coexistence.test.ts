@@ -12,6 +12,7 @@ import {
   recordingAnswerQueue,
   sqsEvent,
   sqsRecord,
+  processBodies,
 } from '@waba/testing';
 
 /**
@@ -61,11 +62,7 @@ describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => 
   /** Delivers bodies one SQS batch each, in order. */
   const deliver = async (...bodies: string[]) => {
     for (const body of bodies) {
-      const result = await processSqsEvent(
-        sqsEvent([sqsRecord(body)]),
-        processorDeps(t.db, { answers }),
-      );
-      expect(result.batchItemFailures).toEqual([]);
+      expect(await processBodies(t.db, [body], { answers })).toEqual([]);
     }
   };
   const message = (wamid: string) =>

@@ -2,14 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { resolveContacts, upsertOrganization, type Db } from '@waba/db';
-import { processSqsEvent } from '@waba/db-processor';
-import {
-  useTestDatabase,
-  processorDeps,
-  recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
-} from '@waba/testing';
+import { useTestDatabase, recordingAnswerQueue, processBodies } from '@waba/testing';
 
 // Genuine bodies with their sources: whatsapp/tests/fixtures/meta-2026/sources.json and EXPECTED.md.
 const FIXTURES = join(__dirname, '../../whatsapp/tests/fixtures/meta-2026');
@@ -41,11 +34,7 @@ describe('contact identity (genuine payloads through the processor)', () => {
 
   async function ingest(...names: string[]) {
     for (const name of names) {
-      const result = await processSqsEvent(
-        sqsEvent([sqsRecord(fixture(name))]),
-        processorDeps(t.db, { answers }),
-      );
-      expect(result.batchItemFailures).toEqual([]);
+      expect(await processBodies(t.db, [fixture(name)], { answers })).toEqual([]);
     }
   }
   const contacts = (db: Db) =>

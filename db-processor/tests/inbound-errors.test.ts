@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { upsertOrganization } from '@waba/db';
-import { processSqsEvent } from '@waba/db-processor';
-import {
-  useTestDatabase,
-  processorDeps,
-  recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
-} from '@waba/testing';
+import { useTestDatabase, recordingAnswerQueue, processBodies } from '@waba/testing';
 
 /** Genuine body of pywa's test data (sources.json): an unsupported message with errors[] 131051. */
 const CORPUS = join(__dirname, '..', '..', 'whatsapp', 'tests', 'fixtures', 'meta-2026');
@@ -25,11 +18,7 @@ describe('inbound messages keep their errors[] (unsupported, 131051)', () => {
 
   const deliver = async (body: string) => {
     const answers = recordingAnswerQueue();
-    const result = await processSqsEvent(
-      sqsEvent([sqsRecord(body)]),
-      processorDeps(t.db, { answers }),
-    );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(await processBodies(t.db, [body], { answers })).toEqual([]);
     return answers.jobs;
   };
   const row = () =>
