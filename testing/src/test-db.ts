@@ -75,6 +75,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
  * has run there is none yet.
  */
 export function useTestDatabase(): TestDatabase {
+  // Jest's globals, read when called: the package also loads outside jest
+  // (the fault runner, the benchmarks), where neither they nor their types exist.
+  const { beforeAll, afterAll } = globalThis as unknown as Record<
+    'beforeAll' | 'afterAll',
+    (fn: () => Promise<unknown>) => void
+  >;
   let current: TestDatabase | undefined;
   const get = (): TestDatabase => {
     if (!current) throw new Error('useTestDatabase(): read it inside a hook or a test');
