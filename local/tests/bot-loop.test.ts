@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { metaEscape } from '@waba/whatsapp';
 import {
   fromUsernameUser,
   messagesEntry,
@@ -18,6 +18,7 @@ import {
   type TestDatabase,
   startFakeOpenAi,
   type FakeOpenAi,
+  postSignedWebhook,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
@@ -63,14 +64,7 @@ async function customerSendsEntry(
 ): Promise<number> {
   const raw = metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry(entry)] })));
   const started = performance.now();
-  const response = await fetch(`${stack.url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signPayload(raw, SECRET),
-    },
-    body: raw,
-  });
+  const response = await postSignedWebhook(`${stack.url}/webhook`, raw, SECRET);
   expect(response.status).toBe(200);
   return started;
 }
