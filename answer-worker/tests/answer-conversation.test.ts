@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
-import {
-  findContact,
-  setBotPaused,
-  updateAgentConfig,
-  upsertKnowledge,
-  upsertOrganization,
-  type Db,
-} from '@waba/db';
+import { findContact, setBotPaused, updateAgentConfig, upsertKnowledge, type Db } from '@waba/db';
 import { createGraphClient, type AnswerJob } from '@waba/whatsapp';
 import {
   buttonReplyMessage,
@@ -17,7 +10,9 @@ import {
   webhookPayload,
   createTestDatabase,
   type TestDatabase,
-  startMetaSandbox,
+  startTestSandbox,
+  registerAnsweringOrganization,
+  answerJob,
   type MetaSandbox,
   sqsEvent,
   sqsRecord,
@@ -44,13 +39,7 @@ describe('answerConversation()', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
-      wabaId: WABA,
-      accessToken: 'token',
-      statusDelaysMs: false,
-    });
+    sandbox = await startTestSandbox({ wabaId: WABA, accessToken: 'token' });
     llm = await startFakeOpenAi();
   });
   afterAll(async () => {
@@ -63,22 +52,10 @@ describe('answerConversation()', () => {
     sandbox.clearFaults();
     llm.requests.length = 0;
     llm.behave({ reply: { messages: ['Hello from the model'] } });
-    orgId = (
-      await upsertOrganization(t.db, {
-        name: 'Acme',
-        slug: 'acme',
-        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: WABA }],
-      })
-    ).id;
-    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+    orgId = await registerAnsweringOrganization(t.db, { phoneNumberId: PHONE, wabaId: WABA });
   });
 
-  const job = (contactWaId = CUSTOMER): AnswerJob => ({
-    organizationId: orgId,
-    phoneNumberId: PHONE,
-    contactWaId,
-    enqueuedAt: new Date().toISOString(),
-  });
+  const job = (contactWaId = CUSTOMER): AnswerJob => answerJob(orgId, PHONE, contactWaId);
   const deps = (openai = false): AnswerDeps => ({
     db: t.db,
     graph: createGraphClient({ accessToken: 'token', baseUrl: sandbox.url }),

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
-import { updateAgentConfig, upsertOrganization } from '@waba/db';
+import { updateAgentConfig } from '@waba/db';
 import { createGraphClient, type AnswerJob } from '@waba/whatsapp';
 import {
   ALL_MESSAGE_TYPES,
@@ -11,7 +11,9 @@ import {
   type RawWebhookEntry,
   createTestDatabase,
   type TestDatabase,
-  startMetaSandbox,
+  startTestSandbox,
+  registerAnsweringOrganization,
+  answerJob,
   type MetaSandbox,
   processorDeps,
   recordingAnswerQueue,
@@ -59,13 +61,7 @@ describe('what starts an answer', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
-      wabaId: WABA,
-      accessToken: 'token',
-      statusDelaysMs: false,
-    });
+    sandbox = await startTestSandbox({ wabaId: WABA, accessToken: 'token' });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -73,22 +69,10 @@ describe('what starts an answer', () => {
   });
   beforeEach(async () => {
     await t.reset();
-    orgId = (
-      await upsertOrganization(t.db, {
-        name: 'Acme',
-        slug: 'acme',
-        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: WABA }],
-      })
-    ).id;
-    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+    orgId = await registerAnsweringOrganization(t.db, { phoneNumberId: PHONE, wabaId: WABA });
   });
 
-  const job = (): AnswerJob => ({
-    organizationId: orgId,
-    phoneNumberId: PHONE,
-    contactWaId: CUSTOMER,
-    enqueuedAt: new Date().toISOString(),
-  });
+  const job = (): AnswerJob => answerJob(orgId, PHONE, CUSTOMER);
   const deps = (clock = () => new Date()): AnswerDeps => ({
     db: t.db,
     graph: createGraphClient({ accessToken: 'token', baseUrl: sandbox.url }),

@@ -5,7 +5,7 @@ import {
   upsertOrganization,
   writeIngestBatch,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/testing';
+import { useTestDatabase } from '@waba/testing';
 import {
   addressJob,
   claimConversation,
@@ -107,11 +107,7 @@ describe('rulesAgent()', () => {
 });
 
 describe('claimConversation() handoff keywords', () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
+  const t = useTestDatabase();
 
   it('hands off on a keyword with regex characters instead of failing every job', async () => {
     const org = await upsertOrganization(t.db, {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { resolveContacts, updateAgentConfig, upsertOrganization } from '@waba/db';
+import { resolveContacts } from '@waba/db';
 import { createGraphClient } from '@waba/whatsapp';
 import {
   createTestDatabase,
   jobRecord,
   type TestDatabase,
-  startMetaSandbox,
+  startTestSandbox,
+  registerAnsweringOrganization,
   type MetaSandbox,
 } from '@waba/testing';
 import {
@@ -30,20 +31,12 @@ describe('processAnswerJobs()', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
-      wabaId: 'w',
-      statusDelaysMs: false,
-    });
-    orgId = (
-      await upsertOrganization(t.db, {
-        name: 'A',
-        slug: 'a',
-        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: 'w' }],
-      })
-    ).id;
-    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+    sandbox = await startTestSandbox({ wabaId: 'w' });
+    orgId = await registerAnsweringOrganization(
+      t.db,
+      { phoneNumberId: PHONE, wabaId: 'w' },
+      { name: 'A', slug: 'a' },
+    );
     deps = {
       db: t.db,
       graph: createGraphClient({ accessToken: 'x', baseUrl: sandbox.url }),

@@ -15,7 +15,9 @@ import {
   createTestDatabase,
   jobRecord,
   type TestDatabase,
-  startMetaSandbox,
+  startTestSandbox,
+  registerAnsweringOrganization,
+  answerJob,
   type MetaSandbox,
   sqsEvent,
   sqsRecord,
@@ -42,12 +44,9 @@ describe('answers whose send outcome is unknown', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
+    sandbox = await startTestSandbox({
       wabaId: WABA,
       accessToken: 'token',
-      statusDelaysMs: false,
       logger: pino({ level: 'silent' }),
     });
   });
@@ -60,22 +59,10 @@ describe('answers whose send outcome is unknown', () => {
     sandbox.clearFaults();
     logs = [];
     now = new Date();
-    orgId = (
-      await upsertOrganization(t.db, {
-        name: 'Acme',
-        slug: 'acme',
-        phoneNumbers: [{ phoneNumberId: PHONE, wabaId: WABA }],
-      })
-    ).id;
-    await updateAgentConfig(t.db, orgId, { debounce_seconds: 0 });
+    orgId = await registerAnsweringOrganization(t.db, { phoneNumberId: PHONE, wabaId: WABA });
   });
 
-  const job = (): AnswerJob => ({
-    organizationId: orgId,
-    phoneNumberId: PHONE,
-    contactWaId: CUSTOMER,
-    enqueuedAt: new Date().toISOString(),
-  });
+  const job = (): AnswerJob => answerJob(orgId, PHONE, CUSTOMER);
   const deps = (
     options: { token?: string | AccessTokenSource; timeoutMs?: number } = {},
   ): AnswerJobsDeps => ({

@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { metaEscape, signPayload } from '@waba/whatsapp';
-import { messagesEntry, textMessage, webhookPayload } from '@waba/testing';
+import { metaEscape } from '@waba/whatsapp';
+import { messagesEntry, textMessage, webhookPayload, postSignedWebhook } from '@waba/testing';
 import { loadConfig, type StackConfig } from '../../local/src/config';
 import { startStack, type Stack } from '../../local/src/stack';
 
@@ -38,14 +38,7 @@ export async function postCustomerText(
       webhookPayload({ entries: [messagesEntry({ messages: [textMessage({ from, body })] })] }),
     ),
   );
-  const response = await fetch(`${stack.url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signPayload(raw, secret),
-    },
-    body: raw,
-  });
+  const response = await postSignedWebhook(`${stack.url}/webhook`, raw, secret);
   if (response.status !== 200) throw new Error(`POST answered ${response.status}`);
 }
 

@@ -16,7 +16,7 @@ import {
   createTestDatabase,
   jobRecord,
   type TestDatabase,
-  startMetaSandbox,
+  startTestSandbox,
   type MetaSandbox,
 } from '@waba/testing';
 import {
@@ -38,13 +38,7 @@ describe('campaign sender', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
-      wabaId: 'w',
-      statusDelaysMs: false,
-      logger: pino({ level: 'silent' }),
-    });
+    sandbox = await startTestSandbox({ wabaId: 'w', logger: pino({ level: 'silent' }) });
     orgId = (
       await upsertOrganization(t.db, {
         name: 'Shop',

@@ -5,6 +5,7 @@ import {
   textMessage,
   webhookPayload,
   createTestDatabase,
+  registerDefaultOrganization,
   createTestQueues,
   until,
   type TestDatabase,
@@ -69,21 +70,7 @@ describe('startPipelineService()', () => {
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     q = await createTestQueues();
     t = await createTestDatabase();
-    const org = await t.db
-      .insertInto('organizations')
-      .values({ name: 'Acme', slug: 'acme' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await t.db
-      .insertInto('phone_numbers')
-      .values({
-        phone_number_id: '106540352242922',
-        waba_id: '102290129340398',
-        organization_id: org.id,
-        display_phone_number: null,
-        app_id: null,
-      })
-      .execute();
+    await registerDefaultOrganization(t.db);
   });
   afterAll(() => t.destroy());
 

@@ -6,16 +6,12 @@ import {
   latestMarketingPreference,
   upsertOrganization,
 } from '@waba/db';
-import { processSqsEvent } from '@waba/db-processor';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
 import {
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
-  processorDeps,
+  useTestDatabase,
   recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
+  processBodies,
 } from '@waba/testing';
 
 /** Genuine bodies (sources in sources.json); where each must land is in EXPECTED.md. */
@@ -49,13 +45,9 @@ const NUMBERS = [
 ];
 
 describe('every other field has a typed home (issue 12, fixtures of meta-2026)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     org = (await upsertOrganization(t.db, { name: 'Acme', slug: 'acme', phoneNumbers: NUMBERS }))
@@ -64,11 +56,9 @@ describe('every other field has a typed home (issue 12, fixtures of meta-2026)',
 
   const deliver = async (bodies: string[], appId = 'default') => {
     const answers = recordingAnswerQueue();
-    const result = await processSqsEvent(
-      sqsEvent(bodies.map((b) => sqsRecord(b, { [A.appId]: appId }))),
-      processorDeps(t.db, { answers }),
-    );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(
+      await processBodies(t.db, bodies, { answers, attributes: { [A.appId]: appId } }),
+    ).toEqual([]);
     return answers;
   };
   const all = (names: Array<keyof typeof FIXTURES>) => names.map((n) => raw(FIXTURES[n]));

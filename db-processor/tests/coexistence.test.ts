@@ -7,12 +7,12 @@ import {
   messagesEntry,
   textMessage,
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
   sqsRecord,
+  processBodies,
 } from '@waba/testing';
 
 /**
@@ -49,13 +49,9 @@ const original = (message: Record<string, unknown> = {}) =>
   );
 
 describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let answers: ReturnType<typeof recordingAnswerQueue>;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     answers = recordingAnswerQueue();
@@ -66,11 +62,7 @@ describe('coexistence, edits, deletions and reactions (fixtures corpus)', () => 
   /** Delivers bodies one SQS batch each, in order. */
   const deliver = async (...bodies: string[]) => {
     for (const body of bodies) {
-      const result = await processSqsEvent(
-        sqsEvent([sqsRecord(body)]),
-        processorDeps(t.db, { answers }),
-      );
-      expect(result.batchItemFailures).toEqual([]);
+      expect(await processBodies(t.db, [body], { answers })).toEqual([]);
     }
   };
   const message = (wamid: string) =>

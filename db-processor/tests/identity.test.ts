@@ -2,55 +2,38 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { resolveContacts, upsertOrganization, type Db } from '@waba/db';
-import { processSqsEvent } from '@waba/db-processor';
-import {
-  createTestDatabase,
-  type TestDatabase,
-  processorDeps,
-  recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
-} from '@waba/testing';
+import { useTestDatabase, recordingAnswerQueue, processBodies } from '@waba/testing';
 
 // Genuine bodies with their sources: whatsapp/tests/fixtures/meta-2026/sources.json and EXPECTED.md.
 const FIXTURES = join(__dirname, '../../whatsapp/tests/fixtures/meta-2026');
 const fixture = (name: string) => readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
 
 const BSUID = 'US.13491208655302741918';
+/** The numbers the fixtures name. */
+const NUMBERS = [
+  { phoneNumberId: '106540352242922', wabaId: '102290129340398' },
+  { phoneNumberId: '123456123', wabaId: '1' },
+  { phoneNumberId: '1122334455667', wabaId: '1234567890987654321' },
+];
 
 describe('contact identity (genuine payloads through the processor)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
   let answers: ReturnType<typeof recordingAnswerQueue>;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     // One organization owns every number the fixtures name.
-    org = (
-      await upsertOrganization(t.db, {
-        name: 'Fixtures',
-        slug: 'fixtures',
-        phoneNumbers: [
-          { phoneNumberId: '106540352242922', wabaId: '102290129340398' },
-          { phoneNumberId: '123456123', wabaId: '1' },
-          { phoneNumberId: '1122334455667', wabaId: '1234567890987654321' },
-        ],
-      })
-    ).id;
+    org = await registerFixtures(NUMBERS);
     answers = recordingAnswerQueue();
   });
 
+  const registerFixtures = async (phoneNumbers: typeof NUMBERS) =>
+    (await upsertOrganization(t.db, { name: 'Fixtures', slug: 'fixtures', phoneNumbers })).id;
+
   async function ingest(...names: string[]) {
     for (const name of names) {
-      const result = await processSqsEvent(
-        sqsEvent([sqsRecord(fixture(name))]),
-        processorDeps(t.db, { answers }),
-      );
-      expect(result.batchItemFailures).toEqual([]);
+      expect(await processBodies(t.db, [fixture(name)], { answers })).toEqual([]);
     }
   }
   const contacts = (db: Db) =>
@@ -319,16 +302,7 @@ describe('contact identity (genuine payloads through the processor)', () => {
       (await contacts(t.db)).map(({ id: _id, ...c }) => JSON.stringify(c)).sort();
     const once = await state();
     await t.reset();
-    org = (
-      await upsertOrganization(t.db, {
-        name: 'Fixtures',
-        slug: 'fixtures',
-        phoneNumbers: [
-          { phoneNumberId: '106540352242922', wabaId: '102290129340398' },
-          { phoneNumberId: '123456123', wabaId: '1' },
-        ],
-      })
-    ).id;
+    org = await registerFixtures(NUMBERS.slice(0, 2));
     await ingest(...[...names].reverse(), ...names);
     expect(await state()).toEqual(once);
   });

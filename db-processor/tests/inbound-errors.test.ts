@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { upsertOrganization } from '@waba/db';
-import { processSqsEvent } from '@waba/db-processor';
-import {
-  createTestDatabase,
-  processorDeps,
-  recordingAnswerQueue,
-  sqsEvent,
-  sqsRecord,
-  type TestDatabase,
-} from '@waba/testing';
+import { useTestDatabase, recordingAnswerQueue, processBodies } from '@waba/testing';
 
 /** Genuine body of pywa's test data (sources.json): an unsupported message with errors[] 131051. */
 const CORPUS = join(__dirname, '..', '..', 'whatsapp', 'tests', 'fixtures', 'meta-2026');
@@ -17,12 +9,8 @@ const UNSUPPORTED = readFileSync(join(CORPUS, 'pywa-message-unsupported-with-typ
 const PYWA = { phoneNumberId: '1122334455667', wabaId: '1234567890987654321' };
 
 describe('inbound messages keep their errors[] (unsupported, 131051)', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     await upsertOrganization(t.db, { name: 'Pywa', slug: 'pywa', phoneNumbers: [PYWA] });
@@ -30,11 +18,7 @@ describe('inbound messages keep their errors[] (unsupported, 131051)', () => {
 
   const deliver = async (body: string) => {
     const answers = recordingAnswerQueue();
-    const result = await processSqsEvent(
-      sqsEvent([sqsRecord(body)]),
-      processorDeps(t.db, { answers }),
-    );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(await processBodies(t.db, [body], { answers })).toEqual([]);
     return answers.jobs;
   };
   const row = () =>

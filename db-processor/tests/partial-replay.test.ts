@@ -8,7 +8,7 @@ import {
   writeIngestBatch,
   type WebhookOutcome,
 } from '@waba/db';
-import { processSqsEvent, replayUnrouted, replayWebhooks } from '@waba/db-processor';
+import { replayUnrouted, replayWebhooks } from '@waba/db-processor';
 import { metaEscape } from '@waba/whatsapp';
 import {
   messagesEntry,
@@ -16,11 +16,9 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
-  sqsEvent,
-  sqsRecord,
+  processBodies,
 } from '@waba/testing';
 
 const PHONE = '1000001';
@@ -77,13 +75,9 @@ const approval = (templateId: number, time = 1751247548) =>
   );
 
 describe('nothing is silently half-stored: partial outcomes and replay', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let org: string;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     org = (
@@ -96,11 +90,7 @@ describe('nothing is silently half-stored: partial outcomes and replay', () => {
   });
 
   const deliver = async (bodies: string[]) => {
-    const result = await processSqsEvent(
-      sqsEvent(bodies.map((b) => sqsRecord(b))),
-      processorDeps(t.db),
-    );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(await processBodies(t.db, bodies)).toEqual([]);
   };
   const audit = async () => {
     const rows = await listWebhookEvents(t.db);

@@ -14,9 +14,8 @@ import {
   textMessage,
   wamid,
   webhookPayload,
-  createTestDatabase,
+  useTestDatabase,
   databaseState,
-  type TestDatabase,
   processorDeps,
   recordingAnswerQueue,
   registerDefaultOrganization,
@@ -28,13 +27,9 @@ import {
 const CUSTOMER = '5511999990000';
 
 describe('processSqsEvent()', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let orgId: string;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     orgId = await registerDefaultOrganization(t.db);

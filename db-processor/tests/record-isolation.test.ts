@@ -6,8 +6,7 @@ import {
   templateStatusEntry,
   textMessage,
   webhookPayload,
-  createTestDatabase,
-  type TestDatabase,
+  useTestDatabase,
   processorDeps,
   registerDefaultOrganization,
   sqsEvent,
@@ -43,12 +42,8 @@ const templateUpdateWith = (text: string) => {
 const UNCONVERTIBLE = '{"length":{"toString":0}}';
 
 describe('processSqsEvent(): any failure of one record isolates that record', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     await registerDefaultOrganization(t.db);

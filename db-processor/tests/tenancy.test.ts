@@ -18,9 +18,8 @@ import {
   wamid,
   webhookPayload,
   type RawWebhookEntry,
-  createTestDatabase,
+  useTestDatabase,
   withLogin,
-  type TestDatabase,
   processorDeps,
   recordingAnswerQueue,
   sqsEvent,
@@ -52,13 +51,9 @@ const record = (entries: RawWebhookEntry[], appId: string) =>
   sqsRecord(webhookPayload({ entries }), { [A.appId]: appId });
 
 describe('tenancy: apps, organizations and the audit trail', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   const ids = {} as Record<OrgName, string>;
 
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
   beforeEach(async () => {
     await t.reset();
     for (const [slug, number] of Object.entries(ORGS) as Array<[OrgName, (typeof ORGS)[OrgName]]>) {

@@ -16,19 +16,14 @@ import {
   type ConversationKey,
   type InboundMessageInput,
 } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/testing';
+import { useTestDatabase } from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
 const T0 = new Date('2026-11-22T10:00:00Z');
 
 describe('answer claim repository', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let key: ConversationKey;
-
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
 
   beforeEach(async () => {
     await t.reset();

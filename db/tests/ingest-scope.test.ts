@@ -6,20 +6,15 @@ import {
   writeIngestBatch,
   type StatusEventInput,
 } from '@waba/db';
-import { createTestDatabase, databaseState, type TestDatabase } from '@waba/testing';
+import { useTestDatabase, databaseState } from '@waba/testing';
 
 const RECIPIENT = '5511888880000';
 const WAMID = 'wamid.OUT-of-globex';
 
 describe('writeIngestBatch(): statuses are scoped by organization in SQL too', () => {
-  let t: TestDatabase;
+  const t = useTestDatabase();
   let acme: string;
   let globex: string;
-
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
 
   const status = (organizationId: string, over: Partial<StatusEventInput>): StatusEventInput => ({
     organizationId,

@@ -1,14 +1,10 @@
 import { sql } from 'kysely';
 import { migrateDown, migrateToLatest } from '@waba/db';
 import { migrations } from '../migrations';
-import { createTestDatabase, type TestDatabase } from '@waba/testing';
+import { useTestDatabase } from '@waba/testing';
 
 describe('migrations', () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
+  const t = useTestDatabase();
 
   /** Tables and views, without partitions and the migrator's own tables. */
   const relations = async () =>

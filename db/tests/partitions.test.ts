@@ -1,13 +1,9 @@
 import { sql } from 'kysely';
 import { listPartitions, maintainPartitions, parseRetentionMonths } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/testing';
+import { useTestDatabase } from '@waba/testing';
 
 describe('maintainPartitions()', () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
+  const t = useTestDatabase();
 
   const ORG = '00000000-0000-4000-8000-0000000000aa';
   const names = async (table: string) =>

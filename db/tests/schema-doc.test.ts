@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderSchemaDoc, undocumentedSchemaObjects } from '@waba/db';
-import { createTestDatabase, type TestDatabase } from '@waba/testing';
+import { useTestDatabase } from '@waba/testing';
 
 describe('schema documentation', () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-  });
-  afterAll(() => t.destroy());
+  const t = useTestDatabase();
 
   it('has a COMMENT on every table, view and column', async () => {
     expect(await undocumentedSchemaObjects(t.db)).toEqual([]);

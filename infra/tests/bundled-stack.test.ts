@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { metaEscape } from '@waba/whatsapp';
 import { messagesEntry, textMessage, webhookPayload } from '@waba/whatsapp/testing';
-import { createTestDatabase, until, type TestDatabase } from '@waba/testing';
+import { createTestDatabase, until, type TestDatabase, postSignedWebhook } from '@waba/testing';
 import { runCli } from '../../local/src/cli';
 import { loadConfig } from '../../local/src/config';
 import { startStack, type Stack } from '../../local/src/stack';
@@ -40,14 +40,7 @@ async function postWebhook(stack: Stack, body: string): Promise<Response> {
       }),
     ),
   );
-  return fetch(`${stack.url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signPayload(raw, SECRET),
-    },
-    body: raw,
-  });
+  return postSignedWebhook(`${stack.url}/webhook`, raw, SECRET);
 }
 
 describe('the local stack on the bundles the CDK app deploys', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { metaEscape } from '@waba/whatsapp';
 import {
   fromUsernameUser,
   messagesEntry,
@@ -18,6 +18,7 @@ import {
   type TestDatabase,
   startFakeOpenAi,
   type FakeOpenAi,
+  postSignedWebhook,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
@@ -63,42 +64,43 @@ async function customerSendsEntry(
 ): Promise<number> {
   const raw = metaEscape(JSON.stringify(webhookPayload({ entries: [messagesEntry(entry)] })));
   const started = performance.now();
-  const response = await fetch(`${stack.url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signPayload(raw, SECRET),
-    },
-    body: raw,
-  });
+  const response = await postSignedWebhook(`${stack.url}/webhook`, raw, SECRET);
   expect(response.status).toBe(200);
   return started;
 }
 
 const textOf = (m: { body: unknown }) => (m.body as { text?: { body: string } }).text?.body;
 
+/**
+ * A database and a loop stack of the describe's own, started before its tests
+ * (with `env()` read then) and stopped after them.
+ */
+function useLoopStack(env: () => Record<string, string> = () => ({})): { stack: Stack } {
+  const loop = {} as { stack: Stack; t?: TestDatabase };
+  beforeAll(async () => {
+    loop.t = await createTestDatabase();
+    loop.stack = await startLoopStack(loop.t, env());
+  });
+  afterAll(async () => {
+    await loop.stack?.stop();
+    await loop.t?.destroy();
+  });
+  return loop;
+}
+
 describe('the bot loop on the local stack', () => {
   describe('with the built-in rules agent (no OpenAI key)', () => {
-    let t: TestDatabase;
-    let stack: Stack;
-    beforeAll(async () => {
-      t = await createTestDatabase();
-      stack = await startLoopStack(t);
-    });
-    afterAll(async () => {
-      await stack?.stop();
-      await t?.destroy();
-    });
+    const loop = useLoopStack();
 
     it('customer message → stored → answered in the sandbox → reply stored → its statuses stored', async () => {
-      await customerSays(stack, 'hello there');
+      await customerSays(loop.stack, 'hello there');
 
       const [reply] = await until(
-        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+        () => loop.stack.sandbox!.messages().length > 0 && loop.stack.sandbox!.messages(),
       );
       expect(reply).toMatchObject({ to: CUSTOMER, type: 'text' });
       const row = await until(() =>
-        stack.db
+        loop.stack.db
           .selectFrom('messages')
           .selectAll()
           .where('wamid', '=', reply!.wamid)
@@ -116,16 +118,17 @@ describe('the bot loop on the local stack', () => {
 
     it('a customer known only by username writes, is answered by `recipient`, and the statuses come back to its thread', async () => {
       const user = { userId: 'US.13491208655302741918', username: '@realsheenanelson' };
-      const before = stack.sandbox!.messages().length;
+      const before = loop.stack.sandbox!.messages().length;
 
-      await customerSays(stack, 'hello, no number here', user);
+      await customerSays(loop.stack, 'hello, no number here', user);
 
       const reply = await until(
-        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+        () =>
+          loop.stack.sandbox!.messages().length > before && loop.stack.sandbox!.messages()[before],
       );
       expect(reply).toMatchObject({ to: user.userId, addressedBy: 'recipient', type: 'text' });
       expect(reply.body).not.toHaveProperty('to');
-      const contact = await stack.db
+      const contact = await loop.stack.db
         .selectFrom('contacts')
         .selectAll()
         .where('user_id', '=', user.userId)
@@ -133,14 +136,14 @@ describe('the bot loop on the local stack', () => {
       expect(contact).toMatchObject({ wa_id: null, username: user.username });
       // Its statuses carry recipient_user_id only, and find the reply and the contact.
       await until(() =>
-        stack.db
+        loop.stack.db
           .selectFrom('messages')
           .select('id')
           .where('wamid', '=', reply.wamid)
           .where('status', '=', 'read')
           .executeTakeFirst(),
       );
-      const statuses = await stack.db
+      const statuses = await loop.stack.db
         .selectFrom('message_status_events')
         .select(['status', 'recipient_id', 'recipient_user_id', 'contact_id'])
         .where('wamid', '=', reply.wamid)
@@ -155,7 +158,7 @@ describe('the bot loop on the local stack', () => {
           contact_id: contact.id,
         });
       // One thread: the customer's message and the bot's reply, by contact.
-      const thread = await stack.db
+      const thread = await loop.stack.db
         .selectFrom('messages')
         .select(['direction', 'body'])
         .where('contact_id', '=', contact.id)
@@ -169,9 +172,9 @@ describe('the bot loop on the local stack', () => {
 
     it('`npm run send --username --user-id`: the same username customer writes again, is answered, and the statuses reach its one contact', async () => {
       const user = { userId: 'US.13491208655302741918', username: '@realsheenanelson' };
-      const before = stack.sandbox!.messages().length;
+      const before = loop.stack.sandbox!.messages().length;
 
-      // The operator's tool, as a user runs it against the running stack.
+      // The operator's tool, as a user runs it against the running loop.stack.
       const root = join(__dirname, '..', '..');
       const { stdout } = await run(
         join(root, 'node_modules', '.bin', 'tsx'),
@@ -187,17 +190,18 @@ describe('the bot loop on the local stack', () => {
           '--user-id',
           user.userId,
           '--url',
-          stack.url,
+          loop.stack.url,
         ],
         { cwd: root, env: { ...process.env, WHATSAPP_APP_SECRET: SECRET } },
       );
       expect(stdout).toContain('→ 200');
 
       const reply = await until(
-        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+        () =>
+          loop.stack.sandbox!.messages().length > before && loop.stack.sandbox!.messages()[before],
       );
       expect(reply).toMatchObject({ to: user.userId, addressedBy: 'recipient' });
-      const contacts = await stack.db
+      const contacts = await loop.stack.db
         .selectFrom('contacts')
         .selectAll()
         .where('user_id', '=', user.userId)
@@ -205,7 +209,7 @@ describe('the bot loop on the local stack', () => {
       expect(contacts).toHaveLength(1);
       const contact = contacts[0]!;
       expect(contact).toMatchObject({ wa_id: null, username: user.username });
-      const question = await stack.db
+      const question = await loop.stack.db
         .selectFrom('messages')
         .select(['contact_id', 'contact_wa_id', 'contact_user_id', 'answer_attempt_id'])
         .where('body', '=', 'is it in stock?')
@@ -218,7 +222,7 @@ describe('the bot loop on the local stack', () => {
       });
       // The sandbox posts sent → delivered → read with recipient_user_id only: all on the reply and its contact.
       const answered = await until(() =>
-        stack.db
+        loop.stack.db
           .selectFrom('messages')
           .selectAll()
           .where('wamid', '=', reply.wamid)
@@ -233,7 +237,7 @@ describe('the bot loop on the local stack', () => {
         delivered_at: expect.any(Date),
         read_at: expect.any(Date),
       });
-      const statuses = await stack.db
+      const statuses = await loop.stack.db
         .selectFrom('message_status_events')
         .select(['status', 'contact_id', 'recipient_id', 'recipient_user_id'])
         .where('wamid', '=', reply.wamid)
@@ -254,11 +258,12 @@ describe('the bot loop on the local stack', () => {
       const out: string[] = [];
       await runCli(['knowledge', 'import', '--org', 'default', file], (l) => out.push(l));
       expect(out).toEqual([`imported 2 knowledge entries from ${file}`]);
-      const before = stack.sandbox!.messages().length;
+      const before = loop.stack.sandbox!.messages().length;
 
-      await customerSays(stack, 'how long is delivery?');
+      await customerSays(loop.stack, 'how long is delivery?');
       const answered = await until(
-        () => stack.sandbox!.messages().length > before && stack.sandbox!.messages()[before],
+        () =>
+          loop.stack.sandbox!.messages().length > before && loop.stack.sandbox!.messages()[before],
       );
       expect(textOf(answered)).toContain('2 to 4 business days');
 
@@ -266,62 +271,51 @@ describe('the bot loop on the local stack', () => {
         ['handoff', 'pause', '--org', 'default', '--contact', CUSTOMER],
         () => undefined,
       );
-      await customerSays(stack, 'anyone?');
+      await customerSays(loop.stack, 'anyone?');
       await until(() =>
-        stack.db
+        loop.stack.db
           .selectFrom('answer_attempts')
           .select('id')
           .where('kind', '=', 'handoff')
           .where('state', '=', 'skipped')
           .executeTakeFirst(),
       );
-      expect(stack.sandbox!.messages()).toHaveLength(before + 1);
+      expect(loop.stack.sandbox!.messages()).toHaveLength(before + 1);
     });
   });
 
   describe('what the bot never answers', () => {
-    let t: TestDatabase;
-    let stack: Stack;
-    beforeAll(async () => {
-      t = await createTestDatabase();
-      stack = await startLoopStack(t);
-    });
-    afterAll(async () => {
-      await stack?.stop();
-      await t?.destroy();
-    });
+    const loop = useLoopStack();
 
     it('a reaction and a system notice start no answer; the next question is answered alone', async () => {
       const reaction = reactionMessage({ from: CUSTOMER, messageId: 'wamid.a-reply', emoji: '👍' });
       // The notice is a number change: the contact is re-keyed, and answered at its new number.
       const notice = systemMessage({ from: CUSTOMER, newWaId: '16505559999' });
-      await customerSends(stack, reaction, notice);
+      await customerSends(loop.stack, reaction, notice);
       await until(() =>
-        stack.db
+        loop.stack.db
           .selectFrom('message_reactions')
           .select('id')
           .where('wamid', '=', 'wamid.a-reply')
           .executeTakeFirst(),
       );
       const question = textMessage({ from: CUSTOMER, body: 'hello after the thumbs up' });
-      await customerSends(stack, question);
+      await customerSends(loop.stack, question);
 
       const [reply] = await until(
-        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+        () => loop.stack.sandbox!.messages().length > 0 && loop.stack.sandbox!.messages(),
       );
       expect(reply).toMatchObject({ to: '16505559999' });
-      const attempts = await stack.db
+      const attempts = await loop.stack.db
         .selectFrom('answer_attempts')
         .select(['answers_wamids', 'state'])
         .execute();
       expect(attempts).toEqual([{ answers_wamids: [question.id], state: expect.any(String) }]);
-      expect(stack.sandbox!.messages()).toHaveLength(1);
+      expect(loop.stack.sandbox!.messages()).toHaveLength(1);
     });
   });
 
   describe('with OPENAI_BASE_URL pointing at an OpenAI-compatible server', () => {
-    let t: TestDatabase;
-    let stack: Stack;
     let llm: FakeOpenAi;
     beforeAll(async () => {
       llm = await startFakeOpenAi();
@@ -331,24 +325,21 @@ describe('the bot loop on the local stack', () => {
           buttons: [{ id: 'more', title: 'Tell me more' }],
         },
       });
-      t = await createTestDatabase();
-      stack = await startLoopStack(t, {
-        OPENAI_API_KEY: 'test-key',
-        OPENAI_BASE_URL: llm.baseURL,
-        OPENAI_MODEL: 'local-model',
-      });
     });
+    const loop = useLoopStack(() => ({
+      OPENAI_API_KEY: 'test-key',
+      OPENAI_BASE_URL: llm.baseURL,
+      OPENAI_MODEL: 'local-model',
+    }));
     afterAll(async () => {
-      await stack?.stop();
-      await t?.destroy();
       await llm?.close();
     });
 
     it('uses the model for the same loop', async () => {
-      await customerSays(stack, 'what do you sell?');
+      await customerSays(loop.stack, 'what do you sell?');
 
       const [reply] = await until(
-        () => stack.sandbox!.messages().length > 0 && stack.sandbox!.messages(),
+        () => loop.stack.sandbox!.messages().length > 0 && loop.stack.sandbox!.messages(),
       );
       expect(reply!.type).toBe('interactive');
       expect(JSON.stringify(reply!.body)).toContain('Answer from the model');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { campaignReport } from '@waba/db';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { metaEscape } from '@waba/whatsapp';
 import {
   messagesEntry,
   status,
@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   until,
   type TestDatabase,
+  postSignedWebhook,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
@@ -168,14 +169,7 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
         }),
       ),
     ); // prettier-ignore
-    const response = await fetch(`${stack.url}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature-256': signPayload(raw, secret),
-      },
-      body: raw,
-    });
+    const response = await postSignedWebhook(`${stack.url}/webhook`, raw, secret);
     expect(response.status).toBe(200);
     const report = await until(async () => {
       const r = await campaignReport(stack.db, id);

@@ -6,6 +6,7 @@ import {
   textMessage,
   webhookPayload,
   createTestDatabase,
+  registerDefaultOrganization,
   createTestQueues,
   type TestDatabase,
   type TestQueues,
@@ -33,23 +34,7 @@ describe('Lambda handlers', () => {
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     q = await createTestQueues();
     t = await createTestDatabase();
-    await t.db
-      .insertInto('organizations')
-      .values({ name: 'Acme', slug: 'acme' })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-      .then((org) =>
-        t.db
-          .insertInto('phone_numbers')
-          .values({
-            phone_number_id: '106540352242922',
-            waba_id: '102290129340398',
-            organization_id: org.id,
-            display_phone_number: null,
-            app_id: null,
-          })
-          .execute(),
-      );
+    await registerDefaultOrganization(t.db);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: q.aws.endpoint,
       AWS_REGION: q.aws.region,

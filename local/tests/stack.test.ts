@@ -49,6 +49,25 @@ describe('local stack (npm start) end to end over HTTP', () => {
       ),
     );
 
+  /** Posts `messages` to number 777 (WABA 888), signed,, and waits for its audit row of `outcome`. */
+  const deliverTo777 = async (messages: object[], outcome: 'unrouted' | 'partial') => {
+    const raw = metaEscape(
+      JSON.stringify(
+        webhookPayload({
+          entries: [messagesEntry({ phoneNumberId: '777', wabaId: '888', messages })],
+        }),
+      ),
+    );
+    expect((await post(raw, signPayload(raw, secret))).status).toBe(200);
+    await until(async () =>
+      t.db
+        .selectFrom('webhook_events')
+        .select('id')
+        .where('outcome', '=', outcome)
+        .executeTakeFirst(),
+    );
+  };
+
   it("answers Meta's verification challenge", async () => {
     const ok = await fetch(
       `${stack.url}/webhook?hub.mode=subscribe&hub.verify_token=e2e-token&hub.challenge=31337`,
@@ -137,27 +156,7 @@ describe('local stack (npm start) end to end over HTTP', () => {
   });
 
   it('registers an organization and replays its unrouted webhooks from the CLI', async () => {
-    const raw = metaEscape(
-      JSON.stringify(
-        webhookPayload({
-          entries: [
-            messagesEntry({
-              phoneNumberId: '777',
-              wabaId: '888',
-              messages: [textMessage({ from: '1', body: 'early bird' })],
-            }),
-          ],
-        }),
-      ),
-    );
-    expect((await post(raw, signPayload(raw, secret))).status).toBe(200);
-    await until(async () =>
-      t.db
-        .selectFrom('webhook_events')
-        .select('id')
-        .where('outcome', '=', 'unrouted')
-        .executeTakeFirst(),
-    );
+    await deliverTo777([textMessage({ from: '1', body: 'early bird' })], 'unrouted');
 
     const out: string[] = [];
     await runCli(
@@ -186,29 +185,12 @@ describe('local stack (npm start) end to end over HTTP', () => {
   });
 
   it('marks a half-readable webhook partial and replays it from the CLI, by outcome and time', async () => {
-    const raw = metaEscape(
-      JSON.stringify(
-        webhookPayload({
-          entries: [
-            messagesEntry({
-              phoneNumberId: '777',
-              wabaId: '888',
-              messages: [
-                textMessage({ from: '1', body: 'half kept' }),
-                { from: '1', timestamp: '1', type: 'text', text: { body: 'x' } }, // no wamid
-              ],
-            }),
-          ],
-        }),
-      ),
-    );
-    expect((await post(raw, signPayload(raw, secret))).status).toBe(200);
-    await until(async () =>
-      t.db
-        .selectFrom('webhook_events')
-        .select('id')
-        .where('outcome', '=', 'partial')
-        .executeTakeFirst(),
+    await deliverTo777(
+      [
+        textMessage({ from: '1', body: 'half kept' }),
+        { from: '1', timestamp: '1', type: 'text', text: { body: 'x' } }, // no wamid
+      ],
+      'partial',
     );
 
     const out: string[] = [];

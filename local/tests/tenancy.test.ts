@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { findOrganizationBySlug, updateAgentConfig } from '@waba/db';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { metaEscape } from '@waba/whatsapp';
 import {
   messagesEntry,
   status,
@@ -12,6 +12,7 @@ import {
   until,
   withLogin,
   type TestDatabase,
+  postSignedWebhook,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
 import type { Stack } from '../src/stack';
@@ -73,14 +74,11 @@ describe('tenancy end to end: two apps, three organizations, over HTTP', () => {
   /** POSTs the entries as Meta would: to /webhook signed by the default app, or to /webhook/{appId}. */
   async function post(entries: RawWebhookEntry[], app?: typeof OTHER): Promise<string> {
     const raw = metaEscape(JSON.stringify(webhookPayload({ entries })));
-    const response = await fetch(`${stack.url}/webhook${app ? `/${app.id}` : ''}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hub-signature-256': signPayload(raw, app?.secret ?? DEFAULT_SECRET),
-      },
-      body: raw,
-    });
+    const response = await postSignedWebhook(
+      `${stack.url}/webhook${app ? `/${app.id}` : ''}`,
+      raw,
+      app?.secret ?? DEFAULT_SECRET,
+    );
     expect(response.status).toBe(200);
     return raw;
   }

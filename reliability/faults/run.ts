@@ -1,8 +1,7 @@
 // The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { runPlans } from '../run-plans';
 import type { FaultResult } from './result';
 import { graphErrors } from './scenarios/graph-errors';
 import { lostAnswers } from './scenarios/lost-answers';
@@ -42,24 +41,14 @@ function print(r: FaultResult): void {
  * .data/reliability/faults.json, exits 1 if any guarantee was violated.
  */
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
-  const names = wanted.length ? wanted : Object.keys(SCENARIOS);
-  const results: FaultResult[] = [];
-  for (const name of names) {
-    const scenario = SCENARIOS[name];
-    if (!scenario)
-      throw new Error(`unknown scenario ${name}: ${Object.keys(SCENARIOS).join(', ')}`);
-    console.log(`running ${name} ...`);
-    const result = await scenario();
-    results.push(result);
-    print(result);
-  }
-  const dir = join(__dirname, '..', '..', '.data', 'reliability');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'faults.json'),
-    JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n',
-  );
+  const results = await runPlans({
+    kind: 'scenario',
+    plans: SCENARIOS,
+    wanted: process.argv.slice(2),
+    run: (scenario) => scenario(),
+    print,
+    file: 'faults.json',
+  });
   const failed = results.filter((r) => r.violations.length > 0);
   console.log(
     `\n${results.length - failed.length} of ${results.length} fault scenario(s) held their guarantees`,

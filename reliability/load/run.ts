@@ -1,8 +1,7 @@
 // The SDK warns about Node 20 on every client; the project supports Node 20 on purpose.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { runPlans } from '../run-plans';
 import { runLoad, type LoadOptions, type LoadResult } from './load-run';
 
 function print(r: LoadResult): void {
@@ -31,22 +30,14 @@ async function main(): Promise<void> {
     steady: { mode: 'steady', ratePerSecond: 500, durationSeconds: 60 },
     burst: { mode: 'burst', durationSeconds: 10, connections: 50 },
   };
-  const wanted = process.argv.slice(2);
-  const results: LoadResult[] = [];
-  for (const name of wanted.length ? wanted : Object.keys(plans)) {
-    const plan = plans[name];
-    if (!plan) throw new Error(`unknown load plan ${name}: steady, burst`);
-    console.log(`running ${name} ...`);
-    const result = await runLoad(plan);
-    results.push(result);
-    print(result);
-  }
-  const dir = join(__dirname, '..', '..', '.data', 'reliability');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'load.json'),
-    JSON.stringify({ at: new Date().toISOString(), results }, null, 2) + '\n',
-  );
+  const results = await runPlans({
+    kind: 'load plan',
+    plans,
+    wanted: process.argv.slice(2),
+    run: runLoad,
+    print,
+    file: 'load.json',
+  });
   const bad = results.filter((r) => r.non2xx + r.errors + r.lost + r.duplicated > 0);
   process.exit(bad.length ? 1 : 0);
 }

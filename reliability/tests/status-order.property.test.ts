@@ -142,6 +142,16 @@ function expectedCounters(audience: ReadonlyArray<Record<string, unknown>>) {
   });
 }
 
+/** A message's delivery state as both messages and campaign_audience keep it. */
+const STATUS_COLUMNS = [
+  'status',
+  'sent_at',
+  'delivered_at',
+  'read_at',
+  'failed_at',
+  'error_code',
+] as const;
+
 describe('status rules under any interleaving', () => {
   let t: TestDatabase;
   let events = 0;
@@ -189,12 +199,7 @@ describe('status rules under any interleaving', () => {
               'organization_id',
               'direction',
               'contact_wa_id',
-              'status',
-              'sent_at',
-              'delivered_at',
-              'read_at',
-              'failed_at',
-              'error_code',
+              ...STATUS_COLUMNS,
               'biz_opaque_callback_data',
               'campaign_id',
             ])
@@ -216,17 +221,7 @@ describe('status rules under any interleaving', () => {
           const audience = expectedAudience(want);
           const rows = await t.db
             .selectFrom('campaign_audience')
-            .select([
-              'campaign_id',
-              'wa_id',
-              'wamid',
-              'status',
-              'sent_at',
-              'delivered_at',
-              'read_at',
-              'failed_at',
-              'error_code',
-            ])
+            .select(['campaign_id', 'wa_id', 'wamid', ...STATUS_COLUMNS])
             .execute();
           const byKey = (a: Record<string, unknown>) =>
             `${String(a.campaign_id)}|${String(a.wa_id)}`;

@@ -12,7 +12,7 @@ import {
   startFakeOpenAi,
   type FakeOpenAi,
   sqsRecord,
-  startMetaSandbox,
+  startTestSandbox,
   type MetaSandbox,
 } from '@waba/testing';
 import { processBatch, processorFor } from './helpers/pipeline';
@@ -54,12 +54,9 @@ describe("one organization's data never reaches another's agent prompt", () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     llm = await startFakeOpenAi();
-    sandbox = await startMetaSandbox({
-      port: 0,
-      appSecret: 's',
+    sandbox = await startTestSandbox({
       wabaId: 'w',
       accessToken: 'token',
-      statusDelaysMs: false,
       logger: pino({ level: 'silent' }),
     });
     deps = {

@@ -277,3 +277,13 @@ function notFound(method: string, path: string): unknown {
     },
   };
 }
+
+/**
+ * A sandbox for consumer tests: a free port, app secret `s`, and statuses only
+ * when a test asks for them (no delayed sent/delivered/read).
+ */
+export function startTestSandbox(
+  options: Pick<MetaSandboxOptions, 'wabaId'> & Partial<MetaSandboxOptions>,
+): Promise<MetaSandbox> {
+  return startMetaSandbox({ port: 0, appSecret: 's', statusDelaysMs: false, ...options });
+}

@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import type { Db } from '@waba/db';
-import type { AnswerQueue, ScheduledAnswerJob, SqsProcessorDeps } from '@waba/db-processor';
+import type { SQSBatchItemFailure } from 'aws-lambda';
+import {
+  processSqsEvent,
+  type AnswerQueue,
+  type ScheduledAnswerJob,
+  type SqsProcessorDeps,
+} from '@waba/db-processor';
+import { sqsEvent, sqsRecord } from './sqs-record';
 
 /** Answer jobs kept in memory, for tests that are about the database, not the queue. */
 export function recordingAnswerQueue(): AnswerQueue & { jobs: ScheduledAnswerJob[] } {
@@ -19,6 +26,22 @@ export function processorDeps(db: Db, overrides: Partial<SqsProcessorDeps> = {})
     answerDelaySeconds: 2,
     ...overrides,
   };
+}
+
+/**
+ * Runs the processor on one batch made of `bodies` as ingest records (with
+ * `attributes` on each), on a real database; returns the batch item failures.
+ */
+export async function processBodies(
+  db: Db,
+  bodies: string[],
+  options: { answers?: AnswerQueue; attributes?: Record<string, string> } = {},
+): Promise<SQSBatchItemFailure[]> {
+  const result = await processSqsEvent(
+    sqsEvent(bodies.map((b) => sqsRecord(b, options.attributes))),
+    processorDeps(db, options.answers ? { answers: options.answers } : {}),
+  );
+  return result.batchItemFailures;
 }
 
 /**

@@ -63,3 +63,15 @@ export function signedRequest(
     headers: { 'x-hub-signature-256': signPayload(Buffer.from(raw), secret) },
   });
 }
+
+/** POSTs `raw` to `url` as Meta delivers a webhook: a JSON body signed with the app secret. */
+export function postSignedWebhook(url: string, raw: string, secret: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signPayload(raw, secret),
+    },
+    body: raw,
+  });
+}

@@ -67,3 +67,40 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * The database of a test file's `describe`: created before its tests and
+ * dropped after them (emptying it between tests stays the test's own
+ * `t.reset()`). Read its fields inside hooks and tests: before `beforeAll`
+ * has run there is none yet.
+ */
+export function useTestDatabase(): TestDatabase {
+  // Jest's globals, read when called: the package also loads outside jest
+  // (the fault runner, the benchmarks), where neither they nor their types exist.
+  const { beforeAll, afterAll } = globalThis as unknown as Record<
+    'beforeAll' | 'afterAll',
+    (fn: () => Promise<unknown>) => void
+  >;
+  let current: TestDatabase | undefined;
+  const get = (): TestDatabase => {
+    if (!current) throw new Error('useTestDatabase(): read it inside a hook or a test');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestDatabase();
+  });
+  afterAll(() => get().destroy());
+  return {
+    get db() {
+      return get().db;
+    },
+    get url() {
+      return get().url;
+    },
+    get name() {
+      return get().name;
+    },
+    reset: () => get().reset(),
+    destroy: () => get().destroy(),
+  };
+}

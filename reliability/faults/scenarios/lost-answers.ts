@@ -1,14 +1,7 @@
 import { sql } from 'kysely';
-import { answeredOncePerGroup, postGroupCustomers } from '../customer-groups';
-import {
-  answerAtOnce,
-  awaitReplies,
-  replyViolations,
-  sleep,
-  startFaultStack,
-  tally,
-} from '../fault-stack';
-import { summary, type FaultResult } from '../result';
+import { groupFaultScenario } from '../customer-groups';
+import { awaitReplies, sleep } from '../fault-stack';
+import type { FaultResult } from '../result';
 
 /** Meta takes the reply, and its answer is lost on the way back. */
 const FAULTS = [
@@ -23,68 +16,53 @@ const PER_GROUP = 8;
  * cannot know the reply went out: it must not send it again, and the tagged
  * status webhook must settle the attempt as sent.
  */
-export async function lostAnswers(): Promise<FaultResult> {
-  const started = Date.now();
-  const f = await startFaultStack();
-  try {
-    await answerAtOnce(f.stack.db);
-    const sandbox = f.stack.sandbox!;
-    const groups = {
-      names: [...FAULTS.map((x) => x.name), 'no fault (control)'],
-      perGroup: PER_GROUP,
-      customerOf: (g: number, i: number) => `551141${g}${String(i).padStart(5, '0')}`,
-    };
-    const { customerOf } = groups;
-    FAULTS.forEach((fault, g) => {
-      for (let i = 0; i < PER_GROUP; i++) sandbox.fault({ lose: fault.lose, to: customerOf(g, i) });
-    });
-    const ledger = await postGroupCustomers(f, groups);
-    // Lost answers time out after the Graph client's 10 s; wait past that for their records.
-    const replies = await awaitReplies(
-      f,
-      ledger.acknowledged.map((a) => a.customer),
-      90_000,
-      15_000,
-    );
-    const faulted = FAULTS.flatMap((_x, g) =>
-      Array.from({ length: PER_GROUP }, (_y, i) => customerOf(g, i)),
-    );
-    const states = async () =>
-      (
-        await sql<{ state: string; n: number }>`
-          select state, count(*)::int as n from answer_attempts
-          where contact_id in (select id from contacts where wa_id = any(${faulted}::text[]))
-          group by state`.execute(f.stack.db)
-      ).rows;
-    const deadline = Date.now() + 30_000;
-    let byState = await states();
-    while (byState.some((s) => s.state !== 'sent') && Date.now() < deadline) {
-      await sleep(250);
-      byState = await states();
-    }
-    const violations = replyViolations(replies);
-    if (ledger.acknowledged.length !== ledger.sent)
-      violations.push('a customer message was not acknowledged');
-    const settled = byState.find((s) => s.state === 'sent')?.n ?? 0;
-    if (settled !== faulted.length)
-      violations.push(
-        `attempts of lost answers not settled as sent: ${JSON.stringify(byState)} (want ${faulted.length} sent)`,
+export function lostAnswers(): Promise<FaultResult> {
+  return groupFaultScenario({
+    scenario: 'lost-answers',
+    guarantee:
+      'A reply Meta took whose answer was lost (reset, timeout) is never sent again; its tagged status webhook settles it as sent.',
+    faults: FAULTS,
+    perGroup: PER_GROUP,
+    prefix: '551141',
+    inject: (sandbox, fault, to) => sandbox.fault({ lose: fault.lose, to }),
+    observe: async ({ f, groups, ledger }) => {
+      // Lost answers time out after the Graph client's 10 s; wait past that for their records.
+      const replies = await awaitReplies(
+        f,
+        ledger.acknowledged.map((a) => a.customer),
+        90_000,
+        15_000,
       );
-    const extra: Record<string, number | string> = {
-      'lost answers settled as sent by their status webhook': `${settled}/${faulted.length}`,
-    };
-    Object.assign(extra, answeredOncePerGroup(groups, replies));
-    return {
-      scenario: 'lost-answers',
-      guarantee:
-        'A reply Meta took whose answer was lost (reset, timeout) is never sent again; its tagged status webhook settles it as sent.',
-      nemesis: `Graph answers lost after the send for ${faulted.length} customers (${FAULTS.map((x) => x.name).join(', ')})`,
-      ...summary(ledger, await tally(f.stack.db, ledger)),
-      extra,
-      seconds: (Date.now() - started) / 1000,
-      violations,
-    };
-  } finally {
-    await f.stop();
-  }
+      const faulted = FAULTS.flatMap((_x, g) =>
+        Array.from({ length: PER_GROUP }, (_y, i) => groups.customerOf(g, i)),
+      );
+      const states = async () =>
+        (
+          await sql<{ state: string; n: number }>`
+            select state, count(*)::int as n from answer_attempts
+            where contact_id in (select id from contacts where wa_id = any(${faulted}::text[]))
+            group by state`.execute(f.stack.db)
+        ).rows;
+      const deadline = Date.now() + 30_000;
+      let byState = await states();
+      while (byState.some((s) => s.state !== 'sent') && Date.now() < deadline) {
+        await sleep(250);
+        byState = await states();
+      }
+      const settled = byState.find((s) => s.state === 'sent')?.n ?? 0;
+      const violations: string[] = [];
+      if (settled !== faulted.length)
+        violations.push(
+          `attempts of lost answers not settled as sent: ${JSON.stringify(byState)} (want ${faulted.length} sent)`,
+        );
+      return {
+        replies,
+        violations,
+        extra: {
+          'lost answers settled as sent by their status webhook': `${settled}/${faulted.length}`,
+        },
+        nemesis: `Graph answers lost after the send for ${faulted.length} customers (${FAULTS.map((x) => x.name).join(', ')})`,
+      };
+    },
+  });
 }
