@@ -26,6 +26,9 @@ export interface WabaFunctionProps extends Omit<
   logRemovalPolicy: RemovalPolicy;
 }
 
+/** Where a function logs and how long: shared by every function of a stack. */
+export type LogSettings = Pick<WabaFunctionProps, 'logRetention' | 'logRemovalPolicy'>;
+
 /**
  * The project's Lambda defaults in one place: Node.js 22 on arm64, an ESM
  * bundle built by the local esbuild (no Docker), minified with source maps,
