@@ -73,7 +73,7 @@ export class Consumers extends Construct {
     // Daily partition maintenance: next months' partitions, drop those past retention.
     this.maintenance = new WabaFunction(scope, 'Maintenance', {
       description: 'Daily: creates the coming monthly partitions, drops those past retention',
-      entry: 'db/src/maintenance-handler.ts',
+      bundle: 'maintenance',
       memoryMiB: 256,
       timeoutSeconds: 300,
       environment: {
@@ -141,7 +141,6 @@ export class Consumers extends Construct {
       const consumer = (
         name: ConsumerName,
         id: string,
-        entry: string,
         source: QueueWithDlq,
         environment: Record<string, string>,
         description: string,
@@ -149,7 +148,7 @@ export class Consumers extends Construct {
         const c = config[name];
         const fn = new WabaFunction(scope, id, {
           description,
-          entry,
+          bundle: name,
           memoryMiB: c.memoryMiB,
           timeoutSeconds: c.timeoutSeconds,
           reservedConcurrentExecutions: c.reservedConcurrency,
@@ -180,7 +179,6 @@ export class Consumers extends Construct {
       this.processor = consumer(
         'processor',
         'Processor',
-        'db-processor/src/handler.ts',
         ingest,
         processorEnv,
         'Ingest queue → Postgres: normalize, route, idempotent upserts, answer jobs',
@@ -188,7 +186,6 @@ export class Consumers extends Construct {
       this.answerWorker = consumer(
         'answerWorker',
         'AnswerWorker',
-        'answer-worker/src/handler.ts',
         answer,
         answerEnv,
         'Answer queue → agent → reply through the Graph API',
@@ -196,7 +193,6 @@ export class Consumers extends Construct {
       this.campaignSender = consumer(
         'campaignSender',
         'CampaignSender',
-        'campaign-sender/src/handler.ts',
         campaign,
         campaignEnv(config.campaignSender.timeoutSeconds),
         'Campaign queue → one rate-limited send slice, then the next slice re-enqueued',

@@ -60,7 +60,7 @@ export class Ingress extends Construct {
     const ingest = data.queues.ingest;
     this.receiver = new WabaFunction(scope, 'Receiver', {
       description: 'Meta webhook receiver: verify the signature, enqueue, answer 200',
-      entry: 'webhook-receiver/src/handler.ts',
+      bundle: 'receiver',
       memoryMiB: config.receiver.memoryMiB,
       timeoutSeconds: config.receiver.timeoutSeconds,
       reservedConcurrentExecutions: config.receiver.reservedConcurrency,
