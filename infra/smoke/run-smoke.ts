@@ -3,7 +3,7 @@ import type { AuditLookup } from '@waba/db';
 import { DEFAULT_APP_ID, parseAppsDocument, type AppConfig } from '@waba/webhook-receiver';
 import { smokeWebhook } from './smoke-webhook';
 
-/** The stack outputs the smoke test reads (infra/lib/pipeline-stack.ts). */
+/** The stack outputs the smoke test reads (infra/lib/pipeline-stack.ts and its constructs). */
 export const SMOKE_OUTPUTS = {
   webhookUrl: 'WebhookUrl',
   webhookUrlPerApp: 'WebhookUrlPerApp',

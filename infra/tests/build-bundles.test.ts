@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LAMBDA_BUNDLING, LAMBDA_ENTRIES, type LambdaName } from '../lib/bundling';
 import { buildBundles, esbuildOptions } from '../lib/build-bundles';
-import { resourcesOf, stageInput, synth, type Synthesized } from './helpers/synth';
+import { build, resourcesOf, stageInput, synth, type Synthesized } from './helpers/synth';
 
 interface SourceMap {
   sources: string[];
@@ -46,6 +46,14 @@ describe('buildBundles()', () => {
 
   it.each(NAMES)('%s: its source map maps the same code to the same sources', (name) => {
     expect(sourceMapAt(built[name])).toEqual(sourceMapAt(deployedBundle(name)));
+  });
+});
+
+describe("the stack's functions", () => {
+  it('each runs the bundle of its name, the entry buildBundles() builds', () => {
+    const { stack } = build(stageInput());
+    const bundles = Object.entries(stack.functions).map(([name, fn]) => [name, fn?.bundle]);
+    expect(Object.fromEntries(bundles)).toEqual(Object.fromEntries(NAMES.map((n) => [n, n])));
   });
 });
 

@@ -14,10 +14,12 @@ import {
   refId,
   resourcesOf,
   stageInput,
+  statefulLogicalIds,
   synth,
   templateFindings,
   type Synthesized,
 } from './helpers/synth';
+import STATEFUL_IDS from './fixtures/stateful-logical-ids.json';
 
 /**
  * The context variables of HTTP APIs (API Gateway developer guide, "Customizing
@@ -708,5 +710,9 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
   it('passes the template checks (rules, names, custom resource dependencies, visibility)', () => {
     expect(templateFindings(s)).toEqual([]);
+  });
+
+  it('keeps the logical id of every stateful resource (a new id would replace it on deploy)', () => {
+    expect(statefulLogicalIds(s.template)).toEqual(STATEFUL_IDS.lambda);
   });
 });

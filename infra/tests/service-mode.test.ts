@@ -7,10 +7,12 @@ import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
 import {
   resourcesOf,
   stageInput,
+  statefulLogicalIds,
   synth,
   templateFindings,
   type Synthesized,
 } from './helpers/synth';
+import STATEFUL_IDS from './fixtures/stateful-logical-ids.json';
 
 /** Service mode on Aurora Serverless v2 without a proxy, with the bastion. */
 const input = stageInput({
@@ -231,5 +233,9 @@ describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
 
   it('cdk-nag AwsSolutions: no unacknowledged error or warning', () => {
     expect(s.nagViolations).toEqual([]);
+  });
+
+  it('keeps the logical id of every stateful resource (a new id would replace it on deploy)', () => {
+    expect(statefulLogicalIds(s.template)).toEqual(STATEFUL_IDS.service);
   });
 });

@@ -46,7 +46,7 @@ export class Migrations extends Construct {
     super(scope, id);
     this.fn = new WabaFunction(this, 'Function', {
       description: 'Applies pending Postgres migrations (CloudFormation custom resource)',
-      entry: 'db/src/migrate-handler.ts',
+      bundle: 'migrate',
       memoryMiB: 256,
       timeoutSeconds: 600,
       environment: props.environment,

@@ -3,7 +3,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLING } from '../bundling';
+import { LAMBDA_BUNDLING, LAMBDA_ENTRIES, type LambdaName } from '../bundling';
 import { repoPath, REPO_ROOT } from '../paths';
 
 export interface WabaFunctionProps extends Omit<
@@ -18,13 +18,19 @@ export interface WabaFunctionProps extends Omit<
   | 'memorySize'
   | 'timeout'
 > {
-  /** The handler module, relative to the repository root. */
-  entry: string;
+  /**
+   * Which of the pipeline's bundles the function runs: its handler module is
+   * `LAMBDA_ENTRIES[bundle]`, the entry buildBundles() builds too.
+   */
+  bundle: LambdaName;
   memoryMiB: number;
   timeoutSeconds: number;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
 }
+
+/** Where a function logs and how long: shared by every function of a stack. */
+export type LogSettings = Pick<WabaFunctionProps, 'logRetention' | 'logRemovalPolicy'>;
 
 /**
  * The project's Lambda defaults in one place: Node.js 22 on arm64, an ESM
@@ -34,16 +40,18 @@ export interface WabaFunctionProps extends Omit<
 export class WabaFunction extends NodejsFunction {
   /** The function's log group (created here so it has a retention). */
   readonly logs: LogGroup;
+  /** The bundle it runs (LAMBDA_ENTRIES). */
+  readonly bundle: LambdaName;
 
   constructor(scope: Construct, id: string, props: WabaFunctionProps) {
-    const { entry, memoryMiB, timeoutSeconds, logRetention, logRemovalPolicy, ...rest } = props;
+    const { bundle, memoryMiB, timeoutSeconds, logRetention, logRemovalPolicy, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });
     super(scope, id, {
       ...rest,
-      entry: repoPath(entry),
+      entry: repoPath(LAMBDA_ENTRIES[bundle]),
       handler: rest.handler ?? 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -60,5 +68,6 @@ export class WabaFunction extends NodejsFunction {
       bundling: LAMBDA_BUNDLING,
     });
     this.logs = logGroup;
+    this.bundle = bundle;
   }
 }

@@ -119,3 +119,30 @@ export function refId(value: unknown): string {
   if (!id) throw new Error(`not a Ref or GetAtt: ${JSON.stringify(value)}`);
   return id;
 }
+
+/**
+ * Resources that hold data or identity: a change of logical id replaces them on
+ * the next deploy (a new database, empty queues, new secrets, lost logs).
+ */
+const STATEFUL_TYPES = new Set([
+  'AWS::KMS::Key',
+  'AWS::Logs::LogGroup',
+  'AWS::RDS::DBCluster',
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBProxy',
+  'AWS::RDS::DBSubnetGroup',
+  'AWS::S3::Bucket',
+  'AWS::SQS::Queue',
+  'AWS::SecretsManager::Secret',
+]);
+
+/** The stateful resources of a template, logical id to type, sorted by id. */
+export function statefulLogicalIds(template: Template): Record<string, string> {
+  const resources = template.toJSON() as { Resources: Record<string, { Type: string }> };
+  return Object.fromEntries(
+    Object.entries(resources.Resources)
+      .filter(([, r]) => STATEFUL_TYPES.has(r.Type))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, r]) => [id, r.Type]),
+  );
+}

@@ -1,0 +1,256 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { EventSourceMapping, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config/schema';
+import type { ConnectionPlan, ConsumerName } from '../config/sizing';
+import { acknowledge } from '../nag';
+import { CONTAINER_RDS_CA, LAMBDA_RDS_CA } from './database';
+import type { PipelineData } from './data';
+import { grantSecretRead } from './imported-secret';
+import { Migrations } from './migrations';
+import type { Network } from './network';
+import { PipelineService } from './pipeline-service';
+import type { QueueWithDlq } from './queue-with-dlq';
+import { WabaFunction, type LogSettings } from './waba-function';
+
+/** Seconds a consumer keeps for itself before its timeout (campaign slices end earlier). */
+const SLICE_MARGIN_SECONDS = 15;
+/** Fargate's longest stop timeout: the time a task gets after SIGTERM. */
+const FARGATE_MAX_STOP_SECONDS = 120;
+
+export interface ConsumersProps {
+  config: StageConfig;
+  plan: ConnectionPlan;
+  network: Network;
+  data: PipelineData;
+  logs: LogSettings;
+}
+
+/**
+ * What reads and writes the database: the migrations (a custom resource, run
+ * before anything reads it), the daily partition maintenance, and the three
+ * queue consumers (processor, answer worker, campaign sender) as Lambdas
+ * behind event source mappings, or in `service` mode one Fargate service
+ * running all three.
+ *
+ * Its resources are created in `scope` itself (see Network): their logical
+ * IDs stay those of a deployed stack.
+ */
+export class Consumers extends Construct {
+  readonly migrations: Migrations;
+  readonly maintenance: WabaFunction;
+  readonly processor?: WabaFunction;
+  readonly answerWorker?: WabaFunction;
+  readonly campaignSender?: WabaFunction;
+  readonly service?: PipelineService;
+
+  constructor(scope: Construct, id: string, props: ConsumersProps) {
+    super(scope, id);
+    const { config, plan, network, data, logs } = props;
+    const db = data.database;
+    const { ingest, answer, campaign } = data.queues;
+    const inVpc = network.clientPlacement(db.clientSecurityGroup);
+    const dbEnv = (caPath: string): Record<string, string> => ({
+      ...db.clientEnvironment(),
+      ...(db.needsRdsCa ? { NODE_EXTRA_CA_CERTS: caPath } : {}),
+    });
+
+    // Migrations before anything reads the database.
+    const migrations = new Migrations(scope, 'Migrations', {
+      environment: dbEnv(LAMBDA_RDS_CA),
+      databaseId: db.host ?? db.secret.secretArn,
+      ...inVpc,
+      ...logs,
+    });
+    this.migrations = migrations;
+    grantSecretRead(db.secret, migrations.fn);
+    // Everything of the database: the proxy's target group (a proxy without it has no
+    // target), the security-group rules, a cluster's instances, the proxy role's policy.
+    migrations.resource.node.addDependency(db);
+    // Daily partition maintenance: next months' partitions, drop those past retention.
+    this.maintenance = new WabaFunction(scope, 'Maintenance', {
+      description: 'Daily: creates the coming monthly partitions, drops those past retention',
+      bundle: 'maintenance',
+      memoryMiB: 256,
+      timeoutSeconds: 300,
+      environment: {
+        ...dbEnv(LAMBDA_RDS_CA),
+        WEBHOOK_EVENTS_RETENTION_MONTHS: String(config.partitionRetention.webhookEventsMonths),
+        STATUS_EVENTS_RETENTION_MONTHS: String(config.partitionRetention.statusEventsMonths),
+      },
+      ...inVpc,
+      ...logs,
+    });
+    grantSecretRead(db.secret, this.maintenance);
+    const daily = new Rule(scope, 'MaintenanceSchedule', {
+      description: 'Partition maintenance, daily at 03:17 UTC',
+      schedule: Schedule.cron({ minute: '17', hour: '3' }),
+    });
+    daily.addTarget(new LambdaFunction(this.maintenance, { retryAttempts: 2 }));
+    daily.node.addDependency(migrations.resource);
+
+    const workerEnv: Record<string, string> = {
+      WHATSAPP_ACCESS_TOKEN_SECRET_ARN: data.accessTokenSecret.secretArn,
+      ...(config.graphUrl ? { WHATSAPP_GRAPH_URL: config.graphUrl } : {}),
+      WHATSAPP_GRAPH_VERSION: config.graphVersion,
+    };
+    const openAiSecret = data.openAiSecret;
+    const answerEnv: Record<string, string> = {
+      ...workerEnv,
+      ANSWER_QUEUE_URL: answer.queue.queueUrl,
+      AGENT_TIMEOUT_MS: String(config.answerWorker.agentTimeoutSeconds * 1000),
+      ...(openAiSecret ? { OPENAI_API_KEY_SECRET_ARN: openAiSecret.secretArn } : {}),
+      ...(config.openAi?.baseUrl ? { OPENAI_BASE_URL: config.openAi.baseUrl } : {}),
+      ...(config.openAi?.model ? { OPENAI_MODEL: config.openAi.model } : {}),
+    };
+    const campaignEnv = (timeoutSeconds: number): Record<string, string> => ({
+      ...workerEnv,
+      CAMPAIGN_QUEUE_URL: campaign.queue.queueUrl,
+      CAMPAIGN_RATE_PER_SECOND: String(config.campaignSender.ratePerSecond),
+      CAMPAIGN_SLICE_SECONDS: String(Math.max(5, timeoutSeconds - SLICE_MARGIN_SECONDS)),
+    });
+    const processorEnv: Record<string, string> = {
+      // Its own queue: ChangeMessageVisibility backs a message off during a database outage.
+      INGEST_QUEUE_URL: ingest.queue.queueUrl,
+      ANSWER_QUEUE_URL: answer.queue.queueUrl,
+      ANSWER_DELAY_SECONDS: String(config.answerWorker.answerDelaySeconds),
+    };
+
+    /** What each consumer may do, granted to its function or to the service's task role. */
+    const grants = {
+      processor: (g: IGrantable) => {
+        answer.queue.grantSendMessages(g);
+        g.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.payloadObjects] }),
+        );
+      },
+      answerWorker: (g: IGrantable) => {
+        grantSecretRead(data.accessTokenSecret, g);
+        if (openAiSecret) grantSecretRead(openAiSecret, g);
+      },
+      campaignSender: (g: IGrantable) => {
+        grantSecretRead(data.accessTokenSecret, g);
+        campaign.queue.grantSendMessages(g);
+      },
+    } satisfies Record<ConsumerName, (g: IGrantable) => void>;
+
+    if (config.mode === 'lambda') {
+      const consumer = (
+        name: ConsumerName,
+        id: string,
+        source: QueueWithDlq,
+        environment: Record<string, string>,
+        description: string,
+      ): WabaFunction => {
+        const c = config[name];
+        const fn = new WabaFunction(scope, id, {
+          description,
+          bundle: name,
+          memoryMiB: c.memoryMiB,
+          timeoutSeconds: c.timeoutSeconds,
+          reservedConcurrentExecutions: c.reservedConcurrency,
+          environment: {
+            ...dbEnv(LAMBDA_RDS_CA),
+            DB_POOL_MAX: String(c.dbPoolMax),
+            ...environment,
+          },
+          ...inVpc,
+          ...logs,
+        });
+        grantSecretRead(db.secret, fn);
+        source.queue.grantConsumeMessages(fn);
+        grants[name](fn);
+        const mapping = new EventSourceMapping(scope, `${id}Source`, {
+          target: fn,
+          eventSourceArn: source.queue.queueArn,
+          batchSize: c.batchSize,
+          maxBatchingWindow:
+            c.batchingWindowSeconds > 0 ? Duration.seconds(c.batchingWindowSeconds) : undefined,
+          reportBatchItemFailures: true,
+          maxConcurrency: plan.consumers[name].maxConcurrency,
+        });
+        // No message is consumed before the schema exists.
+        mapping.node.addDependency(migrations.resource);
+        return fn;
+      };
+      this.processor = consumer(
+        'processor',
+        'Processor',
+        ingest,
+        processorEnv,
+        'Ingest queue → Postgres: normalize, route, idempotent upserts, answer jobs',
+      );
+      this.answerWorker = consumer(
+        'answerWorker',
+        'AnswerWorker',
+        answer,
+        answerEnv,
+        'Answer queue → agent → reply through the Graph API',
+      );
+      this.campaignSender = consumer(
+        'campaignSender',
+        'CampaignSender',
+        campaign,
+        campaignEnv(config.campaignSender.timeoutSeconds),
+        'Campaign queue → one rate-limited send slice, then the next slice re-enqueued',
+      );
+    } else {
+      const service = config.service!;
+      this.service = new PipelineService(scope, 'Service', {
+        config: service,
+        vpc: network.vpc!,
+        vpcSubnets: network.clientSubnets!,
+        securityGroups: db.clientSecurityGroup ? [db.clientSecurityGroup] : [],
+        ingestQueue: ingest.queue,
+        stopTimeoutSeconds: FARGATE_MAX_STOP_SECONDS,
+        environment: {
+          AWS_REGION: Stack.of(scope).region,
+          ...dbEnv(CONTAINER_RDS_CA),
+          DB_POOL_MAX: String(service.dbPoolMax),
+          INGEST_QUEUE_URL: ingest.queue.queueUrl,
+          INGEST_BATCH_SIZE: String(config.processor.batchSize),
+          INGEST_BATCHING_WINDOW_SECONDS: String(config.processor.batchingWindowSeconds),
+          INGEST_CONCURRENCY: String(service.ingestConcurrency),
+          INGEST_TIMEOUT_SECONDS: String(config.processor.timeoutSeconds),
+          ANSWER_BATCH_SIZE: String(config.answerWorker.batchSize),
+          ANSWER_CONCURRENCY: String(service.answerConcurrency),
+          ANSWER_TIMEOUT_SECONDS: String(config.answerWorker.timeoutSeconds),
+          CAMPAIGN_CONCURRENCY: String(service.campaignConcurrency),
+          CAMPAIGN_TIMEOUT_SECONDS: String(config.campaignSender.timeoutSeconds),
+          ...processorEnv,
+          ...answerEnv,
+          ...campaignEnv(config.campaignSender.timeoutSeconds),
+        },
+        ...logs,
+      });
+      const task = this.service.taskDefinition.taskRole;
+      grantSecretRead(db.secret, task);
+      for (const source of [ingest, answer, campaign]) source.queue.grantConsumeMessages(task);
+      for (const grant of Object.values(grants)) grant(task);
+      this.service.service.node.addDependency(migrations.resource);
+    }
+
+    new CfnOutput(scope, 'MaintenanceFunctionName', {
+      value: this.maintenance.functionName,
+      description: "Partition maintenance; npm run smoke asks it for a webhook's audit row",
+    });
+    if (this.service) {
+      new CfnOutput(scope, 'ServiceClusterName', {
+        value: this.service.cluster.clusterName,
+        description: 'ECS cluster (ECS Exec for the CLI)',
+      });
+      new CfnOutput(scope, 'ServiceName', {
+        value: this.service.service.serviceName,
+        description: 'ECS service running the consumers',
+      });
+    }
+    acknowledge(
+      migrations.provider,
+      `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(migrations.fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      'The CDK Provider framework invokes its onEvent function by any version or alias of that one function.',
+    );
+  }
+}
