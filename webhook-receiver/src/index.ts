@@ -7,3 +7,4 @@ export * from './routing-attributes';
 export * from './aws-http';
 export * from './lambda-adapters';
 export * from './env.schema';
+export { receiverDepsFromEnv, type ReceiverSharedClients } from './deps-from-env';
