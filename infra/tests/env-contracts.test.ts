@@ -1,5 +1,8 @@
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { serviceSettingsFromEnv } from '@waba/consumer-service';
 import { EnvError } from '@waba/whatsapp';
+import { loadConfig } from '../../local/src/config';
+import { consumerEnvironments, consumerMappings } from '../../local/src/consumer-environments';
 import { stages } from '../config';
 import {
   checkEnvironment,
@@ -200,5 +203,48 @@ describe('the configuration contract of every deployable', () => {
     functionVariables(s, template, 'receiver').INGEST_QUEU_URL = 'https://sqs.example/typo';
 
     expect(() => checkStage(s, template)).toThrow(/^receiver: not in the schema: INGEST_QUEU_URL$/);
+  });
+});
+
+describe("the local stack's consumers", () => {
+  const { config } = loadConfig({
+    OPENAI_API_KEY: 'sk-local',
+    WHATSAPP_APP_SECRET_PREVIOUS: 'old',
+  });
+  const targets = {
+    databaseUrl: 'postgres://waba@127.0.0.1:54329/waba',
+    ingestQueueUrl: 'http://sqs.us-east-1.127.0.0.1:4566/000000000000/waba-ingest',
+    answerQueueUrl: 'http://sqs.us-east-1.127.0.0.1:4566/000000000000/waba-answer',
+    campaignQueueUrl: 'http://sqs.us-east-1.127.0.0.1:4566/000000000000/waba-campaign',
+    bucket: 'waba-payloads',
+    graphUrl: 'http://127.0.0.1:4567',
+  };
+
+  it.each(['receiver', 'processor', 'answerWorker', 'campaignSender'] as const)(
+    "%s: its environment satisfies the deployed function's contract",
+    (name) => {
+      const env = consumerEnvironments(config, targets)[name];
+
+      expect(() => checkEnvironment(CONTRACTS[name], env)).not.toThrow();
+    },
+  );
+
+  it("polls with the service mode's settings, the ingest mapping as configured", () => {
+    const service = serviceSettingsFromEnv({
+      INGEST_QUEUE_URL: targets.ingestQueueUrl,
+      ANSWER_QUEUE_URL: targets.answerQueueUrl,
+      CAMPAIGN_QUEUE_URL: targets.campaignQueueUrl,
+    }).consumers;
+
+    expect(consumerMappings(config, targets)).toEqual({
+      ingest: {
+        ...service.ingest,
+        batchSize: config.ingest.batchSize,
+        windowSeconds: config.ingest.windowSeconds,
+        concurrency: config.ingest.concurrency,
+      },
+      answer: service.answer,
+      campaign: service.campaign,
+    });
   });
 });
