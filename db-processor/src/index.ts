@@ -12,7 +12,11 @@ export type {
   TransientBackoff,
   VisibilityDelay,
 } from './backoff';
-export { ingestBackoffFromEnv, processorDepsFromEnv } from './deps-from-env';
+export {
+  ingestBackoffEnvSchema,
+  ingestBackoffFromEnv,
+  processorDepsFromEnv,
+} from './deps-from-env';
 export { processorEnvSchema } from './env.schema';
 export { normalizeWebhook } from './normalize';
 export { processSqsEvent } from './process-sqs-event';

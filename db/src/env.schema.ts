@@ -15,11 +15,18 @@ export function secretEnvFields<N extends string>(
   >;
 }
 
-/** Where the database is: DATABASE_URL, or DATABASE_SECRET_ARN (+ DATABASE_HOST for a proxy). */
+/**
+ * Where the database is: DATABASE_URL, or DATABASE_SECRET_ARN with the
+ * overrides of the secret's fields `databaseUrlFromEnv` reads (DATABASE_HOST
+ * for a proxy, DATABASE_PORT, DATABASE_NAME, DATABASE_SSLMODE).
+ */
 export const databaseEnvFields = {
   DATABASE_URL: envOptional(),
   DATABASE_SECRET_ARN: envOptional(),
   DATABASE_HOST: envOptional(),
+  DATABASE_PORT: envOptional(),
+  DATABASE_NAME: envOptional(),
+  DATABASE_SSLMODE: envOptional(),
 };
 
 /** The scheduled maintenance function's environment; a retention of 0 keeps everything. */

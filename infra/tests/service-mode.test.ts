@@ -6,7 +6,7 @@ import { visibilityTimeoutSeconds } from '../lib/config/sizing';
 import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
 import {
   resourcesOf,
-  stageInput,
+  serviceModeInput,
   statefulLogicalIds,
   synth,
   templateFindings,
@@ -15,21 +15,7 @@ import {
 import STATEFUL_IDS from './fixtures/stateful-logical-ids.json';
 
 /** Service mode on Aurora Serverless v2 without a proxy, with the bastion. */
-const input = stageInput({
-  mode: 'service',
-  database: {
-    kind: 'aurora-serverless-v2',
-    engineVersion: '18.6',
-    minCapacity: 0.5,
-    maxCapacity: 4,
-    readers: 1,
-    proxy: false,
-    backupRetentionDays: 7,
-    deletionProtection: true,
-    natGateways: 2,
-  },
-  bastion: true,
-});
+const input = serviceModeInput({ bastion: true });
 const config = parseStageConfig(input);
 let s: Synthesized;
 

@@ -7,32 +7,16 @@ import {
   upsertOrganization,
   type Db,
 } from '@waba/db';
+import { campaignDepsFromEnv, processCampaignJobs } from '@waba/campaign-sender';
+import { processorDepsFromEnv, processSqsEvent } from '@waba/db-processor';
 import {
-  processCampaignJobs,
-  sqsCampaignQueue,
-  type CampaignJobsDeps,
-} from '@waba/campaign-sender';
-import {
-  processSqsEvent,
-  s3PayloadReader,
-  sqsAnswerQueue,
-  sqsMessageVisibility,
-  type SqsProcessorDeps,
-} from '@waba/db-processor';
-import {
-  appsFromEnv,
   handleWebhookRequest,
+  receiverDepsFromEnv,
   s3PayloadStore,
   sqsIngestQueue,
-  type ReceiverDeps,
 } from '@waba/webhook-receiver';
-import {
-  agentFactory,
-  processAnswerJobs,
-  sqsRetryDelay,
-  type AnswerJobsDeps,
-} from '@waba/answer-worker';
-import { createGraphClient, type Logger } from '@waba/whatsapp';
+import { answerDepsFromEnv, processAnswerJobs } from '@waba/answer-worker';
+import type { Logger } from '@waba/whatsapp';
 import {
   bundleEnvironments,
   startBundleHandlers,
@@ -48,6 +32,11 @@ import {
   type QueuePair,
 } from '@waba/testing';
 import type { StackConfig } from './config';
+import {
+  consumerEnvironments,
+  consumerMappings,
+  type ConsumerTargets,
+} from './consumer-environments';
 import { startEventSourceMapping, type EventSourceMapping } from '@waba/consumer-service';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
 import { startEmbeddedPostgres, withDatabase, type PostgresHandle } from './services/postgres';
@@ -177,19 +166,23 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
           logger: logger.child({ fn: 'meta-sandbox' }),
         });
     if (sandbox) cleanup.push(() => sandbox.close());
+    const targets: ConsumerTargets = {
+      databaseUrl,
+      ingestQueueUrl: ingest.url,
+      answerQueueUrl: answer.url,
+      campaignQueueUrl: campaign.url,
+      bucket,
+      graphUrl: config.graphUrl ?? sandbox!.url,
+    };
     // LOCAL_HANDLERS=bundle: the receiver, processor and answer worker run from the bundles
     // the CDK app deploys, each in its own execution environments.
     const bundles = config.bundleDir
       ? startBundleHandlers(
           config.bundleDir,
           bundleEnvironments(config, {
+            ...targets,
             awsEndpoint: sqsEmulator.endpoint,
             region: REGION,
-            databaseUrl,
-            ingestQueueUrl: ingest.url,
-            answerQueueUrl: answer.url,
-            bucket,
-            graphUrl: config.graphUrl ?? sandbox!.url,
           }),
           logger,
         )
@@ -199,82 +192,64 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       logger.info({ bundleDir: config.bundleDir }, 'handlers run from their bundles');
     }
 
-    const receiverDeps: ReceiverDeps = {
-      apps: appsFromEnv({
-        WHATSAPP_APP_SECRET: config.appSecret,
-        WHATSAPP_APP_SECRET_PREVIOUS: config.previousAppSecret,
-        WHATSAPP_VERIFY_TOKEN: config.verifyToken,
-        WHATSAPP_APPS: config.extraApps,
-      }),
-      queue: sqsIngestQueue(sqs, ingest.url),
-      payloads: s3PayloadStore(s3, bucket),
-      maxMessageBytes: config.sqsMaxMessageBytes,
-      logger: logger.child({ fn: 'webhook-receiver' }),
-      clock: () => new Date(),
+    // Otherwise each consumer is built by its package's own …DepsFromEnv() from the
+    // environment a deployment would give it, sharing the stack's pool and emulator clients,
+    // and polled with the service mode's settings.
+    const env = consumerEnvironments(config, targets);
+    const mappings = consumerMappings(config, targets);
+    const log = {
+      receiver: logger.child({ fn: 'webhook-receiver' }),
+      processor: logger.child({ fn: 'db-processor' }),
+      answerWorker: logger.child({ fn: 'answer-worker' }),
+      campaignSender: logger.child({ fn: 'campaign-sender' }),
     };
-    const processorDeps: SqsProcessorDeps = {
+    const receiverDeps = receiverDepsFromEnv(env.receiver, {
+      queue: (url) => sqsIngestQueue(sqs, url),
+      payloads: (name) => s3PayloadStore(s3, name),
+      logger: log.receiver,
+    });
+    const processorDeps = await processorDepsFromEnv(env.processor, {
       db,
-      payloads: s3PayloadReader(s3),
-      answers: sqsAnswerQueue(sqs, answer.url),
-      logger: logger.child({ fn: 'db-processor' }),
-      answerDelaySeconds: config.answerDelaySeconds,
-      ...(config.ingest.backoff && {
-        backoff: {
-          policy: config.ingest.backoff,
-          visibility: sqsMessageVisibility(sqs, ingest.url),
-        },
-      }),
-    };
-    const processor = startEventSourceMapping({
       sqs,
-      queueUrl: ingest.url,
+      s3,
+      logger: log.processor,
+    });
+    const answerDeps = await answerDepsFromEnv(env.answerWorker, {
+      db,
+      sqs,
+      logger: log.answerWorker,
+    });
+    const campaignDeps = await campaignDepsFromEnv(env.campaignSender, {
+      db,
+      sqs,
+      logger: log.campaignSender,
+    });
+    const poll = (c: (typeof mappings)[keyof typeof mappings], fnLogger: Logger) => ({
+      sqs,
+      queueUrl: c.queueUrl,
+      batchSize: c.batchSize,
+      maximumBatchingWindowSeconds: c.windowSeconds,
+      concurrency: c.concurrency,
+      logger: fnLogger,
+    });
+
+    const processor = startEventSourceMapping({
+      ...poll(mappings.ingest, log.processor),
       handler: (event) =>
         bundles ? bundles.processor.invoke(event) : processSqsEvent(event, processorDeps),
-      batchSize: config.ingest.batchSize,
-      maximumBatchingWindowSeconds: config.ingest.windowSeconds,
-      concurrency: config.ingest.concurrency,
-      logger: logger.child({ fn: 'db-processor' }),
     });
     cleanup.push(() => processor.stop());
 
-    const answerDeps: AnswerJobsDeps = {
-      db,
-      graph: createGraphClient({
-        accessToken: config.accessToken,
-        baseUrl: config.graphUrl ?? sandbox!.url,
-      }),
-      agentFor: agentFactory(config.openai),
-      logger: logger.child({ fn: 'answer-worker' }),
-      clock: () => new Date(),
-      agentTimeoutMs: 15_000,
-      delayRetry: sqsRetryDelay(sqs, answer.url),
-    };
     const answerWorker = startEventSourceMapping({
-      sqs,
-      queueUrl: answer.url,
+      ...poll(mappings.answer, log.answerWorker),
       handler: (event) =>
         bundles ? bundles.answerWorker.invoke(event) : processAnswerJobs(event, answerDeps),
-      batchSize: 10,
-      concurrency: 2,
-      logger: logger.child({ fn: 'answer-worker' }),
     });
     cleanup.push(() => answerWorker.stop());
 
-    const campaignDeps: CampaignJobsDeps = {
-      db,
-      graph: answerDeps.graph,
-      logger: logger.child({ fn: 'campaign-sender' }),
-      defaultRatePerSecond: config.campaignRatePerSecond,
-      sliceMs: 45_000,
-      enqueue: sqsCampaignQueue(sqs, campaign.url),
-    };
     const campaignSender = startEventSourceMapping({
-      sqs,
-      queueUrl: campaign.url,
+      ...poll(mappings.campaign, log.campaignSender),
       handler: (event) => processCampaignJobs(event, campaignDeps),
-      batchSize: 1,
-      concurrency: 2,
-      logger: logger.child({ fn: 'campaign-sender' }),
     });
     cleanup.push(() => campaignSender.stop());
 

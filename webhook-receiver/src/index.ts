@@ -8,3 +8,5 @@ export { NodeSha256, awsFromEnv, awsJson, md5Hex, signRequest } from './aws-http
 export type { AwsCredentials, AwsTarget } from './aws-http';
 export { secretsManagerHttpSource, sqsHttpQueue } from './lambda-adapters';
 export { receiverEnvSchema } from './env.schema';
+export { receiverDepsFromEnv } from './deps-from-env';
+export type { ReceiverSharedClients } from './deps-from-env';

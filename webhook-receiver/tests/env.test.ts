@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { EnvError } from '@waba/whatsapp';
 import { badNumberCases, envErrorAbout } from '@waba/testing';
 import { receiverEnvSchema } from '@waba/webhook-receiver';
@@ -35,6 +36,37 @@ describe('receiverDepsFromEnv()', () => {
 
     expect(start).toThrow(EnvError);
     expect(start).toThrow(envErrorAbout(name));
+  });
+
+  it("sends through a caller's shared clients, to the queue and bucket its environment names", async () => {
+    // No credentials: without shared clients the receiver's signed calls would need them.
+    const withoutAws = Object.fromEntries(
+      Object.entries(VALID).filter(([name]) => !name.startsWith('AWS_')),
+    );
+    const sent: string[] = [];
+    const stored: string[] = [];
+    const logger = pino({ level: 'silent' });
+
+    const deps = receiverDepsFromEnv(withoutAws, {
+      queue: (queueUrl) => ({
+        send: async (body) => {
+          sent.push(`${queueUrl} ${body}`);
+        },
+      }),
+      payloads: (bucket) => ({
+        put: async (key) => {
+          stored.push(`${bucket}/${key}`);
+          return { bucket, key };
+        },
+      }),
+      logger,
+    });
+    await deps.queue.send('{}', {});
+    await deps.payloads.put('k', Buffer.from('{}'));
+
+    expect(sent).toEqual([`${VALID.INGEST_QUEUE_URL} {}`]);
+    expect(stored).toEqual(['payloads/k']);
+    expect(deps.logger).toBe(logger);
   });
 
   it('names every variable of the contract in its schema', () => {

@@ -27,6 +27,25 @@ export function stageInput(overrides: Partial<StageConfigInput> = {}): StageConf
   return { ...stages.dev!, ...overrides };
 }
 
+/** Service mode on Aurora Serverless v2 without a proxy, changed by `overrides`. */
+export function serviceModeInput(overrides: Partial<StageConfigInput> = {}): StageConfigInput {
+  return stageInput({
+    mode: 'service',
+    database: {
+      kind: 'aurora-serverless-v2',
+      engineVersion: '18.6',
+      minCapacity: 0.5,
+      maxCapacity: 4,
+      readers: 1,
+      proxy: false,
+      backupRetentionDays: 7,
+      deletionProtection: true,
+      natGateways: 2,
+    },
+    ...overrides,
+  });
+}
+
 /**
  * Synthesizes a stage as `cdk synth` does (cdk.json's feature flags), into a
  * temporary directory. `bundle: false` skips esbuild, for tests that do not

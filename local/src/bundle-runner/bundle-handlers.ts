@@ -7,6 +7,7 @@ import type {
 } from 'aws-lambda';
 import type { Logger } from '@waba/whatsapp';
 import type { StackConfig } from '../config';
+import { consumerEnvironments, type ConsumerTargets } from '../consumer-environments';
 import { startBundleFunction, type BundleFunction } from './bundle-function';
 
 /** The bundles the local stack can run, named as `npm run bundle` names their directories. */
@@ -25,25 +26,16 @@ export interface BundleHandlers {
 }
 
 /** What the stack has started that the functions' environments point at. */
-export interface BundleTargets {
+export interface BundleTargets extends ConsumerTargets {
   awsEndpoint: string;
   region: string;
-  databaseUrl: string;
-  ingestQueueUrl: string;
-  answerQueueUrl: string;
-  bucket: string;
-  graphUrl: string;
 }
 
-const defined = (vars: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(vars).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-
 /**
- * Each function's environment, as the CDK app sets it on Lambda, with
- * secrets by value instead of by Secrets Manager ARN and AWS pointed at the
- * emulator (AWS_ENDPOINT_URL, as the SDK and the receiver's signed calls read it).
+ * Each function's environment: the consumer's own (consumerEnvironments, as
+ * the in-process consumers read it) and what Lambda sets, with AWS pointed at
+ * the emulator (AWS_ENDPOINT_URL, as the SDK and the receiver's signed calls
+ * read it).
  */
 export function bundleEnvironments(
   config: StackConfig,
@@ -56,38 +48,9 @@ export function bundleEnvironments(
     AWS_ENDPOINT_URL: t.awsEndpoint,
     LOG_LEVEL: config.logLevel,
   };
-  const backoff = config.ingest.backoff;
-  return {
-    receiver: defined({
-      ...lambda,
-      INGEST_QUEUE_URL: t.ingestQueueUrl,
-      PAYLOAD_BUCKET: t.bucket,
-      SQS_MAX_MESSAGE_BYTES: String(config.sqsMaxMessageBytes),
-      WHATSAPP_APP_SECRET: config.appSecret,
-      WHATSAPP_APP_SECRET_PREVIOUS: config.previousAppSecret,
-      WHATSAPP_VERIFY_TOKEN: config.verifyToken,
-      WHATSAPP_APPS: config.extraApps,
-    }),
-    processor: defined({
-      ...lambda,
-      DATABASE_URL: t.databaseUrl,
-      INGEST_QUEUE_URL: t.ingestQueueUrl,
-      ANSWER_QUEUE_URL: t.answerQueueUrl,
-      ANSWER_DELAY_SECONDS: String(config.answerDelaySeconds),
-      INGEST_BACKOFF_BASE_SECONDS: String(backoff?.baseSeconds ?? 0),
-      INGEST_BACKOFF_MAX_SECONDS: String(backoff?.maxSeconds ?? 0),
-    }),
-    answerWorker: defined({
-      ...lambda,
-      DATABASE_URL: t.databaseUrl,
-      ANSWER_QUEUE_URL: t.answerQueueUrl,
-      WHATSAPP_ACCESS_TOKEN: config.accessToken,
-      WHATSAPP_GRAPH_URL: t.graphUrl,
-      OPENAI_API_KEY: config.openai.apiKey,
-      OPENAI_BASE_URL: config.openai.baseURL,
-      OPENAI_MODEL: config.openai.model,
-    }),
-  };
+  const consumers = consumerEnvironments(config, t);
+  const fn = (name: BundledFunction) => ({ ...lambda, ...consumers[name] });
+  return { receiver: fn('receiver'), processor: fn('processor'), answerWorker: fn('answerWorker') };
 }
 
 /**
