@@ -2,14 +2,9 @@ import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/cl
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { backoffDelay, errorText, type Logger } from '@waba/whatsapp';
 
-/** SQS's limit on a message's visibility timeout, counted from the receive that handed it out. */
-export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
-/**
- * The longest delay a back-off asks for: SQS's 12 hours less Lambda's longest
- * timeout (15 min), the most time that can have passed since the receive
- * when the processor changes the visibility. SQS refuses anything beyond.
- */
-export const MAX_BACKOFF_SECONDS = SQS_MAX_VISIBILITY_SECONDS - 900;
+import { MAX_BACKOFF_SECONDS } from './backoff-limits';
+
+export { MAX_BACKOFF_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from './backoff-limits';
 
 /** Delays after a transient batch failure: the n-th receive waits min(base × 2^(n-1), max). */
 export interface BackoffPolicy {

@@ -1,12 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { createDb, type Db } from '@waba/db';
 import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
-import type { Logger } from '@waba/whatsapp';
+import { EnvError, parseEnv, type Logger } from '@waba/whatsapp';
+import { ingestBackoffEnvSchema } from './env.schema';
 import { sqsAnswerQueue } from './answer-queue';
 import {
-  MAX_BACKOFF_SECONDS,
   sqsMessageVisibility,
   type BackoffPolicy,
   type TransientBackoff,
@@ -62,36 +61,6 @@ export async function processorDepsFromEnv(
 // "A database outage does not flood the DLQ", has the arithmetic.
 // ---------------------------------------------------------------------------
 
-/** An unset or empty variable takes the default. */
-const seconds = (defaultValue: number, max: number) =>
-  z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(0).max(max).default(defaultValue),
-  );
-
-export const ingestBackoffEnvSchema = z
-  .object({
-    /** First delay after a transient failure, doubled on every receive; 0 turns back-off off. */
-    INGEST_BACKOFF_BASE_SECONDS: seconds(60, MAX_BACKOFF_SECONDS),
-    /** Longest delay: bounds how long a message waits once the database is back. */
-    INGEST_BACKOFF_MAX_SECONDS: seconds(3600, MAX_BACKOFF_SECONDS),
-    /**
-     * The ingest queue; unset, each record's eventSourceARN names it (AWS's URL form). Not
-     * checked as a URL: emulators hand out hosts like sqs.us-east-1.127.0.0.1 that WHATWG rejects.
-     */
-    INGEST_QUEUE_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string()
-        .regex(/^https?:\/\/\S+$/, 'expected an http(s) queue URL')
-        .optional(),
-    ),
-  })
-  .refine((env) => env.INGEST_BACKOFF_MAX_SECONDS >= env.INGEST_BACKOFF_BASE_SECONDS, {
-    path: ['INGEST_BACKOFF_MAX_SECONDS'],
-    message: 'must not be below INGEST_BACKOFF_BASE_SECONDS',
-  });
-
 /** The back-off settings: `policy` is undefined when back-off is turned off (base 0). */
 export interface IngestBackoffSettings {
   policy: BackoffPolicy | undefined;
@@ -100,12 +69,12 @@ export interface IngestBackoffSettings {
 
 /** Validates the back-off settings once; a bad value throws with the variable's name. */
 export function ingestBackoffFromEnv(env: NodeJS.ProcessEnv = process.env): IngestBackoffSettings {
-  const parsed = ingestBackoffEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${issue.path.join('.')}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(ingestBackoffEnvSchema, env);
+  if (e.INGEST_BACKOFF_MAX_SECONDS < e.INGEST_BACKOFF_BASE_SECONDS)
+    throw new EnvError(
+      'invalid environment: INGEST_BACKOFF_MAX_SECONDS must not be below INGEST_BACKOFF_BASE_SECONDS',
+      ['INGEST_BACKOFF_MAX_SECONDS'],
+    );
   return {
     policy:
       e.INGEST_BACKOFF_BASE_SECONDS > 0

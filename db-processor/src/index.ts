@@ -13,11 +13,10 @@ export type {
   VisibilityDelay,
 } from './backoff';
 export {
-  ingestBackoffEnvSchema,
   ingestBackoffFromEnv,
   processorDepsFromEnv,
 } from './deps-from-env';
-export { processorEnvSchema } from './env.schema';
+export { ingestBackoffEnvSchema, processorEnvSchema } from './env.schema';
 export { normalizeWebhook } from './normalize';
 export { processSqsEvent } from './process-sqs-event';
 export type { SqsProcessorDeps } from './process-sqs-event';

@@ -1,4 +1,5 @@
 import { DeleteMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { EnvError } from '@waba/whatsapp';
 import { createDb, type Db } from '@waba/db';
 import {
   backoffSeconds,
@@ -71,7 +72,10 @@ describe('queueUrlFromArn()', () => {
 describe('ingestBackoffFromEnv()', () => {
   it('defaults to 60 s doubling up to 1 h, on the queue the records name', () => {
     expect(ingestBackoffFromEnv({})).toEqual({ policy: POLICY, queueUrl: undefined });
-    expect(ingestBackoffFromEnv({ INGEST_BACKOFF_BASE_SECONDS: '' }).policy).toEqual(POLICY);
+  });
+
+  it('refuses an empty value like every other number of the contract', () => {
+    expect(() => ingestBackoffFromEnv({ INGEST_BACKOFF_BASE_SECONDS: '' })).toThrow(EnvError);
   });
 
   it('turns back-off off with a base of 0', () => {

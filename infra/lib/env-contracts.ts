@@ -2,7 +2,6 @@ import { answerEnvSchema } from '@waba/answer-worker/env';
 import { campaignEnvSchema } from '@waba/campaign-sender/env';
 import { serviceEnvSchema } from '@waba/consumer-service/env';
 import { maintenanceEnvSchema, migrateEnvSchema } from '@waba/db/env';
-import { ingestBackoffEnvSchema } from '@waba/db-processor';
 import { processorEnvSchema } from '@waba/db-processor/env';
 import { receiverEnvSchema } from '@waba/webhook-receiver/env';
 import { parseEnv, type EnvSource } from '@waba/whatsapp';
@@ -10,8 +9,7 @@ import { parseEnv, type EnvSource } from '@waba/whatsapp';
 /**
  * The configuration contract of each deployable: the schemas its package
  * validates its environment with at start (each package's `…FromEnv()`).
- * A deployable reading several (the processor's back-off settings, the
- * service running every consumer) has all of them; every variable its
+ * A deployable reading several (the service running every consumer) has all of them; every variable its
  * environment sets must be named by one of them.
  */
 export interface EnvContract {
@@ -45,7 +43,7 @@ export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set([
   'AWS_REGION',
 ]);
 
-const processor = contract(processorEnvSchema, ingestBackoffEnvSchema);
+const processor = contract(processorEnvSchema);
 
 /** The contract of each pipeline function, by its name in `PipelineStack.functions`. */
 export const FUNCTION_CONTRACTS = {
@@ -64,7 +62,6 @@ export const FUNCTION_CONTRACTS = {
 export const SERVICE_CONTRACT: EnvContract = contract(
   serviceEnvSchema,
   processorEnvSchema,
-  ingestBackoffEnvSchema,
   answerEnvSchema,
   campaignEnvSchema,
 );

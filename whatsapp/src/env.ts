@@ -51,8 +51,11 @@ export function envNumber(
   return numeral(DECIMAL, 'number', fallback, range.min ?? 0, range.max ?? Number.MAX_SAFE_INTEGER);
 }
 
-/** A variable that must be set to a non-empty value. */
-export function envRequired(): core.$ZodType<string, string | undefined> {
+/**
+ * A variable that must be set to a non-empty value. Its input type is `string`
+ * (not `string | undefined`), so {@link EnvVars} makes it a required key.
+ */
+export function envRequired(): core.$ZodType<string, string> {
   return z.string({ error: 'must be set' }).check(z.minLength(1, 'must be set'));
 }
 
@@ -87,4 +90,52 @@ export function parseEnv<T>(schema: core.$ZodType<T>, env: EnvSource): T {
 /** A deployable's `…FromEnv()`: validates an environment (default: this process's) against `schema`. */
 export function envReader<T>(schema: core.$ZodType<T>): (env?: EnvSource) => T {
   return (env = process.env) => parseEnv(schema, env);
+}
+
+/** A variable's value as a deployment tool writes it: numbers are written out. */
+export type EnvValue = string | number;
+
+/** A deployable's environment schema: an object of variables. */
+export type EnvSchema = core.$ZodType<unknown, Record<string, string | undefined>>;
+
+/**
+ * The variables of a deployable's schema as whoever deploys it fills them in:
+ * the keys are the schema's names, a variable the schema requires is a
+ * required key and every other one optional, so a renamed variable or a
+ * newly required one is a type error where the environment is built.
+ */
+export type EnvVars<S extends EnvSchema> = {
+  [K in keyof core.input<S> as undefined extends core.input<S>[K] ? never : K]-?: EnvValue;
+} & {
+  [K in keyof core.input<S> as undefined extends core.input<S>[K] ? K : never]?:
+    | EnvValue
+    | undefined;
+};
+
+/**
+ * A deployable's environment from typed values (`envFor(receiverEnvSchema, {...})`):
+ * numbers written as strings, unset values left out. The schema is the type's
+ * source; the values are validated when the deployable starts, and by
+ * infra/tests/env-contracts.test.ts on the synthesized template.
+ */
+export function envFor<S extends EnvSchema>(
+  _schema: S,
+  values: EnvVars<S>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values as Record<string, EnvValue | undefined>)) {
+    if (value !== undefined) out[name] = String(value);
+  }
+  return out;
+}
+
+/**
+ * Some of a contract's variables, typed by their names (the rest of the
+ * environment is set by another part of the same deployment).
+ */
+export function envSome<S extends EnvSchema>(
+  schema: S,
+  values: Partial<EnvVars<S>>,
+): Record<string, string> {
+  return envFor(schema, values as EnvVars<S>);
 }

@@ -41,8 +41,17 @@ export {
   SecretError,
   errorText,
 } from './errors';
-export { envInt, envNumber, envOptional, envReader, envRequired, parseEnv } from './env';
-export type { EnvSource } from './env';
+export {
+  envFor,
+  envSome,
+  envInt,
+  envNumber,
+  envOptional,
+  envReader,
+  envRequired,
+  parseEnv,
+} from './env';
+export type { EnvSchema, EnvSource, EnvValue, EnvVars } from './env';
 export { createLogger, REDACT_PATHS } from './logging';
 export type { Logger } from './logging';
 export { DEFAULT_APP_ID, INGEST_ATTRIBUTES, isSqsSafe } from './ingest-message';

@@ -3,6 +3,12 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { answerEnvSchema } from '@waba/answer-worker/env';
+import { campaignEnvSchema } from '@waba/campaign-sender/env';
+import { serviceEnvSchema } from '@waba/consumer-service/env';
+import { maintenanceEnvSchema } from '@waba/db/env';
+import { processorEnvSchema } from '@waba/db-processor/env';
+import { envFor, envSome } from '@waba/whatsapp';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/schema';
 import type { ConnectionPlan, ConsumerName } from '../config/sizing';
@@ -78,8 +84,10 @@ export class Consumers extends Construct {
       timeoutSeconds: 300,
       environment: {
         ...dbEnv(LAMBDA_RDS_CA),
-        WEBHOOK_EVENTS_RETENTION_MONTHS: String(config.partitionRetention.webhookEventsMonths),
-        STATUS_EVENTS_RETENTION_MONTHS: String(config.partitionRetention.statusEventsMonths),
+        ...envFor(maintenanceEnvSchema, {
+          WEBHOOK_EVENTS_RETENTION_MONTHS: config.partitionRetention.webhookEventsMonths,
+          STATUS_EVENTS_RETENTION_MONTHS: config.partitionRetention.statusEventsMonths,
+        }),
       },
       ...inVpc,
       ...logs,
@@ -92,32 +100,35 @@ export class Consumers extends Construct {
     daily.addTarget(new LambdaFunction(this.maintenance, { retryAttempts: 2 }));
     daily.node.addDependency(migrations.resource);
 
-    const workerEnv: Record<string, string> = {
+    // Each consumer's environment is typed by its package's contract (`envFor`):
+    // a variable renamed or newly required there is a type error here.
+    const graph = {
       WHATSAPP_ACCESS_TOKEN_SECRET_ARN: data.accessTokenSecret.secretArn,
-      ...(config.graphUrl ? { WHATSAPP_GRAPH_URL: config.graphUrl } : {}),
+      WHATSAPP_GRAPH_URL: config.graphUrl ?? undefined,
       WHATSAPP_GRAPH_VERSION: config.graphVersion,
     };
     const openAiSecret = data.openAiSecret;
-    const answerEnv: Record<string, string> = {
-      ...workerEnv,
+    const answerEnv = envFor(answerEnvSchema, {
+      ...graph,
       ANSWER_QUEUE_URL: answer.queue.queueUrl,
-      AGENT_TIMEOUT_MS: String(config.answerWorker.agentTimeoutSeconds * 1000),
-      ...(openAiSecret ? { OPENAI_API_KEY_SECRET_ARN: openAiSecret.secretArn } : {}),
-      ...(config.openAi?.baseUrl ? { OPENAI_BASE_URL: config.openAi.baseUrl } : {}),
-      ...(config.openAi?.model ? { OPENAI_MODEL: config.openAi.model } : {}),
-    };
-    const campaignEnv = (timeoutSeconds: number): Record<string, string> => ({
-      ...workerEnv,
-      CAMPAIGN_QUEUE_URL: campaign.queue.queueUrl,
-      CAMPAIGN_RATE_PER_SECOND: String(config.campaignSender.ratePerSecond),
-      CAMPAIGN_SLICE_SECONDS: String(Math.max(5, timeoutSeconds - SLICE_MARGIN_SECONDS)),
+      AGENT_TIMEOUT_MS: config.answerWorker.agentTimeoutSeconds * 1000,
+      OPENAI_API_KEY_SECRET_ARN: openAiSecret?.secretArn,
+      OPENAI_BASE_URL: config.openAi?.baseUrl,
+      OPENAI_MODEL: config.openAi?.model,
     });
-    const processorEnv: Record<string, string> = {
+    const campaignEnv = (timeoutSeconds: number) =>
+      envFor(campaignEnvSchema, {
+        ...graph,
+        CAMPAIGN_QUEUE_URL: campaign.queue.queueUrl,
+        CAMPAIGN_RATE_PER_SECOND: config.campaignSender.ratePerSecond,
+        CAMPAIGN_SLICE_SECONDS: Math.max(5, timeoutSeconds - SLICE_MARGIN_SECONDS),
+      });
+    const processorEnv = envFor(processorEnvSchema, {
       // Its own queue: ChangeMessageVisibility backs a message off during a database outage.
       INGEST_QUEUE_URL: ingest.queue.queueUrl,
       ANSWER_QUEUE_URL: answer.queue.queueUrl,
-      ANSWER_DELAY_SECONDS: String(config.answerWorker.answerDelaySeconds),
-    };
+      ANSWER_DELAY_SECONDS: config.answerWorker.answerDelaySeconds,
+    });
 
     /** What each consumer may do, granted to its function or to the service's task role. */
     const grants = {
@@ -154,7 +165,8 @@ export class Consumers extends Construct {
           reservedConcurrentExecutions: c.reservedConcurrency,
           environment: {
             ...dbEnv(LAMBDA_RDS_CA),
-            DB_POOL_MAX: String(c.dbPoolMax),
+            // DB_POOL_MAX means the same in every consumer's contract.
+            ...envSome(processorEnvSchema, { DB_POOL_MAX: c.dbPoolMax }),
             ...environment,
           },
           ...inVpc,
@@ -209,17 +221,20 @@ export class Consumers extends Construct {
         environment: {
           AWS_REGION: Stack.of(scope).region,
           ...dbEnv(CONTAINER_RDS_CA),
-          DB_POOL_MAX: String(service.dbPoolMax),
-          INGEST_QUEUE_URL: ingest.queue.queueUrl,
-          INGEST_BATCH_SIZE: String(config.processor.batchSize),
-          INGEST_BATCHING_WINDOW_SECONDS: String(config.processor.batchingWindowSeconds),
-          INGEST_CONCURRENCY: String(service.ingestConcurrency),
-          INGEST_TIMEOUT_SECONDS: String(config.processor.timeoutSeconds),
-          ANSWER_BATCH_SIZE: String(config.answerWorker.batchSize),
-          ANSWER_CONCURRENCY: String(service.answerConcurrency),
-          ANSWER_TIMEOUT_SECONDS: String(config.answerWorker.timeoutSeconds),
-          CAMPAIGN_CONCURRENCY: String(service.campaignConcurrency),
-          CAMPAIGN_TIMEOUT_SECONDS: String(config.campaignSender.timeoutSeconds),
+          ...envFor(serviceEnvSchema, {
+            DB_POOL_MAX: service.dbPoolMax,
+            INGEST_QUEUE_URL: ingest.queue.queueUrl,
+            ANSWER_QUEUE_URL: answer.queue.queueUrl,
+            INGEST_BATCH_SIZE: config.processor.batchSize,
+            INGEST_BATCHING_WINDOW_SECONDS: config.processor.batchingWindowSeconds,
+            INGEST_CONCURRENCY: service.ingestConcurrency,
+            INGEST_TIMEOUT_SECONDS: config.processor.timeoutSeconds,
+            ANSWER_BATCH_SIZE: config.answerWorker.batchSize,
+            ANSWER_CONCURRENCY: service.answerConcurrency,
+            ANSWER_TIMEOUT_SECONDS: config.answerWorker.timeoutSeconds,
+            CAMPAIGN_CONCURRENCY: service.campaignConcurrency,
+            CAMPAIGN_TIMEOUT_SECONDS: config.campaignSender.timeoutSeconds,
+          }),
           ...processorEnv,
           ...answerEnv,
           ...campaignEnv(config.campaignSender.timeoutSeconds),

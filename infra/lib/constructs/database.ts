@@ -24,6 +24,8 @@ import {
   type IEngine,
 } from 'aws-cdk-lib/aws-rds';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { migrateEnvSchema } from '@waba/db/env';
+import { envFor } from '@waba/whatsapp';
 import { Construct } from 'constructs';
 import type { DatabaseConfig } from '../config/schema';
 import { importSecret } from './imported-secret';
@@ -278,11 +280,11 @@ export class Database extends Construct {
 
   /** DATABASE_* variables for `databaseUrlFromEnv()` (without the CA bundle path). */
   clientEnvironment(): Record<string, string> {
-    const env: Record<string, string> = {
+    // The database part of every function's contract (databaseEnvFields of @waba/db).
+    return envFor(migrateEnvSchema, {
       DATABASE_SECRET_ARN: this.secret.secretArn,
       DATABASE_SSLMODE: this.sslMode,
-    };
-    if (this.host) env.DATABASE_HOST = this.host;
-    return env;
+      DATABASE_HOST: this.host ?? undefined,
+    });
   }
 }

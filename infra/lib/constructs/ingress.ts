@@ -9,6 +9,8 @@ import {
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { receiverEnvSchema } from '@waba/webhook-receiver/env';
+import { envFor } from '@waba/whatsapp';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/schema';
 import { acknowledge } from '../nag';
@@ -64,12 +66,12 @@ export class Ingress extends Construct {
       memoryMiB: config.receiver.memoryMiB,
       timeoutSeconds: config.receiver.timeoutSeconds,
       reservedConcurrentExecutions: config.receiver.reservedConcurrency,
-      environment: {
+      environment: envFor(receiverEnvSchema, {
         INGEST_QUEUE_URL: ingest.queue.queueUrl,
         PAYLOAD_BUCKET: data.payloads.bucketName,
         WHATSAPP_APPS_SECRET_ARN: data.appsSecret.secretArn,
-        SQS_MAX_MESSAGE_BYTES: String(config.receiver.claimCheckBytes),
-      },
+        SQS_MAX_MESSAGE_BYTES: config.receiver.claimCheckBytes,
+      }),
       ...logs,
     });
     ingest.queue.grantSendMessages(this.receiver);
