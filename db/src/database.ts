@@ -32,6 +32,7 @@ import type {
   MessageVersionsView,
 } from './message.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
+import type { OptOutKeywordsTable, SuppressionsTable } from './suppression.table';
 import type {
   AccountEventsTable,
   WebhookEventExtractsTable,
@@ -67,6 +68,8 @@ export interface Database {
   answer_attempts: AnswerAttemptsTable;
   send_rate_slots: SendRateSlotsTable;
   analyst_bindings: AnalystBindingsTable;
+  suppressions: SuppressionsTable;
+  opt_out_keywords: OptOutKeywordsTable;
   campaign_stats: CampaignStatsView;
   campaign_daily_stats: CampaignDailyStatsView;
   campaign_failure_reasons: CampaignFailureReasonsView;

@@ -9,6 +9,7 @@ import {
   emptyIngestBatch,
   importAudience,
   setBotPaused,
+  setOptOutKeywords,
   updateAgentConfig,
   upsertKnowledge,
   upsertOrganization,
@@ -32,6 +33,12 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     templateLanguage: 'en',
   });
   await importAudience(db, campaign.id, [{ line: 2, waId: '15550001111', parameters: {} }]);
+  await setOptOutKeywords(db, id, {
+    language: 'en',
+    action: 'stop',
+    keywords: ['STOP'],
+    reply: 'Bye',
+  });
   const now = new Date();
   const batch = emptyIngestBatch();
   batch.contacts.push({
