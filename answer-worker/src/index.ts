@@ -10,6 +10,7 @@ export * from './env.schema';
 export * from './errors';
 export * from './history';
 export * from './keywords';
+export * from './opt-out';
 export * from './pii';
 export * from './process-answer-jobs';
 export * from './reply-parts';
