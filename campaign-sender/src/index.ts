@@ -4,3 +4,4 @@ export * from './send-slice';
 export * from './process-campaign-jobs';
 export * from './deps-from-env';
 export * from './env.schema';
+export * from './suppression-csv';
