@@ -17,6 +17,7 @@ import * as standbyEvents from './2026-12-02T110000_standby_events';
 import * as messageErrors from './2026-12-02T110100_message_errors';
 import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
 import * as suppressions from './2026-12-02T120000_suppressions';
+import * as statusPricing from './2026-12-02T120100_status_pricing';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T110100_message_errors': messageErrors,
   '2026-12-02T110200_unsupported_notice': unsupportedNotice,
   '2026-12-02T120000_suppressions': suppressions,
+  '2026-12-02T120100_status_pricing': statusPricing,
 };
