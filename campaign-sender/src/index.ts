@@ -5,3 +5,4 @@ export * from './process-campaign-jobs';
 export * from './deps-from-env';
 export * from './env.schema';
 export * from './suppression-csv';
+export * from './rate-card-csv';

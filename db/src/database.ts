@@ -34,6 +34,12 @@ import type {
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
 import type { OptOutKeywordsTable, SuppressionsTable } from './suppression.table';
 import type {
+  CampaignSpendView,
+  DailySpendView,
+  MessageCostsView,
+  RateCardsTable,
+} from './spend.table';
+import type {
   AccountEventsTable,
   WebhookEventExtractsTable,
   WebhookEventsTable,
@@ -70,6 +76,10 @@ export interface Database {
   analyst_bindings: AnalystBindingsTable;
   suppressions: SuppressionsTable;
   opt_out_keywords: OptOutKeywordsTable;
+  rate_cards: RateCardsTable;
+  message_costs: MessageCostsView;
+  campaign_spend: CampaignSpendView;
+  daily_spend: DailySpendView;
   campaign_stats: CampaignStatsView;
   campaign_daily_stats: CampaignDailyStatsView;
   campaign_failure_reasons: CampaignFailureReasonsView;

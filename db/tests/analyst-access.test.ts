@@ -8,6 +8,7 @@ import {
   dropAnalyst,
   emptyIngestBatch,
   importAudience,
+  importRateCard,
   setBotPaused,
   setOptOutKeywords,
   updateAgentConfig,
@@ -33,6 +34,15 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     templateLanguage: 'en',
   });
   await importAudience(db, campaign.id, [{ line: 2, waId: '15550001111', parameters: {} }]);
+  await importRateCard(db, id, [
+    {
+      category: 'marketing',
+      countryCode: '',
+      price: '0.05',
+      currency: 'USD',
+      effectiveFrom: '2025-07-01',
+    },
+  ]);
   await setOptOutKeywords(db, id, {
     language: 'en',
     action: 'stop',

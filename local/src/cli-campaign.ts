@@ -16,6 +16,7 @@ import {
 import { checkComponents, parseAudienceCsv, placeholders } from '@waba/campaign-sender';
 import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
 import { toCsv } from './csv-output';
+import { spendLine } from './cli-spend';
 
 export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
@@ -148,13 +149,14 @@ export async function runCampaignCommand(
     }
     case 'report': {
       const id = positional(args, 0, 'a campaign id');
-      const { stats, daily, failures } = await withDb(t, (db) => campaignReport(db, id));
+      const { stats, daily, failures, spend } = await withDb(t, (db) => campaignReport(db, id));
       out(
         `${stats.name} (${stats.campaign_status}), template ${stats.template_name}/${stats.template_language}`,
       );
       out(
         `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}`,
       );
+      out(spendLine(spend));
       out('day\tsent\tdelivered\tread\tfailed');
       for (const d of daily)
         out(

@@ -40,6 +40,7 @@ import { loadConfig } from './config';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
+import { runSpendCommand, SPEND_USAGE } from './cli-spend';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import {
   checked,
@@ -79,6 +80,7 @@ const USAGE = `usage: npm run cli -- <command>
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
 ${CAMPAIGN_USAGE}
 ${SUPPRESSION_USAGE}
+${SPEND_USAGE}
 ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
@@ -217,6 +219,7 @@ export async function runCli(
   if (group === 'db') return runDbCommand(t, args, out);
   if (group === 'analyst') return runAnalystCommand(t, args, out);
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
+  if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

@@ -269,6 +269,32 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
       byFile,
     ]);
 
+    // Spend: the sandbox prices its template statuses as marketing / regular, replies as free service.
+    const rates = join(dir, 'rates.csv');
+    writeFileSync(
+      rates,
+      'category,country_code,price,currency,effective_from\nmarketing,,0.05,USD,2025-07-01\nmarketing,1,0.025,USD,2025-07-01\nmarketing,1,0.03,USD,2099-01-01\n',
+    );
+    expect(await cli('rates', 'import', '--org', 'default', '--csv', rates)).toEqual([
+      'imported 3 rate(s)',
+    ]);
+    const spent = await until(async () => {
+      const r = await campaignReport(stack.db, id);
+      return r.spend?.charged === 1 ? r.spend : undefined;
+    }, 20_000);
+    expect(spent).toMatchObject({ charged: 1, free: 0, unpriced: 0, currency: 'USD' });
+    expect(Number(spent.estimated_cost)).toBe(0.025);
+    expect((await cli('campaign', 'report', id))[2]).toBe(
+      'spend 0.025000 USD  charged 1  free 0  unpriced 0',
+    );
+    const daily = await cli('spend', '--org', 'default');
+    expect(daily.find((l) => l.includes('\tservice\t'))).toMatch(
+      /\tservice\t0\t[1-9]\d*\t0\t0\t-$/,
+    );
+    expect(daily.find((l) => l.includes('\tmarketing\t'))).toMatch(
+      /\tmarketing\t[1-9]\d*\t0\t0\t[\d.]+\tUSD$/,
+    );
+
     expect(await cli('suppression', 'remove', '--org', 'default', '--contact', byFile)).toEqual([
       `removed ${byFile} from the suppression list`,
     ]);
