@@ -9,6 +9,7 @@ import type {
 } from '@waba/db';
 import { UNSUPPORTED_MESSAGE_TYPE } from '@waba/whatsapp';
 import { keywordMatcher } from './keywords';
+import { matchOptOut, type OptOutKeywordSet } from './opt-out';
 
 /**
  * The default answer to a message WhatsApp could not show us (Meta's
@@ -40,6 +41,8 @@ export interface ClaimState {
   >;
   /** The unanswered customer messages, oldest first. */
   messages: readonly Pick<MessageRow, 'type' | 'body' | 'created_at'>[];
+  /** The organization's STOP / START keywords (optOutKeywordSets: its own and the defaults). */
+  optOut?: readonly OptOutKeywordSet[];
   /** When the contact last got the unsupported notice (an attempt neither failed nor skipped); null: never. */
   lastUnsupportedNoticeAt: Date | null;
   now: Date;
@@ -60,11 +63,14 @@ export type ClaimPlan =
       text: string;
       attempt: AnswerAttemptKind;
       conversation?: ConversationPatch;
+      /** A STOP / START keyword: the contact leaves or rejoins the suppression list. */
+      optOut?: { action: 'stop' | 'start'; keyword: string; at: Date };
     }
   | { kind: 'answer'; attempt: 'answer'; conversation: ConversationPatch };
 
 /**
- * The guardrails, in order: debounce, allowed numbers, a paused bot, a handoff
+ * The guardrails, in order: debounce, allowed numbers, a STOP / START keyword
+ * (recorded and confirmed even while handed off), a paused bot, a handoff
  * keyword, messages WhatsApp could not show us, the per-contact rate limit.
  * Pure: the caller reads the state under the conversation lock and applies the plan.
  */
@@ -82,6 +88,21 @@ export function decideClaim(state: ClaimState): ClaimPlan {
     ![state.to.waId, state.to.userId].some((id) => id !== null && allowed.includes(id))
   )
     return { kind: 'skip', reason: 'not an allowed number', attempt: 'allowed-numbers' };
+
+  // The latest message that is only a STOP / START keyword decides.
+  for (const m of [...messages].reverse()) {
+    const match = matchOptOut(state.optOut ?? [], m.body ?? '');
+    if (!match) continue;
+    const { action } = match.set;
+    return {
+      kind: 'notice',
+      reason: action === 'stop' ? 'opt-out keyword' : 'opt-in keyword',
+      text: match.set.reply,
+      attempt: action === 'stop' ? 'opt-out' : 'opt-in',
+      optOut: { action, keyword: match.keyword, at: m.created_at },
+    };
+  }
+
   if (conversation.bot_paused)
     return { kind: 'skip', reason: 'handed off to a person', attempt: 'handoff' };
 

@@ -1,5 +1,8 @@
 import {
   claimMessages,
+  getOptOutKeywords,
+  liftSuppressions,
+  suppressContacts,
   lastAttemptAt,
   lockConversation,
   unansweredMessages,
@@ -11,6 +14,7 @@ import {
 } from '@waba/db';
 import type { AddressedJob } from './recipient';
 import { decideClaim } from './claim-decision';
+import { optOutKeywordSets } from './opt-out';
 
 export { UNSUPPORTED_NOTICE, UNSUPPORTED_NOTICE_WINDOW_MS } from './claim-decision';
 
@@ -47,17 +51,31 @@ export async function claimConversation(
     const messages = await unansweredMessages(trx, job);
     if (messages.length === 0) return { kind: 'nothing' };
     const lastUnsupportedNoticeAt = await lastAttemptAt(trx, job, 'unsupported');
+    const optOut = optOutKeywordSets(await getOptOutKeywords(trx, job.organizationId));
     const plan = decideClaim({
       to: job.to,
       config,
       conversation,
       messages,
       lastUnsupportedNoticeAt,
+      optOut,
       now,
     });
     if (plan.kind === 'nothing') return plan;
     if (plan.kind !== 'skip' && plan.conversation)
       await updateConversation(trx, job, plan.conversation);
+    if (plan.kind === 'notice' && plan.optOut) {
+      // Campaigns address a contact by phone, or by BSUID when it has none.
+      const ids = [job.to.waId, job.to.userId].filter((id): id is string => id !== null);
+      const { action, keyword, at } = plan.optOut;
+      if (action === 'stop')
+        await suppressContacts(
+          trx,
+          job.organizationId,
+          ids.map((waId) => ({ waId, source: 'keyword', detail: keyword, at })),
+        );
+      else await liftSuppressions(trx, job.organizationId, ids, at);
+    }
     const state = plan.kind === 'skip' ? 'skipped' : 'sending';
     const attemptId = await claimMessages(trx, job, messages, { state, kind: plan.attempt, now });
     if (plan.kind === 'skip') return { kind: 'skip', reason: plan.reason, attemptId };

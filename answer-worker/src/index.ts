@@ -18,3 +18,5 @@ export { processAnswerJobs, retryDelaySeconds } from './process-answer-jobs';
 export type { AnswerJobsDeps } from './process-answer-jobs';
 export { sqsRetryDelay } from './sqs-retry-delay';
 export { addressJob } from './recipient';
+export { DEFAULT_OPT_OUT_KEYWORDS, matchOptOut, optOutKeywordSets } from './opt-out';
+export type { OptOutKeywordSet } from './opt-out';

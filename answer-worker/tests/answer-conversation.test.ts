@@ -1,7 +1,16 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
-import { findContact, setBotPaused, updateAgentConfig, upsertKnowledge, type Db } from '@waba/db';
+import {
+  findContact,
+  listSuppressions,
+  setBotPaused,
+  setOptOutKeywords,
+  updateAgentConfig,
+  upsertKnowledge,
+  upsertOrganization,
+  type Db,
+} from '@waba/db';
 import { createGraphClient, type AnswerJob } from '@waba/whatsapp';
 import {
   buttonReplyMessage,
@@ -286,6 +295,59 @@ describe('answerConversation()', () => {
       'answered',
     ]);
     expect(sentCount(before)).toBe(2);
+  });
+
+  it('opts a contact out on STOP and back in on START, with the confirmation instead of an answer', async () => {
+    const before = sandbox.messages().length;
+    const suppressed = () => listSuppressions(t.db, orgId);
+    await customerSays(t.db, 'hi', 'Stop!');
+    const stop = await answerConversation(job(), deps());
+    const afterStop = await suppressed();
+    await customerSays(t.db, "don't stop me now");
+    const sentence = await answerConversation(job(), deps());
+    await customerSays(t.db, 'START');
+    const start = await answerConversation(job(), deps());
+
+    expect([stop, sentence, start].map((o) => o.kind)).toEqual([
+      'answered',
+      'answered',
+      'answered',
+    ]);
+    expect(afterStop).toEqual([
+      expect.objectContaining({ wa_id: CUSTOMER, source: 'keyword', detail: 'STOP' }),
+    ]);
+    expect(await suppressed()).toEqual([]);
+    const replies = sandbox.messages().slice(before);
+    expect(replies).toHaveLength(3);
+    expect(JSON.stringify(replies[0]!.body)).toContain("You won't receive marketing messages");
+    expect(JSON.stringify(replies[1]!.body)).not.toContain('marketing messages');
+    expect(JSON.stringify(replies[2]!.body)).toContain(
+      'You will receive our marketing messages again',
+    );
+    const kinds = await t.db
+      .selectFrom('answer_attempts')
+      .select('kind')
+      .orderBy('created_at')
+      .execute();
+    expect(kinds.map((k) => k.kind)).toEqual(['opt-out', 'answer', 'opt-in']);
+  });
+
+  it("uses the organization's own keywords and confirmation for a language", async () => {
+    await setOptOutKeywords(t.db, orgId, {
+      language: 'es',
+      action: 'stop',
+      keywords: ['no más'],
+      reply: 'Listo, sin promociones.',
+    });
+    const before = sandbox.messages().length;
+    await customerSays(t.db, 'NO MAS');
+
+    expect((await answerConversation(job(), deps())).kind).toBe('answered');
+
+    expect(JSON.stringify(sandbox.messages().slice(before)[0]!.body)).toContain(
+      'Listo, sin promociones.',
+    );
+    expect((await listSuppressions(t.db, orgId)).map((s) => s.detail)).toEqual(['no más']);
   });
 
   it('splits a long reply and clamps reply buttons to WhatsApp limits', async () => {

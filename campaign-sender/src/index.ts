@@ -6,3 +6,6 @@ export { processCampaignJobs, sqsCampaignQueue } from './process-campaign-jobs';
 export type { CampaignJobsDeps } from './process-campaign-jobs';
 export { campaignDepsFromEnv } from './deps-from-env';
 export { campaignEnvSchema } from './env.schema';
+export { parseSuppressionCsv } from './suppression-csv';
+export type { SuppressionCsvRow } from './suppression-csv';
+export { parseRateCardCsv } from './rate-card-csv';

@@ -2,10 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import {
+  campaignRecipients,
+  campaignReport,
   changeCampaignStatus,
   claimRecipients,
   createCampaign,
+  emptyAccountFieldsBatch,
   emptyIngestBatch,
+  suppressContacts,
+  writeAccountFields,
   importAudience,
   upsertOrganization,
   writeIngestBatch,
@@ -496,5 +501,85 @@ describe('campaign sender', () => {
     expect(queued).toHaveLength(1);
     expect(queued[0]![0]).toBe(c.id);
     expect(queued[0]![1]).toBeLessThanOrEqual(1);
+  });
+  describe('suppressed recipients', () => {
+    let key = 0;
+    /** A user_preferences item, as the processor stores it (it also feeds the suppression list). */
+    const preference = (waId: string, value: 'stop' | 'resume', at: Date) =>
+      writeAccountFields(t.db, {
+        ...emptyAccountFieldsBatch(),
+        marketingPreferences: [
+          {
+            organizationId: orgId,
+            wabaId: 'w',
+            eventKey: `pref-${++key}`,
+            occurredAt: at,
+            phoneNumberId: PHONE,
+            waId,
+            userId: null,
+            category: 'marketing_messages',
+            value,
+            detail: 'User requested to stop marketing messages',
+          },
+        ],
+      });
+
+    it('get no marketing template: their row is suppressed and campaign_stats counts them', async () => {
+      const { campaign: c, waIds } = await campaign(3);
+      await preference(waIds[1]!, 'stop', new Date());
+
+      await runToEnd(c.id);
+
+      expect(sentTo(c).map((m) => m.to)).toEqual([waIds[0], waIds[2]]);
+      expect((await audience(c)).map((r) => r.status)).toEqual([
+        'accepted',
+        'suppressed',
+        'accepted',
+      ]);
+      const { stats } = await campaignReport(t.db, c.id);
+      expect(stats).toMatchObject({
+        campaign_status: 'completed',
+        targeted: 3,
+        accepted: 2,
+        suppressed: 1,
+        pending: 0,
+      });
+      expect(await campaignRecipients(t.db, c.id, { status: 'suppressed' })).toEqual([
+        expect.objectContaining({ wa_id: waIds[1], wamid: null }),
+      ]);
+    });
+
+    it('are sent to again after a later resume, but not after an older one', async () => {
+      const { campaign: c, waIds } = await campaign(2);
+      const t0 = Date.now();
+      await preference(waIds[0]!, 'stop', new Date(t0 - 2000));
+      await preference(waIds[0]!, 'resume', new Date(t0 - 1000));
+      await preference(waIds[1]!, 'stop', new Date(t0 - 1000));
+      await preference(waIds[1]!, 'resume', new Date(t0 - 2000));
+
+      await runToEnd(c.id);
+
+      expect(sentTo(c).map((m) => m.to)).toEqual([waIds[0]]);
+      expect((await audience(c)).map((r) => r.status)).toEqual(['accepted', 'suppressed']);
+    });
+
+    it('still get a utility template', async () => {
+      const c = await createCampaign(t.db, {
+        organizationId: orgId,
+        name: `c${++serial}`,
+        templateName: 'order_update',
+        templateLanguage: 'en_US',
+        templateCategory: 'UTILITY',
+        templateComponents: [],
+      });
+      const waId = `1650${serial}000001`;
+      await importAudience(t.db, c.id, [{ line: 2, waId, parameters: {} }]);
+      await suppressContacts(t.db, orgId, [{ waId, source: 'operator', at: new Date() }]);
+      await changeCampaignStatus(t.db, c.id, 'start');
+
+      await runToEnd(c.id);
+
+      expect(sentTo(c).map((m) => m.to)).toEqual([waId]);
+    });
   });
 });

@@ -5,11 +5,7 @@ import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import { EnvError, parseEnv, type Logger } from '@waba/whatsapp';
 import { ingestBackoffEnvSchema } from './env.schema';
 import { sqsAnswerQueue } from './answer-queue';
-import {
-  sqsMessageVisibility,
-  type BackoffPolicy,
-  type TransientBackoff,
-} from './backoff';
+import { sqsMessageVisibility, type BackoffPolicy, type TransientBackoff } from './backoff';
 import { processorEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
 import type { SqsProcessorDeps } from './process-sqs-event';

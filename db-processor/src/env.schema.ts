@@ -22,7 +22,6 @@ export const ingestBackoffEnvSchema = z.object({
   ),
 });
 
-
 /**
  * The processor's environment. The database comes from DATABASE_URL, or
  * DATABASE_SECRET_ARN (+ DATABASE_HOST for RDS Proxy): `databaseUrlFromEnv`

@@ -12,10 +12,7 @@ export type {
   TransientBackoff,
   VisibilityDelay,
 } from './backoff';
-export {
-  ingestBackoffFromEnv,
-  processorDepsFromEnv,
-} from './deps-from-env';
+export { ingestBackoffFromEnv, processorDepsFromEnv } from './deps-from-env';
 export { ingestBackoffEnvSchema, processorEnvSchema } from './env.schema';
 export { normalizeWebhook } from './normalize';
 export { processSqsEvent } from './process-sqs-event';

@@ -216,6 +216,14 @@ export function normalizeWebhook(payload: WebhookPayload, receivedAt: Date): Nor
           campaignId: parseCampaignTag(s.biz_opaque_callback_data),
           conversationId: s.conversation?.id ?? null,
           pricingCategory: s.pricing?.category ?? null,
+          pricingModel: s.pricing?.pricing_model ?? null,
+          pricingType: s.pricing?.type ?? null,
+          billable: s.pricing?.billable ?? null,
+          conversationOrigin: s.conversation?.origin?.type ?? null,
+          conversationExpiresAt:
+            s.conversation?.expiration_timestamp === undefined
+              ? null
+              : unixToDate(s.conversation.expiration_timestamp, receivedAt),
           payload: item,
         });
       });

@@ -96,6 +96,14 @@ describe('processSqsEvent()', () => {
       ['failed', 131026, null],
     ]);
     expect(events[0]!.conversation_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(events[0]).toMatchObject({
+      pricing_model: 'PMP',
+      pricing_type: 'regular',
+      billable: true,
+      conversation_origin: 'marketing',
+    });
+    expect(events[0]!.conversation_expires_at).toBeInstanceOf(Date);
+    expect(events[1]).toMatchObject({ pricing_model: null, pricing_type: null, billable: null });
     expect(events[0]!.biz_opaque_callback_data).toBe('ticket-9');
     const message = await t.db.selectFrom('messages').selectAll().executeTakeFirstOrThrow();
     expect(message).toMatchObject({

@@ -16,6 +16,9 @@ import * as attemptKind from './2026-12-02T100000_attempt_kind';
 import * as standbyEvents from './2026-12-02T110000_standby_events';
 import * as messageErrors from './2026-12-02T110100_message_errors';
 import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
+import * as suppressions from './2026-12-02T120000_suppressions';
+import * as statusPricing from './2026-12-02T120100_status_pricing';
+import * as rateCards from './2026-12-02T120200_rate_cards';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -39,4 +42,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T110000_standby_events': standbyEvents,
   '2026-12-02T110100_message_errors': messageErrors,
   '2026-12-02T110200_unsupported_notice': unsupportedNotice,
+  '2026-12-02T120000_suppressions': suppressions,
+  '2026-12-02T120100_status_pricing': statusPricing,
+  '2026-12-02T120200_rate_cards': rateCards,
 };

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
+import { liftSuppressions, suppressContacts } from './suppression.repository';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -430,6 +431,7 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
       )
       .onConflict((oc) => oc.column('event_key').doNothing())
       .execute();
+    statements += await applyMarketingPreferences(db, preferences);
   }
 
   if (batch.calls.length > 0) {
@@ -534,6 +536,54 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
       )
       .onConflict((oc) => oc.column('event_key').doNothing())
       .execute();
+  }
+  return statements;
+}
+
+/**
+ * Feeds the suppression list from users' marketing preferences: per
+ * organization and identity (wa_id and BSUID alike) the latest item wins; a
+ * stop suppresses, a resume lifts an opt-out given no later than it.
+ * Returns the statements run.
+ */
+async function applyMarketingPreferences(
+  db: Executor,
+  preferences: readonly MarketingPreferenceInput[],
+): Promise<number> {
+  type Latest = { org: string; waId: string; p: MarketingPreferenceInput };
+  const latest = new Map<string, Latest>();
+  for (const p of preferences) {
+    if (p.category !== 'marketing_messages') continue;
+    for (const waId of [p.waId, p.userId]) {
+      if (!waId) continue;
+      const key = `${p.organizationId}|${waId}`;
+      const seen = latest.get(key);
+      if (!seen || p.occurredAt >= seen.p.occurredAt)
+        latest.set(key, { org: p.organizationId, waId, p });
+    }
+  }
+  let statements = 0;
+  const byOrg = new Map<string, Latest[]>();
+  for (const e of latest.values()) byOrg.set(e.org, [...(byOrg.get(e.org) ?? []), e]);
+  for (const [org, entries] of byOrg) {
+    const stops = entries.filter((e) => e.p.value === 'stop');
+    if (stops.length > 0) {
+      statements++;
+      await suppressContacts(
+        db,
+        org,
+        stops.map((e) => ({
+          waId: e.waId,
+          source: 'user_preferences',
+          detail: e.p.detail,
+          at: e.p.occurredAt,
+        })),
+      );
+    }
+    for (const e of entries.filter((x) => x.p.value === 'resume')) {
+      statements++;
+      await liftSuppressions(db, org, [e.waId], e.p.occurredAt);
+    }
   }
   return statements;
 }

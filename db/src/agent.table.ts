@@ -78,7 +78,7 @@ export interface ReplyPart {
 
 /** What an attempt is: an answer of the agent, or the guardrail that skipped the messages or sent its notice. */
 export type AnswerAttemptKind =
-  'answer' | 'handoff' | 'rate-limit' | 'unsupported' | 'allowed-numbers';
+  'answer' | 'handoff' | 'rate-limit' | 'unsupported' | 'allowed-numbers' | 'opt-out' | 'opt-in';
 
 export interface AnswerAttemptsTable {
   id: Generated<string>;

@@ -6,6 +6,7 @@ import { campaignTag } from './campaign-tag';
 import { resolveContacts } from './contact.repository';
 import { CampaignError } from './errors';
 import { pgJson, pgText } from './pg-safe';
+import { suppressCampaignRecipients, suppressedRecipient } from './suppression.repository';
 
 export interface AudienceRecipient {
   /** Line of the CSV file it came from, for reports. */
@@ -58,8 +59,9 @@ export async function importAudience(
 }
 
 /**
- * Claims up to `limit` due pending recipients of a sending campaign. A claimed
- * row is never claimed again: that is what keeps a recipient from getting the
+ * Claims up to `limit` due pending recipients of a sending campaign, after
+ * marking those on the suppression list `suppressed` (a marketing template
+ * never goes to an opted-out contact). A claimed row is never claimed again: that is what keeps a recipient from getting the
  * campaign twice, whatever crashes or redeliveries happen after this point.
  */
 export async function claimRecipients(
@@ -68,17 +70,19 @@ export async function claimRecipients(
   limit: number,
   now = new Date(),
 ): Promise<CampaignAudienceRow[]> {
+  await suppressCampaignRecipients(db, campaignId);
+  // An opt-out stored since the statement above is still never sent to.
   const result = await sql<CampaignAudienceRow>`
     update campaign_audience a set status = 'sending', claimed_at = ${now}, attempts = a.attempts + 1,
       updated_at = ${now}
     from (
-      select campaign_id, wa_id from campaign_audience
-      where campaign_id = ${campaignId} and status = 'pending'
-        and (next_attempt_at is null or next_attempt_at <= ${now})
-        and exists (select 1 from campaigns where id = ${campaignId} and status = 'sending')
-      order by line_number nulls last, wa_id
+      select a.campaign_id, a.wa_id from campaign_audience a join campaigns c on c.id = a.campaign_id
+      where a.campaign_id = ${campaignId} and a.status = 'pending'
+        and (a.next_attempt_at is null or a.next_attempt_at <= ${now})
+        and c.status = 'sending' and not ${suppressedRecipient}
+      order by a.line_number nulls last, a.wa_id
       limit ${limit}
-      for update skip locked
+      for update of a skip locked
     ) due
     where a.campaign_id = due.campaign_id and a.wa_id = due.wa_id
     returning a.*`.execute(db);

@@ -6,11 +6,15 @@ import type {
   CampaignStatsView,
 } from './campaign.table';
 import { CampaignError } from './errors';
+import { campaignSpend } from './spend.repository';
+import type { CampaignSpendView } from './spend.table';
 
 export interface CampaignReport {
   stats: CampaignStatsView;
   daily: CampaignDailyStatsView[];
   failures: CampaignFailureReasonsView[];
+  /** Estimated spend (campaign_spend); undefined until a status carried pricing. */
+  spend: CampaignSpendView | undefined;
 }
 
 export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport> {
@@ -32,7 +36,7 @@ export async function campaignReport(db: Db, campaignId: string): Promise<Campai
     .where('campaign_id', '=', campaignId)
     .orderBy('recipients', 'desc')
     .execute();
-  return { stats, daily, failures };
+  return { stats, daily, failures, spend: await campaignSpend(db, campaignId) };
 }
 
 /** Per-recipient drill-down in import order, optionally one status only. */

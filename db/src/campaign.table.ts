@@ -40,7 +40,8 @@ export interface CampaignAudienceTable {
   /**
    * pending → sending (claimed) → accepted (Graph returned a wamid) → sent,
    * delivered, read, failed from statuses; unknown when the outcome of a
-   * claimed send was lost. Never sent twice: only pending rows are claimed.
+   * claimed send was lost; suppressed when the recipient opted out of
+   * marketing before its send. Never sent twice: only pending rows are claimed.
    */
   status: Generated<string>;
   line_number: number | null;
@@ -91,6 +92,8 @@ export interface CampaignStatsView {
   read: number;
   failed: number;
   unknown: number;
+  /** Not sent: on the organization's suppression list (marketing opt-out). */
+  suppressed: number;
 }
 
 /** The campaign_daily_stats view: per campaign and UTC day of each status. */

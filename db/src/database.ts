@@ -32,6 +32,13 @@ import type {
   MessageVersionsView,
 } from './message.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
+import type { OptOutKeywordsTable, SuppressionsTable } from './suppression.table';
+import type {
+  CampaignSpendView,
+  DailySpendView,
+  MessageCostsView,
+  RateCardsTable,
+} from './spend.table';
 import type {
   AccountEventsTable,
   WebhookEventExtractsTable,
@@ -67,6 +74,12 @@ export interface Database {
   answer_attempts: AnswerAttemptsTable;
   send_rate_slots: SendRateSlotsTable;
   analyst_bindings: AnalystBindingsTable;
+  suppressions: SuppressionsTable;
+  opt_out_keywords: OptOutKeywordsTable;
+  rate_cards: RateCardsTable;
+  message_costs: MessageCostsView;
+  campaign_spend: CampaignSpendView;
+  daily_spend: DailySpendView;
   campaign_stats: CampaignStatsView;
   campaign_daily_stats: CampaignDailyStatsView;
   campaign_failure_reasons: CampaignFailureReasonsView;

@@ -117,3 +117,29 @@ export {
   releaseAttempt,
   unansweredMessages,
 } from './answer-claim.repository';
+export type {
+  NewSuppression,
+  OptOutAction,
+  OptOutKeywordsRow,
+  SuppressionRow,
+  SuppressionSource,
+} from './suppression.table';
+export type {
+  CampaignSpendView,
+  DailySpendView,
+  MessageCostsView,
+  RateCardRow,
+} from './spend.table';
+export {
+  getOptOutKeywords,
+  liftSuppressions,
+  listSuppressions,
+  setOptOutKeywords,
+  suppressCampaignRecipients,
+  suppressContacts,
+  suppressedRecipient,
+} from './suppression.repository';
+export type { SuppressionInput } from './suppression.repository';
+export { campaignSpend, dailySpend, importRateCard } from './spend.repository';
+export type { RateCardInput } from './spend.repository';
+export { emptyAccountFieldsBatch, writeAccountFields } from './account-field.repository';

@@ -25,6 +25,7 @@ import {
 } from './thread.repository';
 import {
   bigint,
+  bool,
   int,
   jsonb,
   nullableJsonb,
@@ -77,6 +78,12 @@ export interface StatusEventInput {
   campaignId: string | null;
   conversationId: string | null;
   pricingCategory: string | null;
+  /** The rest of `pricing` and `conversation`; absent: not given. */
+  pricingModel?: string | null;
+  pricingType?: string | null;
+  billable?: boolean | null;
+  conversationOrigin?: string | null;
+  conversationExpiresAt?: Date | null;
   payload: unknown;
 }
 
@@ -475,6 +482,11 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         biz_opaque_callback_data: text(events.map((e) => e.bizOpaqueCallbackData)),
         conversation_id: text(events.map((e) => e.conversationId)),
         pricing_category: text(events.map((e) => e.pricingCategory)),
+        pricing_model: text(events.map((e) => e.pricingModel ?? null)),
+        pricing_type: text(events.map((e) => e.pricingType ?? null)),
+        billable: bool(events.map((e) => e.billable ?? null)),
+        conversation_origin: text(events.map((e) => e.conversationOrigin ?? null)),
+        conversation_expires_at: timestamptz(events.map((e) => e.conversationExpiresAt ?? null)),
         payload: jsonb(events.map((e) => e.payload)),
       },
       {

@@ -62,6 +62,13 @@ export interface MessageStatusEventsTable {
   biz_opaque_callback_data: string | null;
   conversation_id: string | null;
   pricing_category: string | null;
+  /** PMP or CBP. */
+  pricing_model: ColumnType<string | null, string | null | undefined, never>;
+  /** regular, free_customer_service or free_entry_point. */
+  pricing_type: ColumnType<string | null, string | null | undefined, never>;
+  billable: ColumnType<boolean | null, boolean | null | undefined, never>;
+  conversation_origin: ColumnType<string | null, string | null | undefined, never>;
+  conversation_expires_at: ColumnType<Date | null, Date | null | undefined, never>;
   payload: unknown;
   received_at: ColumnType<Date, Date | string | undefined, never>;
 }

@@ -11,7 +11,7 @@ type Executor = Kysely<Database> | Transaction<Database>;
  */
 export interface UnnestColumn<T> {
   readonly values: readonly T[];
-  readonly arrayType: 'text[]' | 'uuid[]' | 'bigint[]' | 'int[]' | 'timestamptz[]';
+  readonly arrayType: 'text[]' | 'uuid[]' | 'bigint[]' | 'int[]' | 'boolean[]' | 'timestamptz[]';
   readonly read?: (element: RawBuilder<unknown>) => RawBuilder<unknown>;
 }
 
@@ -31,6 +31,10 @@ export const bigint = <T extends number | null>(values: readonly T[]): UnnestCol
 export const int = <T extends number | null>(values: readonly T[]): UnnestColumn<T> => ({
   values,
   arrayType: 'int[]',
+});
+export const bool = <T extends boolean | null>(values: readonly T[]): UnnestColumn<T> => ({
+  values,
+  arrayType: 'boolean[]',
 });
 export const timestamptz = <T extends Date | null>(values: readonly T[]): UnnestColumn<T> => ({
   values,

@@ -8,7 +8,9 @@ import {
   dropAnalyst,
   emptyIngestBatch,
   importAudience,
+  importRateCard,
   setBotPaused,
+  setOptOutKeywords,
   updateAgentConfig,
   upsertKnowledge,
   upsertOrganization,
@@ -32,6 +34,21 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     templateLanguage: 'en',
   });
   await importAudience(db, campaign.id, [{ line: 2, waId: '15550001111', parameters: {} }]);
+  await importRateCard(db, id, [
+    {
+      category: 'marketing',
+      countryCode: '',
+      price: '0.05',
+      currency: 'USD',
+      effectiveFrom: '2025-07-01',
+    },
+  ]);
+  await setOptOutKeywords(db, id, {
+    language: 'en',
+    action: 'stop',
+    keywords: ['STOP'],
+    reply: 'Bye',
+  });
   const now = new Date();
   const batch = emptyIngestBatch();
   batch.contacts.push({

@@ -167,6 +167,12 @@ describe('docs/queries.md on a seeded database', () => {
         now() - (i % 600) * interval '1 hour'
       from generate_series(1, 20000) i`.execute(t.db);
     await sql`
+      insert into suppressions (organization_id, wa_id, source, detail, suppressed_at)
+      select ${org('i')}, (5511900000000 + i)::text,
+        (array['user_preferences', 'keyword', 'csv_import', 'operator'])[i % 4 + 1], null,
+        now() - (i % 600) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
       insert into calls (organization_id, call_id, phone_number_id, waba_id, direction, contact_wa_id,
         last_event, status, first_event_at, last_event_at)
       select ${org('i')}, 'wacid.' || i, 'pn-' || (i % 40 + 1), 'waba-' || (i % 40 + 1), 'USER_INITIATED',

@@ -16,6 +16,7 @@ import {
 import { checkComponents, parseAudienceCsv, placeholders } from '@waba/campaign-sender';
 import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
 import { toCsv } from './csv-output';
+import { spendLine } from './cli-spend';
 
 export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
@@ -24,7 +25,7 @@ export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --te
   campaign import <campaign-id> <audience.csv>   wa_id column (phone number, or user id for a username-only user) + one column per {{placeholder}}; all or nothing
   campaign start|pause|resume|cancel <campaign-id>
   campaign list --org <slug>
-  campaign report <campaign-id> [--csv <file>]    totals, per day, failure reasons; --csv: per-day table
+  campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out, not sent), per day, failure reasons; --csv: per-day table
   campaign recipients <campaign-id> [--status <s>] [--limit 50] [--csv <file>]   per-recipient drill-down
   campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)`;
 
@@ -139,22 +140,23 @@ export async function runCampaignCommand(
     }
     case 'list': {
       const rows = await withDb(t, async (db) => listCampaigns(db, (await orgOf(db, args)).id));
-      out('campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending');
+      out('campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending\tsuppressed');
       for (const r of rows)
         out(
-          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}`,
+          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}\t${r.suppressed}`,
         );
       return;
     }
     case 'report': {
       const id = positional(args, 0, 'a campaign id');
-      const { stats, daily, failures } = await withDb(t, (db) => campaignReport(db, id));
+      const { stats, daily, failures, spend } = await withDb(t, (db) => campaignReport(db, id));
       out(
         `${stats.name} (${stats.campaign_status}), template ${stats.template_name}/${stats.template_language}`,
       );
       out(
-        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}`,
+        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}`,
       );
+      out(spendLine(spend));
       out('day\tsent\tdelivered\tread\tfailed');
       for (const d of daily)
         out(
@@ -165,15 +167,27 @@ export async function runCampaignCommand(
         out(`${f.error_code ?? '-'}\t${f.recipients}\t${f.error_title ?? ''}`);
       const csv = flag(args, 'csv');
       if (csv) {
-        const rows = daily.map((d) => [
+        // Suppressed recipients were never sent: they have no day, only a total.
+        const rows: unknown[][] = daily.map((d) => [
           d.day.toISOString().slice(0, 10),
           d.sent,
           d.delivered,
           d.read,
           d.failed,
+          '',
         ]);
-        rows.push(['total', stats.sent, stats.delivered, stats.read, stats.failed]);
-        writeFileSync(csv, toCsv(['day', 'sent', 'delivered', 'read', 'failed'], rows));
+        rows.push([
+          'total',
+          stats.sent,
+          stats.delivered,
+          stats.read,
+          stats.failed,
+          stats.suppressed,
+        ]);
+        writeFileSync(
+          csv,
+          toCsv(['day', 'sent', 'delivered', 'read', 'failed', 'suppressed'], rows),
+        );
         out(`wrote ${csv}`);
       }
       return;

@@ -1,3 +1,4 @@
+import { KeywordError } from '@waba/answer-worker';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDb, findOrganizationBySlug, type Db } from '@waba/db';
@@ -49,6 +50,7 @@ export class UsageError extends Error {
 
 /** Every option of every command: values are strings, except the switches below. */
 const STRING_OPTIONS = [
+  'action',
   'allowed',
   'app-id',
   'category',
@@ -62,6 +64,7 @@ const STRING_OPTIONS = [
   'handoff-keywords',
   'history',
   'instructions',
+  'keywords',
   'kind',
   'language',
   'limit',
@@ -76,6 +79,8 @@ const STRING_OPTIONS = [
   'queue',
   'rate',
   'rate-limit',
+  'reason',
+  'reply',
   'role',
   'rules',
   'since',
@@ -161,4 +166,14 @@ export async function orgOf(db: Db, args: string[]) {
   const org = await findOrganizationBySlug(db, slug);
   if (!org) throw new Error(`no organization with slug ${slug}`);
   return org;
+}
+
+/** Operator keywords are checked before they are stored: a bad one is a usage error. */
+export function checked<T>(option: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof KeywordError) throw new UsageError(`${option}: ${error.message}`);
+    throw error;
+  }
 }

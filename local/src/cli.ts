@@ -35,12 +35,15 @@ import {
   type ReplayOptions,
   type ReplayResult,
 } from '@waba/db-processor';
-import { KeywordError, validateKeywords } from '@waba/answer-worker';
+import { validateKeywords } from '@waba/answer-worker';
 import { loadConfig } from './config';
 import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
+import { runSpendCommand, SPEND_USAGE } from './cli-spend';
+import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import {
+  checked,
   flag,
   orgOf,
   parseCliArgs,
@@ -76,6 +79,8 @@ const USAGE = `usage: npm run cli -- <command>
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
 ${CAMPAIGN_USAGE}
+${SUPPRESSION_USAGE}
+${SPEND_USAGE}
 ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
@@ -150,16 +155,6 @@ async function peek(sqs: SQSClient, queueUrl: string, max: number): Promise<Mess
   return [...seen.values()].slice(0, max);
 }
 
-/** Operator keywords are checked before they are stored: a bad one is a usage error. */
-function checked<T>(option: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof KeywordError) throw new UsageError(`${option}: ${error.message}`);
-    throw error;
-  }
-}
-
 function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> {
   const u: Omit<AgentConfigUpdate, 'organization_id' | 'updated_at'> = {};
   const kind = flag(args, 'kind');
@@ -223,6 +218,8 @@ export async function runCli(
   if (group === 'campaign') return runCampaignCommand(t, args, out);
   if (group === 'db') return runDbCommand(t, args, out);
   if (group === 'analyst') return runAnalystCommand(t, args, out);
+  if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
+  if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

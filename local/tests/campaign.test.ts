@@ -7,6 +7,7 @@ import { metaEscape } from '@waba/whatsapp';
 import {
   messagesEntry,
   status,
+  textMessage,
   webhookPayload,
   createTestDatabase,
   until,
@@ -41,6 +42,9 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
     await stack?.stop();
     await t?.destroy();
   });
+
+  /** Posts a webhook as Meta would: its escaped JSON, signed with the app secret. */
+  const post = (raw: string) => postSignedWebhook(`${stack.url}/webhook`, raw, secret);
 
   const cli = async (...args: string[]) => {
     const lines: string[] = [];
@@ -131,10 +135,10 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
 
     const printed = await cli('campaign', 'report', id, '--csv', join(dir, 'report.csv'));
     expect(printed[1]).toBe(
-      'targeted 5  accepted 5  sent 5  delivered 4  read 3  failed 1  pending 0  unknown 0',
+      'targeted 5  accepted 5  sent 5  delivered 4  read 3  failed 1  pending 0  unknown 0  suppressed 0',
     );
     expect(readFileSync(join(dir, 'report.csv'), 'utf8')).toBe(
-      `day,sent,delivered,read,failed\r\n${today},5,4,3,1\r\ntotal,5,4,3,1\r\n`,
+      `day,sent,delivered,read,failed,suppressed\r\n${today},5,4,3,1,\r\ntotal,5,4,3,1,0\r\n`,
     );
 
     await cli('campaign', 'recipients', id, '--csv', join(dir, 'recipients.csv'));
@@ -169,8 +173,7 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
         }),
       ),
     ); // prettier-ignore
-    const response = await postSignedWebhook(`${stack.url}/webhook`, raw, secret);
-    expect(response.status).toBe(200);
+    expect((await post(raw)).status).toBe(200);
     const report = await until(async () => {
       const r = await campaignReport(stack.db, id);
       return r.stats.targeted === 1 ? r : undefined;
@@ -180,4 +183,114 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
     expect(row).toContain('4915112345678\tdelivered\twamid.external-1');
     expect(row).toMatch(/\texternal$/);
   });
+  it('never sends a marketing template to a contact who opted out, and reports them suppressed', async () => {
+    const [byWebhook, byKeyword, byFile, listed] = [
+      '16505557001',
+      '16505557002',
+      '16505557003',
+      '16505557004',
+    ];
+    // Opted out through Meta: a user_preferences webhook (shape of Meta's example) through the receiver.
+    const preferences = {
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'user_preferences', value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+        contacts: [{ wa_id: byWebhook }],
+        user_preferences: [{ wa_id: byWebhook, detail: 'User requested to stop marketing messages',
+          category: 'marketing_messages', value: 'stop', timestamp: Math.floor(Date.now() / 1000) }],
+      } }] }],
+    }; // prettier-ignore
+    expect((await post(metaEscape(JSON.stringify(preferences)))).status).toBe(200);
+    // Opted out by writing STOP: the answer worker confirms instead of answering.
+    const stop = webhookPayload({
+      entries: [messagesEntry({ messages: [textMessage({ from: byKeyword, body: 'STOP' })] })],
+    });
+    expect((await post(metaEscape(JSON.stringify(stop)))).status).toBe(200);
+    // Opted out on another channel: a CSV import.
+    const list = join(dir, 'suppressed.csv');
+    writeFileSync(list, 'wa_id,reason\n+1 650 555 7003,asked by email\n');
+    expect(await cli('suppression', 'import', '--org', 'default', '--csv', list)).toEqual([
+      'suppressed 1 contact(s) from 1 line(s)',
+    ]);
+    const exported = await until(async () => {
+      const lines = await cli('suppression', 'export', '--org', 'default');
+      return lines.length === 4 ? lines : undefined;
+    }, 20_000);
+    expect(
+      exported
+        .slice(1)
+        .map((l) => l.split('\t').slice(0, 3))
+        .sort(),
+    ).toEqual([
+      [byWebhook, 'user_preferences', 'User requested to stop marketing messages'],
+      [byKeyword, 'keyword', 'STOP'],
+      [byFile, 'csv_import', 'asked by email'],
+    ]);
+    const confirmation = await until(async () =>
+      stack.sandbox!.messages().find((m) => m.to === byKeyword),
+    );
+    expect(JSON.stringify(confirmation.body)).toContain("You won't receive marketing messages");
+
+    const created = await cli(
+      'campaign', 'create', '--org', 'default', '--name', 'Opt-outs',
+      '--template', 'bf_offer', '--language', 'en_US',
+    ); // prettier-ignore
+    const id = /^campaign (\S+) created/.exec(created[0]!)![1]!;
+    const audience = join(dir, 'optouts.csv');
+    writeFileSync(audience, `wa_id\n${byWebhook}\n${byKeyword}\n${byFile}\n${listed}\n`);
+    await cli('campaign', 'import', id, audience);
+    await cli('campaign', 'start', id);
+
+    const report = await until(async () => {
+      const r = await campaignReport(stack.db, id);
+      return r.stats.campaign_status === 'completed' ? r : undefined;
+    }, 20_000);
+    expect(report.stats).toMatchObject({ targeted: 4, accepted: 1, suppressed: 3, pending: 0 });
+    const templates = stack.sandbox!.messages().filter((m) => m.type === 'template');
+    expect(templates.filter((m) => [byWebhook, byKeyword, byFile].includes(m.to))).toEqual([]);
+    expect(templates.filter((m) => m.to === listed)).toHaveLength(1);
+    const printed = await cli('campaign', 'report', id, '--csv', join(dir, 'optouts-report.csv'));
+    expect(printed[1]).toMatch(/ suppressed 3$/);
+    expect(readFileSync(join(dir, 'optouts-report.csv'), 'utf8')).toMatch(
+      /\r\ntotal,\d+,\d+,\d+,0,3\r\n$/,
+    );
+    const suppressed = await cli('campaign', 'recipients', id, '--status', 'suppressed');
+    expect(suppressed.slice(1).map((l) => l.split('\t')[1])).toEqual([
+      byWebhook,
+      byKeyword,
+      byFile,
+    ]);
+
+    // Spend: the sandbox prices its template statuses as marketing / regular, replies as free service.
+    const rates = join(dir, 'rates.csv');
+    writeFileSync(
+      rates,
+      'category,country_code,price,currency,effective_from\nmarketing,,0.05,USD,2025-07-01\nmarketing,1,0.025,USD,2025-07-01\nmarketing,1,0.03,USD,2099-01-01\n',
+    );
+    expect(await cli('rates', 'import', '--org', 'default', '--csv', rates)).toEqual([
+      'imported 3 rate(s)',
+    ]);
+    const spent = await until(async () => {
+      const r = await campaignReport(stack.db, id);
+      return r.spend?.charged === 1 ? r.spend : undefined;
+    }, 20_000);
+    expect(spent).toMatchObject({ charged: 1, free: 0, unpriced: 0, currency: 'USD' });
+    expect(Number(spent.estimated_cost)).toBe(0.025);
+    expect((await cli('campaign', 'report', id))[2]).toBe(
+      'spend 0.025000 USD  charged 1  free 0  unpriced 0',
+    );
+    const daily = await cli('spend', '--org', 'default');
+    expect(daily.find((l) => l.includes('\tservice\t'))).toMatch(
+      /\tservice\t0\t[1-9]\d*\t0\t0\t-$/,
+    );
+    expect(daily.find((l) => l.includes('\tmarketing\t'))).toMatch(
+      /\tmarketing\t[1-9]\d*\t0\t0\t[\d.]+\tUSD$/,
+    );
+
+    expect(await cli('suppression', 'remove', '--org', 'default', '--contact', byFile)).toEqual([
+      `removed ${byFile} from the suppression list`,
+    ]);
+    expect(await cli('suppression', 'export', '--org', 'default')).toHaveLength(3);
+  }, 60_000);
 });

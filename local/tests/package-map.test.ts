@@ -17,7 +17,9 @@ interface Manifest {
   devDependencies?: Record<string, string>;
 }
 
-const workspaces: string[] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces;
+const workspaces: string[] = JSON.parse(
+  readFileSync(join(ROOT, 'package.json'), 'utf8'),
+).workspaces;
 const manifest = (dir: string): Manifest =>
   JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8'));
 const own = (deps: Record<string, string> | undefined) =>

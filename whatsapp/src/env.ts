@@ -108,8 +108,7 @@ export type EnvVars<S extends EnvSchema> = {
   [K in keyof core.input<S> as undefined extends core.input<S>[K] ? never : K]-?: EnvValue;
 } & {
   [K in keyof core.input<S> as undefined extends core.input<S>[K] ? K : never]?:
-    | EnvValue
-    | undefined;
+    EnvValue | undefined;
 };
 
 /**
