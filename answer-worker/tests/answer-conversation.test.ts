@@ -8,7 +8,6 @@ import {
   setOptOutKeywords,
   updateAgentConfig,
   upsertKnowledge,
-  upsertOrganization,
   type Db,
 } from '@waba/db';
 import { createGraphClient, type AnswerJob } from '@waba/whatsapp';
