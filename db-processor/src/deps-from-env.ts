@@ -1,12 +1,12 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type * as z from 'zod/mini';
 import { createDb, type Db } from '@waba/db';
 import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import { EnvError, parseEnv, type Logger } from '@waba/whatsapp';
-import { ingestBackoffEnvSchema } from './env.schema';
 import { sqsAnswerQueue } from './answer-queue';
 import { sqsMessageVisibility, type BackoffPolicy, type TransientBackoff } from './backoff';
-import { processorEnvFromEnv } from './env.schema';
+import { ingestBackoffEnvSchema, processorEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
 import type { SqsProcessorDeps } from './process-sqs-event';
 import { s3PayloadReader } from './s3-payload-reader';
@@ -40,7 +40,8 @@ export async function processorDepsFromEnv(
       applicationName: 'waba-db-processor',
     });
   const sqs = shared.sqs ?? new SQSClient({});
-  const backoff = transientBackoffFromEnv(env, sqs);
+  // The back-off variables are part of the contract just parsed: no second parse.
+  const backoff = transientBackoffOf(settings, sqs);
   return {
     db,
     payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
@@ -63,9 +64,11 @@ export interface IngestBackoffSettings {
   queueUrl: string | undefined;
 }
 
-/** Validates the back-off settings once; a bad value throws with the variable's name. */
-export function ingestBackoffFromEnv(env: NodeJS.ProcessEnv = process.env): IngestBackoffSettings {
-  const e = parseEnv(ingestBackoffEnvSchema, env);
+/** The back-off variables, as the processor's contract parses them. */
+type IngestBackoffEnv = z.infer<typeof ingestBackoffEnvSchema>;
+
+/** The back-off settings of parsed variables; a maximum below the base throws, naming it. */
+function backoffSettingsOf(e: IngestBackoffEnv): IngestBackoffSettings {
   if (e.INGEST_BACKOFF_MAX_SECONDS < e.INGEST_BACKOFF_BASE_SECONDS)
     throw new EnvError(
       'invalid environment: INGEST_BACKOFF_MAX_SECONDS must not be below INGEST_BACKOFF_BASE_SECONDS',
@@ -80,10 +83,12 @@ export function ingestBackoffFromEnv(env: NodeJS.ProcessEnv = process.env): Inge
   };
 }
 
-function transientBackoffFromEnv(
-  env: NodeJS.ProcessEnv,
-  sqs: SQSClient,
-): TransientBackoff | undefined {
-  const { policy, queueUrl } = ingestBackoffFromEnv(env);
+/** Validates the back-off settings alone (the local stack's config); a bad value throws with the variable's name. */
+export function ingestBackoffFromEnv(env: NodeJS.ProcessEnv = process.env): IngestBackoffSettings {
+  return backoffSettingsOf(parseEnv(ingestBackoffEnvSchema, env));
+}
+
+function transientBackoffOf(e: IngestBackoffEnv, sqs: SQSClient): TransientBackoff | undefined {
+  const { policy, queueUrl } = backoffSettingsOf(e);
   return policy && { policy, visibility: sqsMessageVisibility(sqs, queueUrl) };
 }
