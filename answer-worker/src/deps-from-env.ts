@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, type Db } from '@waba/db';
-import { databaseUrlFromEnv, secretEnv, secretEnvSource } from '@waba/whatsapp/secrets';
-import { createGraphClient, type Logger } from '@waba/whatsapp';
+import { databaseUrlFromEnv, graphClientFromEnv, secretEnv } from '@waba/whatsapp/secrets';
+import type { Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
 import { answerEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
@@ -32,11 +32,7 @@ export async function answerDepsFromEnv(
     shared.db ? undefined : databaseUrlFromEnv(env),
     secretEnv('OPENAI_API_KEY', env),
   ]);
-  // Read per send through the secrets cache (re-read after a 190); a placeholder is refused per job.
-  const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
-  if (!accessToken) {
-    throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
-  }
+  const graph = graphClientFromEnv(env, settings.WHATSAPP_GRAPH_VERSION);
   const sqs = shared.sqs ?? new SQSClient({});
   return {
     db:
@@ -46,11 +42,7 @@ export async function answerDepsFromEnv(
         max: settings.DB_POOL_MAX,
         applicationName: 'waba-answer-worker',
       }),
-    graph: createGraphClient({
-      accessToken,
-      baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
-      apiVersion: settings.WHATSAPP_GRAPH_VERSION,
-    }),
+    graph,
     agentFor: agentFactory({
       apiKey: openAiKey,
       baseURL: env.OPENAI_BASE_URL || undefined,

@@ -1,7 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDb, type Db } from '@waba/db';
-import { databaseUrlFromEnv, secretEnvSource } from '@waba/whatsapp/secrets';
-import { createGraphClient, createLogger, type Logger } from '@waba/whatsapp';
+import { databaseUrlFromEnv, graphClientFromEnv } from '@waba/whatsapp/secrets';
+import { createLogger, type Logger } from '@waba/whatsapp';
 import { campaignEnvFromEnv } from './env.schema';
 import { sqsCampaignQueue, type CampaignJobsDeps } from './process-campaign-jobs';
 
@@ -18,10 +18,7 @@ export async function campaignDepsFromEnv(
 ): Promise<CampaignJobsDeps> {
   const settings = campaignEnvFromEnv(env);
   const databaseUrl = shared.db ? undefined : await databaseUrlFromEnv(env);
-  // Read per send through the secrets cache (re-read after a 190); a placeholder is refused per job.
-  const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
-  if (!accessToken)
-    throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
+  const graph = graphClientFromEnv(env, settings.WHATSAPP_GRAPH_VERSION);
   return {
     db:
       shared.db ??
@@ -30,11 +27,7 @@ export async function campaignDepsFromEnv(
         max: settings.DB_POOL_MAX,
         applicationName: 'waba-campaign-sender',
       }),
-    graph: createGraphClient({
-      accessToken,
-      baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
-      apiVersion: settings.WHATSAPP_GRAPH_VERSION,
-    }),
+    graph,
     logger: shared.logger ?? createLogger('campaign-sender'),
     defaultRatePerSecond: settings.CAMPAIGN_RATE_PER_SECOND,
     sliceMs: settings.CAMPAIGN_SLICE_SECONDS * 1000,

@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from './errors';
+import { createGraphClient, type GraphClient } from './graph-client';
 import { lazy, type Lazy } from './lazy';
 
 /** Returns a secret's string value by id or ARN. */
@@ -172,5 +173,22 @@ export async function databaseUrlFromEnv(
     port: env.DATABASE_PORT,
     dbname: env.DATABASE_NAME,
     sslMode: env.DATABASE_SSLMODE,
+  });
+}
+
+/**
+ * The Graph client of a consumer that sends (the answer worker, the campaign
+ * sender): its token from WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN,
+ * read per send through the secrets cache (re-read after a 190; a placeholder
+ * is refused per job), and WHATSAPP_GRAPH_URL for a sandbox.
+ */
+export function graphClientFromEnv(env: NodeJS.ProcessEnv, apiVersion: string): GraphClient {
+  const accessToken = secretEnvSource('WHATSAPP_ACCESS_TOKEN', env);
+  if (!accessToken)
+    throw new Error('WHATSAPP_ACCESS_TOKEN or WHATSAPP_ACCESS_TOKEN_SECRET_ARN is not set');
+  return createGraphClient({
+    accessToken,
+    baseUrl: env.WHATSAPP_GRAPH_URL || undefined,
+    apiVersion,
   });
 }
