@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, type Db } from '@waba/db';
-import { databaseUrlFromEnv, graphClientFromEnv, secretEnv } from '@waba/whatsapp/secrets';
+import { dbFromEnv, type Db } from '@waba/db';
+import { graphClientFromEnv, secretEnv } from '@waba/whatsapp/secrets';
 import type { Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
 import { answerEnvFromEnv } from './env.schema';
@@ -28,20 +28,14 @@ export async function answerDepsFromEnv(
   shared: AnswerSharedClients = {},
 ): Promise<AnswerJobsDeps> {
   const settings = answerEnvFromEnv(env);
-  const [databaseUrl, openAiKey] = await Promise.all([
-    shared.db ? undefined : databaseUrlFromEnv(env),
+  const [db, openAiKey] = await Promise.all([
+    dbFromEnv(env, { max: settings.DB_POOL_MAX, applicationName: 'waba-answer-worker' }, shared.db),
     secretEnv('OPENAI_API_KEY', env),
   ]);
   const graph = graphClientFromEnv(env, settings.WHATSAPP_GRAPH_VERSION);
   const sqs = shared.sqs ?? new SQSClient({});
   return {
-    db:
-      shared.db ??
-      createDb({
-        connectionString: databaseUrl!,
-        max: settings.DB_POOL_MAX,
-        applicationName: 'waba-answer-worker',
-      }),
+    db,
     graph,
     agentFor: agentFactory({
       apiKey: openAiKey,

@@ -27,6 +27,9 @@ import {
   processorDeps,
   startFakeOpenAi,
   type FakeOpenAi,
+  processEntries,
+  DEFAULT_PHONE_NUMBER_ID as PHONE,
+  DEFAULT_WABA_ID as WABA,
 } from '@waba/testing';
 import {
   agentFactory,
@@ -35,8 +38,6 @@ import {
   type AnswerDeps,
 } from '@waba/answer-worker';
 
-const PHONE = '106540352242922';
-const WABA = '102290129340398';
 const CUSTOMER = '5511987650000';
 
 describe('answerConversation()', () => {
@@ -381,16 +382,13 @@ describe('answerConversation()', () => {
     await updateAgentConfig(t.db, orgId, {
       rules: [{ buttonIds: ['track'], reply: 'Your order is on its way.' }],
     });
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          phoneNumberId: PHONE,
-          wabaId: WABA,
-          messages: [buttonReplyMessage({ from: CUSTOMER, buttonId: 'track', title: 'Track' })],
-        }),
-      ],
-    });
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        phoneNumberId: PHONE,
+        wabaId: WABA,
+        messages: [buttonReplyMessage({ from: CUSTOMER, buttonId: 'track', title: 'Track' })],
+      }),
+    ]);
     const before = sandbox.messages().length;
 
     await answerConversation(job(), deps());

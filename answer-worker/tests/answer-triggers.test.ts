@@ -19,6 +19,9 @@ import {
   recordingAnswerQueue,
   sqsEvent,
   sqsRecord,
+  DEFAULT_PHONE_NUMBER_ID as PHONE,
+  DEFAULT_WABA_ID as WABA,
+  DEFAULT_DISPLAY_PHONE_NUMBER as DISPLAY,
 } from '@waba/testing';
 import {
   agentFactory,
@@ -32,9 +35,6 @@ import {
  * schedules no answer for anything else, and the worker never answers it
  * when a turn of the same conversation is answered.
  */
-const PHONE = '106540352242922';
-const WABA = '102290129340398';
-const DISPLAY = '15550783881';
 const CUSTOMER = '5511987650000';
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -9,6 +9,7 @@ import {
   startTestSandbox,
   registerAnsweringOrganization,
   type MetaSandbox,
+  DEFAULT_PHONE_NUMBER_ID as PHONE,
 } from '@waba/testing';
 import {
   agentFactory,
@@ -16,8 +17,6 @@ import {
   retryDelaySeconds,
   type AnswerJobsDeps,
 } from '@waba/answer-worker';
-
-const PHONE = '106540352242922';
 
 const record = (body: string, receiveCount = 1) =>
   jobRecord(body, { receiveCount, queue: 'answer' });

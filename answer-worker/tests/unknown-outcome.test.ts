@@ -1,5 +1,4 @@
 import pino from 'pino';
-import { processSqsEvent } from '@waba/db-processor';
 import { updateAgentConfig, upsertOrganization, type Db } from '@waba/db';
 import {
   createGraphClient,
@@ -11,7 +10,6 @@ import {
   messagesEntry,
   status,
   textMessage,
-  webhookPayload,
   createTestDatabase,
   jobRecord,
   type TestDatabase,
@@ -19,9 +17,9 @@ import {
   registerAnsweringOrganization,
   answerJob,
   type MetaSandbox,
-  sqsEvent,
-  sqsRecord,
-  processorDeps,
+  processEntries,
+  DEFAULT_PHONE_NUMBER_ID as PHONE,
+  DEFAULT_WABA_ID as WABA,
 } from '@waba/testing';
 import {
   agentFactory,
@@ -30,8 +28,6 @@ import {
   type AnswerJobsDeps,
 } from '@waba/answer-worker';
 
-const PHONE = '106540352242922';
-const WABA = '102290129340398';
 const CUSTOMER = '5511987650000';
 const GRACE_MS = 60_000;
 
@@ -84,29 +80,23 @@ describe('answers whose send outcome is unknown', () => {
   });
   const later = (ms: number) => (now = new Date(now.getTime() + ms));
   async function customerSays(db: Db, body: string) {
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          phoneNumberId: PHONE,
-          wabaId: WABA,
-          messages: [textMessage({ from: CUSTOMER, body })],
-        }),
-      ],
-    });
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(db));
+    await processEntries(db, [
+      messagesEntry({
+        phoneNumberId: PHONE,
+        wabaId: WABA,
+        messages: [textMessage({ from: CUSTOMER, body })],
+      }),
+    ]);
   }
   /** Meta's status webhook for a message the sandbox took, through the real processor. */
   async function statusArrives(wamid: string, bizOpaque: string, state = 'sent') {
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          phoneNumberId: PHONE,
-          wabaId: WABA,
-          statuses: [status({ id: wamid, status: state, recipientId: CUSTOMER, bizOpaque })],
-        }),
-      ],
-    });
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        phoneNumberId: PHONE,
+        wabaId: WABA,
+        statuses: [status({ id: wamid, status: state, recipientId: CUSTOMER, bizOpaque })],
+      }),
+    ]);
   }
   const attempt = () => t.db.selectFrom('answer_attempts').selectAll().executeTakeFirstOrThrow();
   const tagOf = (m: { body: unknown }) =>
@@ -160,17 +150,13 @@ describe('answers whose send outcome is unknown', () => {
       slug: 'other',
       phoneNumbers: [{ phoneNumberId: '999000111', wabaId: '999000222' }],
     });
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          phoneNumberId: '999000111',
-          wabaId: '999000222',
-          statuses: [status({ id: 'wamid.forged', status: 'sent', bizOpaque: `answer:${id}:0` })],
-        }),
-      ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        phoneNumberId: '999000111',
+        wabaId: '999000222',
+        statuses: [status({ id: 'wamid.forged', status: 'sent', bizOpaque: `answer:${id}:0` })],
+      }),
+    ]);
 
     expect(other.id).not.toBe(orgId);
     expect(await attempt()).toMatchObject({ state: 'unknown', status_part: null });

@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDb, type Db } from '@waba/db';
-import { databaseUrlFromEnv, graphClientFromEnv } from '@waba/whatsapp/secrets';
+import { dbFromEnv, type Db } from '@waba/db';
+import { graphClientFromEnv } from '@waba/whatsapp/secrets';
 import { createLogger, type Logger } from '@waba/whatsapp';
 import { campaignEnvFromEnv } from './env.schema';
 import { sqsCampaignQueue, type CampaignJobsDeps } from './process-campaign-jobs';
@@ -17,16 +17,13 @@ export async function campaignDepsFromEnv(
   shared: { db?: Db; sqs?: SQSClient; logger?: Logger } = {},
 ): Promise<CampaignJobsDeps> {
   const settings = campaignEnvFromEnv(env);
-  const databaseUrl = shared.db ? undefined : await databaseUrlFromEnv(env);
   const graph = graphClientFromEnv(env, settings.WHATSAPP_GRAPH_VERSION);
   return {
-    db:
-      shared.db ??
-      createDb({
-        connectionString: databaseUrl!,
-        max: settings.DB_POOL_MAX,
-        applicationName: 'waba-campaign-sender',
-      }),
+    db: await dbFromEnv(
+      env,
+      { max: settings.DB_POOL_MAX, applicationName: 'waba-campaign-sender' },
+      shared.db,
+    ),
     graph,
     logger: shared.logger ?? createLogger('campaign-sender'),
     defaultRatePerSecond: settings.CAMPAIGN_RATE_PER_SECOND,

@@ -2,10 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { answerDepsFromEnv, processAnswerJobs } from '@waba/answer-worker';
 import { campaignDepsFromEnv, processCampaignJobs } from '@waba/campaign-sender';
-import { createDb, type Db } from '@waba/db';
+import { dbFromEnv, type Db } from '@waba/db';
 import { processorDepsFromEnv, processSqsEvent } from '@waba/db-processor';
 import { lazy, type Logger } from '@waba/whatsapp';
-import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import {
   startEventSourceMapping,
   type EventSourceMapping,
@@ -98,11 +97,7 @@ export async function startPipelineService(
 ): Promise<PipelineService> {
   const sqs = new SQSClient({});
   const s3 = new S3Client({});
-  const db: Db = createDb({
-    connectionString: await databaseUrlFromEnv(env),
-    max: settings.dbPoolMax,
-    applicationName: 'waba-service',
-  });
+  const db: Db = await dbFromEnv(env, { max: settings.dbPoolMax, applicationName: 'waba-service' });
   const mappings: Partial<Record<ConsumerName, EventSourceMapping>> = {};
   try {
     const start = (

@@ -1,8 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type * as z from 'zod/mini';
-import { createDb, type Db } from '@waba/db';
-import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
+import { dbFromEnv, type Db } from '@waba/db';
 import { EnvError, parseEnv, type Logger } from '@waba/whatsapp';
 import { sqsAnswerQueue } from './answer-queue';
 import { sqsMessageVisibility, type BackoffPolicy, type TransientBackoff } from './backoff';
@@ -32,13 +31,11 @@ export async function processorDepsFromEnv(
   shared: ProcessorSharedClients = {},
 ): Promise<SqsProcessorDeps> {
   const settings = processorEnvFromEnv(env);
-  const db =
-    shared.db ??
-    createDb({
-      connectionString: await databaseUrlFromEnv(env),
-      max: settings.DB_POOL_MAX,
-      applicationName: 'waba-db-processor',
-    });
+  const db = await dbFromEnv(
+    env,
+    { max: settings.DB_POOL_MAX, applicationName: 'waba-db-processor' },
+    shared.db,
+  );
   const sqs = shared.sqs ?? new SQSClient({});
   // The back-off variables are part of the contract just parsed: no second parse.
   const backoff = transientBackoffOf(settings, sqs);

@@ -22,6 +22,7 @@ import {
   sqsEvent,
   sqsRecord,
   whileRefusingBody,
+  processEntries,
 } from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
@@ -67,24 +68,20 @@ describe('processSqsEvent()', () => {
 
   it('stores every status field: conversation, pricing, errors, callback data', async () => {
     const id = wamid(CUSTOMER);
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          statuses: [
-            status({
-              id,
-              status: 'sent',
-              recipientId: CUSTOMER,
-              timestamp: '1763805600',
-              bizOpaque: 'ticket-9',
-            }),
-            status({ id, status: 'failed', recipientId: CUSTOMER, timestamp: '1763805660' }),
-          ],
-        }),
-      ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        statuses: [
+          status({
+            id,
+            status: 'sent',
+            recipientId: CUSTOMER,
+            timestamp: '1763805600',
+            bizOpaque: 'ticket-9',
+          }),
+          status({ id, status: 'failed', recipientId: CUSTOMER, timestamp: '1763805660' }),
+        ],
+      }),
+    ]);
 
     const events = await t.db
       .selectFrom('message_status_events')
@@ -150,22 +147,18 @@ describe('processSqsEvent()', () => {
       ...e,
       changes: [...e.changes, ...extra.changes],
     });
-    const payload = webhookPayload({
-      entries: [
-        entryWithTwoChanges(
-          messagesEntry({ messages: messages(3, '111') }),
-          messagesEntry({ statuses: statuses(4), messages: messages(2, '222') }),
-        ),
-        entryWithTwoChanges(
-          messagesEntry({ ...second, messages: messages(5, '333') }),
-          messagesEntry({ ...second, statuses: statuses(3) }),
-        ),
-      ],
-    });
+    const failures = await processEntries(t.db, [
+      entryWithTwoChanges(
+        messagesEntry({ messages: messages(3, '111') }),
+        messagesEntry({ statuses: statuses(4), messages: messages(2, '222') }),
+      ),
+      entryWithTwoChanges(
+        messagesEntry({ ...second, messages: messages(5, '333') }),
+        messagesEntry({ ...second, statuses: statuses(3) }),
+      ),
+    ]);
 
-    const result = await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
-
-    expect(result.batchItemFailures).toEqual([]);
+    expect(failures).toEqual([]);
     const counts = await sql<{ organization_id: string; direction: string; n: number }>`
       select organization_id, direction, count(*)::int as n from messages group by 1, 2 order by 1, 2`.execute(
       t.db,
@@ -255,21 +248,17 @@ describe('processSqsEvent()', () => {
   });
 
   it('stores template, quality and account events routed by WABA id', async () => {
-    const payload = webhookPayload({
-      entries: [
-        templateStatusEntry({
-          wabaId: DEFAULT_WABA_ID,
-          event: 'REJECTED',
-          templateId: '77',
-          templateName: 'promo',
-          reason: 'INVALID_FORMAT',
-        }),
-        qualityUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
-        accountUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
-      ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      templateStatusEntry({
+        wabaId: DEFAULT_WABA_ID,
+        event: 'REJECTED',
+        templateId: '77',
+        templateName: 'promo',
+        reason: 'INVALID_FORMAT',
+      }),
+      qualityUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
+      accountUpdateEntry({ wabaId: DEFAULT_WABA_ID }),
+    ]);
 
     const rows = await t.db.selectFrom('account_events').selectAll().orderBy('field').execute();
     expect(rows.map((r) => [r.field, r.organization_id])).toEqual([
@@ -302,19 +291,15 @@ describe('processSqsEvent()', () => {
   });
 
   it('keeps the good items of a change when one item is malformed', async () => {
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          messages: [
-            textMessage({ from: CUSTOMER, body: 'ok' }),
-            { type: 'text' },
-            textMessage({ from: CUSTOMER, body: 'ok too' }),
-          ],
-        }),
-      ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        messages: [
+          textMessage({ from: CUSTOMER, body: 'ok' }),
+          { type: 'text' },
+          textMessage({ from: CUSTOMER, body: 'ok too' }),
+        ],
+      }),
+    ]);
 
     expect(await t.db.selectFrom('messages').select('body').orderBy('body').execute()).toEqual([
       { body: 'ok' },
@@ -460,8 +445,9 @@ describe('processSqsEvent()', () => {
       })
       .execute();
     const answers = recordingAnswerQueue();
-    const payload = webhookPayload({
-      entries: [
+    await processEntries(
+      t.db,
+      [
         messagesEntry({
           messages: [
             textMessage({ from: 'A', body: '1' }),
@@ -471,9 +457,8 @@ describe('processSqsEvent()', () => {
           statuses: [status({ id: wamid(CUSTOMER), status: 'sent', recipientId: CUSTOMER })],
         }),
       ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db, { answers }));
+      { answers },
+    );
 
     const waIdOf = new Map(
       (await t.db.selectFrom('contacts').select(['id', 'wa_id']).execute()).map((c) => [

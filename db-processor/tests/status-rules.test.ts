@@ -10,6 +10,7 @@ import {
   registerDefaultOrganization,
   sqsEvent,
   sqsRecord,
+  processEntries,
 } from '@waba/testing';
 
 const TS: Record<string, number> = {
@@ -168,22 +169,18 @@ describe('status rules', () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     const id = wamid('5512');
-    const payload = webhookPayload({
-      entries: [
-        messagesEntry({
-          statuses: [
-            status({
-              id,
-              status: 'sent',
-              recipientId: '5512',
-              bizOpaque: `campaign:${foreign.id}`,
-            }),
-          ],
-        }),
-      ],
-    });
-
-    await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+    await processEntries(t.db, [
+      messagesEntry({
+        statuses: [
+          status({
+            id,
+            status: 'sent',
+            recipientId: '5512',
+            bizOpaque: `campaign:${foreign.id}`,
+          }),
+        ],
+      }),
+    ]);
 
     const message = await t.db
       .selectFrom('messages')

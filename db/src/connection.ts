@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 import type { Database } from './database';
 
 // Decided once for the whole project: int8 (ids, count(*)) comes back as a JS
@@ -37,3 +38,16 @@ export function createDb(options: ConnectionOptions | { pool: pg.Pool }): Kysely
 }
 
 export type Db = Kysely<Database>;
+
+/**
+ * The database of a consumer built from its environment: the shared one a
+ * long-running process hands in, or a new pool on DATABASE_URL /
+ * DATABASE_SECRET_ARN (`databaseUrlFromEnv`), read only when it is needed.
+ */
+export async function dbFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: Omit<ConnectionOptions, 'connectionString'>,
+  shared?: Db,
+): Promise<Db> {
+  return shared ?? createDb({ ...options, connectionString: await databaseUrlFromEnv(env) });
+}

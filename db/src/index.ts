@@ -1,4 +1,4 @@
-export { createDb, createPool } from './connection';
+export { createDb, createPool, dbFromEnv } from './connection';
 export type { Db } from './connection';
 export type { Database } from './database';
 export { isTransientDbError } from './errors';

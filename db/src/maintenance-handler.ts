@@ -1,9 +1,8 @@
-import { createDb } from './connection';
+import { dbFromEnv } from './connection';
 import { maintenanceEnvFromEnv } from './env.schema';
 import { handleMaintenanceRequest, retentionFromEnv } from './maintenance';
 import { parseMaintenanceRequest, type AuditLookup } from './maintenance-request.schema';
 import type { MaintenanceReport } from './partitions';
-import { databaseUrlFromEnv } from '@waba/whatsapp/secrets';
 
 // Checked at cold start: a bad retention stops the start with the variable's name.
 const retention = retentionFromEnv(maintenanceEnvFromEnv(process.env));
@@ -16,11 +15,7 @@ const retention = retentionFromEnv(maintenanceEnvFromEnv(process.env));
  */
 export async function handler(event: unknown): Promise<MaintenanceReport | AuditLookup> {
   const request = parseMaintenanceRequest(event);
-  const db = createDb({
-    connectionString: await databaseUrlFromEnv(process.env),
-    max: 1,
-    applicationName: 'waba-maintenance',
-  });
+  const db = await dbFromEnv(process.env, { max: 1, applicationName: 'waba-maintenance' });
   try {
     return await handleMaintenanceRequest(request, {
       db,

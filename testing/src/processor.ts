@@ -8,6 +8,7 @@ import {
   type ScheduledAnswerJob,
   type SqsProcessorDeps,
 } from '@waba/db-processor';
+import { webhookPayload, type RawWebhookEntry } from '@waba/whatsapp/testing';
 import { sqsEvent, sqsRecord } from './sqs-record';
 
 /** Answer jobs kept in memory, for tests that are about the database, not the queue. */
@@ -40,6 +41,23 @@ export async function processBodies(
   const result = await processSqsEvent(
     sqsEvent(bodies.map((b) => sqsRecord(b, options.attributes))),
     processorDeps(db, options.answers ? { answers: options.answers } : {}),
+  );
+  return result.batchItemFailures;
+}
+
+/**
+ * Runs the processor on one webhook made of `entries` (its `entry` array, as
+ * the builders make them), on a real database; returns the batch item failures.
+ */
+export async function processEntries(
+  db: Db,
+  entries: RawWebhookEntry[],
+  overrides: Partial<SqsProcessorDeps> = {},
+): Promise<SQSBatchItemFailure[]> {
+  const payload = webhookPayload({ entries });
+  const result = await processSqsEvent(
+    sqsEvent([sqsRecord(payload)]),
+    processorDeps(db, overrides),
   );
   return result.batchItemFailures;
 }
