@@ -10,6 +10,7 @@ import {
   type InboundMessageInput,
   type StatusEventInput,
   type WebhookEventInput,
+  type WebhookExtractInput,
 } from '@waba/db';
 import {
   boundAppOf,
@@ -111,6 +112,18 @@ function auditRow(w: WebhookEventInput): RawBuilder<unknown> {
       delivery_count = webhook_events.delivery_count + 1, last_processed_at = now()`;
 }
 
+/** One organization's view of the body, as the real writer keeps it beside the audit row. */
+function extractRow(x: WebhookExtractInput): RawBuilder<unknown> {
+  return sql`
+    insert into webhook_event_extracts (body_sha256, app_id, organization_id, fields, outcome,
+      error, item_counts, body, received_at, received_month)
+    values (${x.bodySha256}, ${x.appId}, ${x.organizationId}, ${x.fields}::text[], ${x.outcome},
+      ${pgText(x.error)}, ${JSON.stringify(x.itemCounts)}::jsonb, ${pgJson(x.body)}::jsonb,
+      ${x.receivedAt}, date_trunc('month', ${x.receivedAt}::timestamptz at time zone 'UTC')::date)
+    on conflict (body_sha256, app_id, organization_id, received_month) do update set
+      outcome = excluded.outcome, last_processed_at = now()`;
+}
+
 /** One transaction per statement, as an ORM's `save()` in a loop does. */
 async function commitEach(db: Db, statements: ReadonlyArray<RawBuilder<unknown>>): Promise<void> {
   for (const statement of statements) {
@@ -141,6 +154,7 @@ export async function writeNaively(db: Db, webhooks: readonly RawWebhook[]): Pro
       ...batch.statuses.map(deliveryStatus),
       ...batch.accountEvents.map(accountEvent),
       ...batch.webhookEvents.map(auditRow),
+      ...batch.webhookExtracts.map(extractRow),
     ]);
   }
 }

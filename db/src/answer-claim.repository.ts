@@ -19,11 +19,18 @@ function conversationColumns(key: ConversationKey) {
 /**
  * The conversation's row, created if missing and locked for the rest of the
  * transaction: concurrent or duplicate answer jobs of one conversation queue here.
+ *
+ * The contact's key-share lock comes first, before the conversation's: the
+ * claim's inserts take it anyway (their foreign keys), and the processor
+ * locks contacts before anything else, so both lock in the same order. Taken
+ * later, a worker holding the conversation could queue on the contact behind
+ * a processor that waits on it: a deadlock (found by `npm run bench`).
  */
 export async function lockConversation(
   trx: Transaction<Database>,
   key: ConversationKey,
 ): Promise<ConversationRow> {
+  await sql`select 1 from contacts where id = ${key.contactId} for key share`.execute(trx);
   await trx
     .insertInto('conversations')
     .values(conversationColumns(key))

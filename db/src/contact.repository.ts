@@ -224,7 +224,10 @@ export async function resolveContacts(
 
   await writeContacts(
     db,
-    [...new Set(byKey.values())].filter((c) => c.dirty && c.id !== null),
+    // By id: concurrent batches lock the contacts they share in one order.
+    [...new Set(byKey.values())]
+      .filter((c) => c.dirty && c.id !== null)
+      .sort((a, b) => a.id! - b.id!),
     created,
   );
   return chosen.map((c) => c!.id!);

@@ -16,7 +16,8 @@ import {
   type ConversationKey,
   type InboundMessageInput,
 } from '@waba/db';
-import { useTestDatabase } from '@waba/testing';
+import pg from 'pg';
+import { until, useTestDatabase } from '@waba/testing';
 
 const CUSTOMER = '5511999990000';
 const T0 = new Date('2026-11-22T10:00:00Z');
@@ -81,6 +82,35 @@ describe('answer claim repository', () => {
       answers_wamids: ['wamid.A', 'wamid.B', 'wamid.U'],
       finished_at: null,
     });
+  });
+
+  it('lockConversation() waits for the contact before it locks the conversation (no deadlock with the processor)', async () => {
+    await t.db.transaction().execute((trx) => lockConversation(trx, key));
+    // A processor's batch holds the contact row (here: it learns the customer's BSUID).
+    const processor = new pg.Client({ connectionString: t.url });
+    await processor.connect();
+    try {
+      await processor.query('begin');
+      await processor.query(`update contacts set user_id = 'BR.1' where id = $1`, [key.contactId]);
+      const worker = claim('answer');
+      await until(async () => {
+        const { rows } = await processor.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and datname = current_database()`,
+        );
+        return rows[0]!.n > 0;
+      });
+      // The waiting worker holds no conversation lock that the processor could queue on.
+      const { rows } = await processor.query(
+        `select 1 from conversations where contact_id = $1 for update skip locked`,
+        [key.contactId],
+      );
+      expect(rows).toHaveLength(1);
+      await processor.query('rollback');
+      await expect(worker).resolves.toEqual(expect.any(String));
+    } finally {
+      await processor.end();
+    }
   });
 
   it('lockConversation() creates the conversation once', async () => {
