@@ -11,6 +11,9 @@
  * - results: a structured result (one with `statusCode`) is mapped field by
  *   field; anything else is 200 `application/json` with the value as body;
  * - errors: 404 / 413 / 500 with API Gateway's `{"message": ...}` bodies.
+ * With `functionUrl`, it stands in for a Lambda function URL instead: one
+ * handler receives every method and path, as routeKey `$default` without
+ * path parameters (the same 2.0 event otherwise), bodies up to 6 MiB.
  * Not emulated: authorizers, CORS, throttling, the 30 s integration timeout,
  * stage variables, custom domains and mTLS.
  */
@@ -35,9 +38,11 @@ export interface HttpGatewayOptions {
   port: number;
   /** Default 127.0.0.1: a dev machine should not expose webhooks to its LAN by accident. */
   host?: string;
-  routes: Route[];
+  routes?: Route[];
+  /** One handler for every request, as a Lambda function URL invokes its function. */
+  functionUrl?: Route['handler'];
   logger?: Logger;
-  /** Default 10 MiB, API Gateway's payload limit; larger bodies get 413. */
+  /** Default 10 MiB (API Gateway's limit), 6 MiB with `functionUrl` (Lambda's); larger bodies get 413. */
   maxBodyBytes?: number;
 }
 
@@ -48,17 +53,25 @@ export interface HttpGateway {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const FUNCTION_URL_MAX_BODY_BYTES = 6 * 1024 * 1024;
 const ACCOUNT_ID = '000000000000';
 const API_ID = 'local';
 
 /** Starts the server; resolves once it listens (port 0 picks a free port). */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const host = options.host ?? '127.0.0.1';
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes =
+    options.maxBodyBytes ??
+    (options.functionUrl ? FUNCTION_URL_MAX_BODY_BYTES : DEFAULT_MAX_BODY_BYTES);
   const logger = (options.logger ?? createLogger('http-gateway')).child({
     component: 'http-gateway',
   });
-  const routes = options.routes.map(compileRoute);
+  const routes = (options.routes ?? []).map(compileRoute);
+  const functionUrl: RouteMatch | undefined = options.functionUrl && {
+    route: { method: 'ANY', path: '/{proxy+}', handler: options.functionUrl },
+    routeKey: '$default',
+    pathParameters: undefined,
+  };
 
   const server = createServer((req, res) => {
     const requestId = randomUUID();
@@ -68,7 +81,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         if (body === 'too-large')
           return sendJson(res, 413, { message: 'Request Entity Too Large' });
         const [rawPath = '/', rawQueryString = ''] = splitOnce(req.url ?? '/', '?');
-        const match = matchRoute(routes, req.method ?? 'GET', rawPath);
+        const match = functionUrl ?? matchRoute(routes, req.method ?? 'GET', rawPath);
         if (!match) return sendJson(res, 404, { message: 'Not Found' });
         const event = toEvent(req, { requestId, rawPath, rawQueryString, body, ...match });
         let result: unknown;

@@ -46,5 +46,6 @@ export function receiverDepsFromEnv(
     maxMessageBytes: settings.SQS_MAX_MESSAGE_BYTES,
     logger: shared.logger ?? logger,
     clock: () => new Date(),
+    successLogSampleRate: settings.SUCCESS_LOG_SAMPLE_RATE,
   };
 }

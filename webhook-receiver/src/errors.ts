@@ -24,6 +24,12 @@ export class UnknownAppError extends ReceiverError {
   override readonly statusCode = 404;
 }
 
+/** A path that is not a webhook (behind a function URL, every path reaches the receiver). */
+export class NotFoundError extends ReceiverError {
+  override name = 'NotFoundError';
+  override readonly statusCode = 404;
+}
+
 /** The payload could not be enqueued: Meta must retry, so never 2xx. */
 export class EnqueueError extends ReceiverError {
   override name = 'EnqueueError';

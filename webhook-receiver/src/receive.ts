@@ -6,6 +6,7 @@ import { enqueueWebhook, type IngestQueue, type PayloadStore } from './enqueue';
 import {
   BadRequestError,
   EnqueueError,
+  NotFoundError,
   ReceiverError,
   SignatureError,
   UnknownAppError,
@@ -22,6 +23,13 @@ export interface ReceiverDeps {
   maxMessageBytes: number;
   logger: Logger;
   clock: () => Date;
+  /**
+   * Share of accepted webhooks whose success line is logged (1: every one).
+   * Rejections and failures are always logged.
+   */
+  successLogSampleRate?: number;
+  /** Where the sample draws from (tests pass a fixed sequence). */
+  random?: () => number;
 }
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -66,6 +74,26 @@ function requestLogger(logger: Logger): Logger {
     unredacted.set(logger, child);
   }
   return child;
+}
+
+function sampled(deps: ReceiverDeps): boolean {
+  const rate = deps.successLogSampleRate ?? 1;
+  return rate >= 1 || (rate > 0 && (deps.random ?? Math.random)() < rate);
+}
+
+/**
+ * The `{appId}` of `/webhook/{appId}`, or undefined for `/webhook`. Behind the
+ * HTTP API the route has matched and says so in `pathParameters`; behind a
+ * Lambda function URL (routeKey `$default`) every path arrives, so the path
+ * is matched here and anything else is 404.
+ */
+function appIdOf(event: APIGatewayProxyEventV2): string | undefined {
+  if (event.routeKey !== '$default') return event.pathParameters?.appId;
+  const parts = (event.rawPath ?? '/').split('/').filter(Boolean);
+  if (parts[0] !== 'webhook' || parts.length > 2) {
+    throw new NotFoundError(`no webhook at ${event.rawPath}`);
+  }
+  return parts[1] === undefined ? undefined : decodeURIComponent(parts[1]);
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
@@ -113,16 +141,17 @@ async function receive(
   } catch (cause) {
     throw new EnqueueError('could not enqueue the webhook', { cause });
   }
-  requestLogger(deps.logger).info(
-    {
-      appId: app.appId,
-      sha256: result.sha256,
-      bytes: result.bytes,
-      claimChecked: result.claimChecked,
-      fields: routing.fields,
-    },
-    'webhook enqueued',
-  );
+  if (sampled(deps))
+    requestLogger(deps.logger).info(
+      {
+        appId: app.appId,
+        sha256: result.sha256,
+        bytes: result.bytes,
+        claimChecked: result.claimChecked,
+        fields: routing.fields,
+      },
+      'webhook enqueued',
+    );
   return text(200, 'EVENT_RECEIVED');
 }
 
@@ -138,8 +167,9 @@ export async function handleWebhookRequest(
   deps: ReceiverDeps,
 ): Promise<Result> {
   const method = event.requestContext?.http?.method ?? 'GET';
-  const appId = event.pathParameters?.appId;
+  let appId: string | undefined;
   try {
+    appId = appIdOf(event);
     const app = await deps.apps.get(appId);
     if (!app) throw new UnknownAppError(`unknown app ${appId ?? '(default)'}`);
     if (method === 'GET') return answerChallenge(event, app);

@@ -318,6 +318,34 @@ describe('handleWebhookRequest()', () => {
       expect(Buffer.from(message!.Body!, 'base64').toString('utf8')).toBe(odd);
     });
   });
+
+  describe('success log sampling', () => {
+    it('logs the success line of the sampled share only, and every rejection', async () => {
+      const lines: Array<{ msg: string }> = [];
+      const draws = [0.05, 0.5, 0.2, 0.09];
+      const sampledDeps: ReceiverDeps = {
+        ...deps,
+        logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) }),
+        successLogSampleRate: 0.1,
+        random: () => draws.shift()!,
+      };
+
+      for (let i = 0; i < 4; i++) {
+        const result = await handleWebhookRequest(signedRequest(raw, SECRET), sampledDeps);
+        expect(result.statusCode).toBe(200);
+      }
+      expect(
+        (await handleWebhookRequest(signedRequest(raw, 'wrong'), sampledDeps)).statusCode,
+      ).toBe(401);
+
+      expect(lines.map((l) => l.msg)).toEqual([
+        'webhook enqueued',
+        'webhook enqueued',
+        'webhook rejected',
+      ]);
+      expect(await drain()).toHaveLength(4);
+    });
+  });
 });
 
 describe('appsFromEnv()', () => {
