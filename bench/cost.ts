@@ -27,12 +27,24 @@ export const ASSUMPTIONS = {
   messagesPerReceive: 10,
 } as const;
 
-/** Memory of each function and the processor's batch size, from infra's prod stage. */
+/**
+ * The stage settings that change the per-webhook bill (docs/deploy.md, "Cost
+ * levers"): the front door, the share of success lines the receiver logs,
+ * and whether Lambda writes its START/END/REPORT lines for the receiver.
+ */
+export interface CostLevers {
+  ingress: 'http-api' | 'function-url';
+  successLogSampleRate: number;
+  platformLogs: boolean;
+}
+
+/** Memory of each function, the processor's batch size and the cost levers, from infra's prod stage. */
 export function productionSizing(): {
   receiver: number;
   processor: number;
   worker: number;
   batchSize: number;
+  levers: CostLevers;
 } {
   const c = loadStageConfig('prod');
   return {
@@ -40,10 +52,16 @@ export function productionSizing(): {
     processor: c.processor.memoryMiB,
     worker: c.answerWorker.memoryMiB,
     batchSize: c.processor.batchSize,
+    levers: {
+      ingress: c.ingress,
+      successLogSampleRate: c.receiver.successLogSampleRate,
+      platformLogs: c.receiver.platformLogs,
+    },
   };
 }
 
 export interface CostInputs {
+  /** logBytes: what one accepted webhook logs when its success line is written. */
   receiver: { memoryMb: number; invocationMs: number; logBytes: number };
   processor: {
     memoryMb: number;
@@ -55,6 +73,7 @@ export interface CostInputs {
     logBytes: number;
   };
   worker: { memoryMb: number; jobMs: number; logBytes: number };
+  levers: CostLevers;
 }
 
 export interface CostLine {
@@ -64,11 +83,20 @@ export interface CostLine {
   usdPerMillion: number;
 }
 
+/** The per-webhook total under other levers, from the same measurements. */
+export interface CostVariant {
+  name: string;
+  levers: CostLevers;
+  totalPerMillionWebhooks: number;
+}
+
 export interface CostResult {
+  levers: CostLevers;
   webhooks: CostLine[];
   answers: CostLine[];
   totalPerMillionWebhooks: number;
   totalPerMillionAnswers: number;
+  variants: CostVariant[];
 }
 
 const GB = 2 ** 30;
@@ -85,21 +113,75 @@ const sqsPerMessage = 1 + 2 / ASSUMPTIONS.messagesPerReceive;
  * Postgres (RDS, RDS Proxy) and NAT are fixed monthly costs, not per request.
  */
 export function costModel(i: CostInputs): CostResult {
+  const webhooks = webhookLines(i);
+  const answers = answerLines(i);
+  const variants: CostVariant[] = VARIANTS.map(([name, levers]) => ({
+    name,
+    levers,
+    totalPerMillionWebhooks: sum(webhookLines({ ...i, levers })),
+  }));
+  return {
+    levers: i.levers,
+    webhooks,
+    answers,
+    totalPerMillionWebhooks: sum(webhooks),
+    totalPerMillionAnswers: sum(answers),
+    variants,
+  };
+}
+
+const sum = (lines: CostLine[]) => lines.reduce((n, l) => n + l.usdPerMillion, 0);
+
+/** The levers one at a time, then together: what each saves, from this run's measurements. */
+const VARIANTS: Array<[string, CostLevers]> = [
+  [
+    'HTTP API, every success line, platform lines',
+    { ingress: 'http-api', successLogSampleRate: 1, platformLogs: true },
+  ],
+  [
+    'HTTP API, 1% of success lines',
+    { ingress: 'http-api', successLogSampleRate: 0.01, platformLogs: true },
+  ],
+  [
+    'function URL, every success line, platform lines',
+    { ingress: 'function-url', successLogSampleRate: 1, platformLogs: true },
+  ],
+  [
+    'function URL, 1% of success lines',
+    { ingress: 'function-url', successLogSampleRate: 0.01, platformLogs: true },
+  ],
+  [
+    'function URL, 1% of success lines, no platform lines',
+    { ingress: 'function-url', successLogSampleRate: 0.01, platformLogs: false },
+  ],
+];
+
+function webhookLines(i: CostInputs): CostLine[] {
   const A = ASSUMPTIONS;
+  const L = i.levers;
   const receiverMs = i.receiver.invocationMs + A.sqsRoundTripMs;
   const addedRoundTrips =
     i.processor.roundTripMs > 0 ? 0 : i.processor.statements * A.dbRoundTripMs;
   const batchMs = i.processor.batchMs + addedRoundTrips;
   const perBatch = 1 / i.processor.batchSize;
-  const webhooks: CostLine[] = [
-    {
-      item: 'API Gateway HTTP API',
-      basis: '1 request per webhook',
-      usdPerMillion: PRICES.apiGatewayHttpPerMillion,
-    },
+  const gateway = L.ingress === 'http-api';
+  // Per webhook: the sampled success line, the access-log line, Lambda's three lines.
+  const receiverLog = L.successLogSampleRate * (i.receiver.logBytes + A.perEventBytes);
+  const accessLog = gateway ? A.accessLogBytes + A.perEventBytes : 0;
+  const platform = L.platformLogs ? A.platformLogBytes + 3 * A.perEventBytes : 0;
+  return [
+    ...(gateway
+      ? [
+          {
+            item: 'API Gateway HTTP API',
+            basis: '1 request per webhook',
+            usdPerMillion: PRICES.apiGatewayHttpPerMillion,
+          },
+        ]
+      : []),
     {
       item: 'Receiver Lambda requests',
-      basis: '1 invocation per webhook',
+      basis: `1 invocation per webhook${gateway ? '' : ' (function URL: no charge of its own)'}`,
       usdPerMillion: PRICES.lambdaPerMillionRequests,
     },
     {
@@ -128,12 +210,21 @@ export function costModel(i: CostInputs): CostResult {
     },
     {
       item: 'CloudWatch Logs',
-      basis: `receiver ${Math.round(i.receiver.logBytes)} B + API access ${A.accessLogBytes} B + Lambda lines ${A.platformLogBytes} B per webhook; processor ${Math.round(i.processor.logBytes)} B + ${A.platformLogBytes} B per batch`,
+      basis: [
+        `receiver ${Math.round(i.receiver.logBytes)} B × ${L.successLogSampleRate} of webhooks`,
+        ...(gateway ? [`API access ${A.accessLogBytes} B`] : []),
+        L.platformLogs ? `Lambda lines ${A.platformLogBytes} B per webhook` : 'no Lambda lines',
+        `processor ${Math.round(i.processor.logBytes)} B + ${A.platformLogBytes} B per batch`,
+      ].join(' + '),
       usdPerMillion:
-        logs(i.receiver.logBytes + A.accessLogBytes + A.platformLogBytes + 5 * A.perEventBytes) +
+        logs(receiverLog + accessLog + platform) +
         logs(i.processor.logBytes + A.platformLogBytes + 4 * A.perEventBytes) * perBatch,
     },
   ];
+}
+
+function answerLines(i: CostInputs): CostLine[] {
+  const A = ASSUMPTIONS;
   const answers: CostLine[] = [
     {
       item: 'SQS answer queue',
@@ -156,13 +247,7 @@ export function costModel(i: CostInputs): CostResult {
       usdPerMillion: logs(i.worker.logBytes + A.platformLogBytes + 4 * A.perEventBytes),
     },
   ];
-  const sum = (lines: CostLine[]) => lines.reduce((n, l) => n + l.usdPerMillion, 0);
-  return {
-    webhooks,
-    answers,
-    totalPerMillionWebhooks: sum(webhooks),
-    totalPerMillionAnswers: sum(answers),
-  };
+  return answers;
 }
 
 /** What each second of a model's answer adds per million answers (the worker waits, billed). */

@@ -18,6 +18,7 @@ const TARGETS = {
   sustainedPerSecond: 2000,
   p99PostToRowMs: 1000,
   workerOverheadMs: 100,
+  usdPerMillionWebhooks: 1,
 };
 
 interface TargetRow {
@@ -154,6 +155,18 @@ function targetRows(r: BenchResults): TargetRow[] {
     target: `Worker overhead ≤ ${TARGETS.workerOverheadMs} ms p50 beyond the model and the debounce`,
     measured: r.worker.ok ? `${fmtSpread(r.worker.value.overheadMs)} ms` : 'n/a',
     ok: r.worker.ok ? r.worker.value.overheadMs.median <= TARGETS.workerOverheadMs : undefined,
+  });
+  const cheapest = r.cost.ok
+    ? [...r.cost.value.variants].sort(
+        (a, b) => a.totalPerMillionWebhooks - b.totalPerMillionWebhooks,
+      )[0]
+    : undefined;
+  rows.push({
+    target: `Cost per million webhooks, all-in, < ${usd(TARGETS.usdPerMillionWebhooks)} (cheapest configuration, §5)`,
+    measured: cheapest
+      ? `${usd(cheapest.totalPerMillionWebhooks)} (${cheapest.name}; prod as configured ${usd(r.cost.ok ? r.cost.value.totalPerMillionWebhooks : 0)})`
+      : 'n/a',
+    ok: cheapest ? cheapest.totalPerMillionWebhooks < TARGETS.usdPerMillionWebhooks : undefined,
   });
   return rows;
 }
@@ -503,15 +516,26 @@ function costSection(r: BenchResults): string {
     '',
     `Memory sizes and the processor's batch size from infra's prod stage: receiver ${sizing.receiver} MB, processor ${sizing.processor} MB (batches of ${sizing.batchSize}), answer worker ${sizing.worker} MB. Durations are this run's medians: the receiver's warm invocation (cold-init runner, production build), the processor's mixed batch of 100 through the 1 ms round-trip proxy (§2), the worker's share of a reply (reply latency after the row was stored, an upper bound). Assumed, because it cannot be measured here: an SQS round trip of ${A.sqsRoundTripMs} ms added to the receiver, ${A.platformLogBytes} B of Lambda START/END/REPORT lines per invocation, ${A.accessLogBytes} B per API access-log line, CloudWatch's ${A.perEventBytes} B per log event. Lambda bills duration rounded up to the millisecond; a GB of logs is 2^30 bytes.`,
     '',
-    '**Every webhook** (receiver, ingest queue, processor):',
+    `**Every webhook** (receiver, ingest queue, processor), as the prod stage is configured (ingress \`${c.levers.ingress}\`, ${fmt(c.levers.successLogSampleRate * 100, 0)}% of success lines logged, Lambda's platform lines ${c.levers.platformLogs ? 'on' : 'off'}):`,
     '',
     costTable('webhooks', c.webhooks, c.totalPerMillionWebhooks),
+    '',
+    '**The cost levers** (docs/deploy.md, "Cost levers"), each from the same measurements:',
+    '',
+    table(
+      ['Configuration', 'USD per 1M webhooks', 'Target < $1.00'],
+      c.variants.map((v) => [
+        v.name,
+        usd(v.totalPerMillionWebhooks),
+        met(v.totalPerMillionWebhooks < 1),
+      ]),
+    ),
     '',
     '**Every customer message answered** (answer queue, worker), on top:',
     '',
     costTable('answers', c.answers, c.totalPerMillionAnswers),
     '',
-    `A model's answer time is billed while the worker waits: each second adds ${usd(modelSecondCost(sizing.worker))} per million answers at ${sizing.worker} MB (plus the model's own price). Fixed monthly costs (RDS and RDS Proxy, NAT gateways, KMS, the ESM's idle polling of SQS) are not per request and not included. API Gateway is the largest per-webhook item; the receiver's own compute is a small fraction of it.`,
+    `A model's answer time is billed while the worker waits: each second adds ${usd(modelSecondCost(sizing.worker))} per million answers at ${sizing.worker} MB (plus the model's own price). Fixed monthly costs (RDS and RDS Proxy, NAT gateways, KMS, the ESM's idle polling of SQS) are not per request and not included.`,
   );
   return out.join('\n');
 }

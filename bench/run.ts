@@ -78,6 +78,7 @@ function cost(r: Pick<BenchResults, 'coldInit' | 'processor' | 'worker'>): CostR
       jobMs: Math.max(1, w.rulesTotalMs.median - w.postToRowMs.median),
       logBytes: workerCold.logBytesPerInvocation,
     },
+    levers: sizing.levers,
   });
 }
 
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
     const saved = JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchResults;
     saved.started = new Date(saved.started);
     saved.finished = new Date(saved.finished);
+    // The cost model and the prod stage may have changed since: priced again from the measurements.
+    saved.cost = await section('cost model', async () => cost(saved));
     writeFileSync(REPORT, renderReport(saved));
     process.stdout.write(`bench: wrote ${REPORT} from ${RESULTS}\n`);
     return;

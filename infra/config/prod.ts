@@ -31,6 +31,9 @@ export const prod: StageConfigInput = {
     timeoutSeconds: 10,
     claimCheckBytes: 262_144,
     reservedConcurrency: 200,
+    // Every webhook is in the audit trail (webhook_events) already: one success line in a
+    // hundred is enough to see the receiver work, and halves its log bill (docs/deploy.md).
+    successLogSampleRate: 0.01,
   },
   service: { ...dev.service!, cpu: 1024, memoryMiB: 2048, minTasks: 2, maxTasks: 6, dbPoolMax: 20 },
   api: { rateLimit: 2000, burstLimit: 4000 },

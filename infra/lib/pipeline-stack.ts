@@ -37,7 +37,7 @@ export { GRAPH_TOKEN_PLACEHOLDER };
  * mode one Fargate service replaces the three SQS-triggered Lambdas.
  *
  * The stack composes its parts (lib/constructs): Network, PipelineData
- * (database, queues, bucket, secrets), Ingress (HTTP API and receiver),
+ * (database, queues, bucket, secrets), Ingress (HTTP API or function URL, and the receiver),
  * Consumers (migrations, maintenance, the queue consumers) and
  * Observability (alarms, dashboard). Each creates its resources in the
  * stack itself, so the logical IDs are those of deployed stacks.
@@ -49,7 +49,8 @@ export class PipelineStack extends Stack {
   readonly functions: PipelineFunctions;
   readonly database: Database;
   readonly payloads: Bucket;
-  readonly api: HttpApi;
+  /** The HTTP API (ingress `http-api` only). */
+  readonly api?: HttpApi;
   readonly monitoring: Monitoring;
   readonly service?: PipelineService;
 
@@ -106,7 +107,7 @@ export class PipelineStack extends Stack {
     this.monitoring = new Observability(this, 'Observability', {
       config,
       plan: this.plan,
-      api: this.api,
+      ingress: ingress.metrics,
       queues: this.queues,
       functions: this.functions,
       database: this.database,

@@ -173,7 +173,24 @@ export const stageConfigSchema = z
     receiver: functionSchema.extend({
       /** Body + attributes above this go to S3 (claim check). */
       claimCheckBytes: z.number().int().min(1024).max(1_048_576),
+      /**
+       * Share of accepted webhooks that log their success line
+       * (SUCCESS_LOG_SAMPLE_RATE); rejections and failures always log.
+       */
+      successLogSampleRate: z.number().min(0).max(1).default(1),
+      /**
+       * Lambda's own START / END / REPORT lines. false: JSON log format with
+       * the system log level WARN, which drops them (docs/deploy.md, "Cost levers").
+       */
+      platformLogs: z.boolean().default(true),
     }),
+    /**
+     * How Meta's webhooks reach the receiver: `http-api` (API Gateway HTTP API:
+     * stage throttling, access logs, $1.00 per million requests) or
+     * `function-url` (a Lambda function URL: no per-request charge, throttled
+     * by the receiver's reserved concurrency only, no access log).
+     */
+    ingress: z.enum(['http-api', 'function-url']).default('http-api'),
     processor: consumerSchema,
     answerWorker: batchRule(
       consumerBase.extend({
@@ -269,6 +286,13 @@ export const stageConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.mode === 'service' && !c.service) {
       ctx.addIssue({ code: 'custom', path: ['service'], message: 'mode "service" needs service' });
+    }
+    if (c.ingress === 'function-url' && c.receiver.reservedConcurrency === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['receiver', 'reservedConcurrency'],
+        message: 'ingress "function-url" has no other throttle: set the reserved concurrency',
+      });
     }
     if (c.service && c.service.maxTasks < c.service.minTasks) {
       ctx.addIssue({ code: 'custom', path: ['service', 'maxTasks'], message: 'below minTasks' });

@@ -7,7 +7,14 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IMetric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  FunctionUrlAuthType,
+  InvokeMode,
+  LoggingFormat,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { receiverEnvSchema } from '@waba/webhook-receiver/env';
 import { envFor } from '@waba/whatsapp';
@@ -37,6 +44,16 @@ export const ACCESS_LOG_FIELDS: Record<string, string> = {
   sourceIp: '$context.identity.sourceIp',
 };
 
+/** The webhook endpoint's request metrics, whichever front door serves it. */
+export interface IngressMetrics {
+  /** Where the requests are counted, for the dashboard's titles. */
+  readonly name: string;
+  count(options: MetricOptions): IMetric;
+  clientErrors(options: MetricOptions): IMetric;
+  serverErrors(options: MetricOptions): IMetric;
+  latency(options: MetricOptions): IMetric;
+}
+
 export interface IngressProps {
   config: StageConfig;
   data: PipelineData;
@@ -45,16 +62,21 @@ export interface IngressProps {
 
 /**
  * Where Meta's webhooks come in: the HTTP API (throttled, access-logged,
- * `/webhook` and `/webhook/{appId}`) and the receiver Lambda behind it,
- * which verifies the signature, claim-checks large bodies and enqueues.
+ * `/webhook` and `/webhook/{appId}`) or, with `ingress: 'function-url'`, the
+ * receiver's own function URL (no per-request charge; the receiver matches
+ * the paths itself and its reserved concurrency is the throttle), and the
+ * receiver Lambda behind either, which verifies the signature, claim-checks
+ * large bodies and enqueues.
  *
  * Its resources are created in `scope` itself (see Network): their logical
  * IDs stay those of a deployed stack.
  */
 export class Ingress extends Construct {
   readonly receiver: WabaFunction;
-  readonly api: HttpApi;
-  readonly stage: HttpStage;
+  /** The HTTP API (ingress `http-api` only). */
+  readonly api?: HttpApi;
+  readonly stage?: HttpStage;
+  readonly metrics: IngressMetrics;
 
   constructor(scope: Construct, id: string, props: IngressProps) {
     super(scope, id);
@@ -71,6 +93,13 @@ export class Ingress extends Construct {
         PAYLOAD_BUCKET: data.payloads.bucketName,
         WHATSAPP_APPS_SECRET_ARN: data.appsSecret.secretArn,
         SQS_MAX_MESSAGE_BYTES: config.receiver.claimCheckBytes,
+        SUCCESS_LOG_SAMPLE_RATE: config.receiver.successLogSampleRate,
+      }),
+      // JSON format with system level WARN drops Lambda's START/END/REPORT lines; the
+      // receiver's own pino lines pass unchanged (level INFO to Lambda's filter).
+      ...(!config.receiver.platformLogs && {
+        loggingFormat: LoggingFormat.JSON,
+        systemLogLevelV2: SystemLogLevel.WARN,
       }),
       ...logs,
     });
@@ -80,7 +109,50 @@ export class Ingress extends Construct {
     );
     grantSecretRead(data.appsSecret, this.receiver);
 
-    this.api = new HttpApi(scope, 'Api', {
+    if (config.ingress === 'function-url') {
+      this.metrics = this.functionUrl(scope);
+    } else {
+      const { api, stage } = this.httpApi(scope, config, logs);
+      this.api = api;
+      this.stage = stage;
+      this.metrics = {
+        name: 'API Gateway',
+        count: (o) => api.metricCount(o),
+        clientErrors: (o) => api.metricClientError(o),
+        serverErrors: (o) => api.metricServerError(o),
+        latency: (o) => api.metricLatency(o),
+      };
+    }
+  }
+
+  /**
+   * The receiver's function URL, open to the internet as Meta needs it (every
+   * POST is authenticated by its signature). CDK grants both permissions AWS
+   * requires of a public URL since October 2025: lambda:InvokeFunctionUrl and
+   * lambda:InvokeFunction with lambda:InvokedViaFunctionUrl.
+   */
+  private functionUrl(scope: Construct): IngressMetrics {
+    const url = this.receiver.addFunctionUrl({
+      authType: FunctionUrlAuthType.NONE,
+      invokeMode: InvokeMode.BUFFERED,
+    });
+    this.callbackOutputs(scope, url.url);
+    const fn = this.receiver;
+    return {
+      name: 'function URL',
+      count: (o) => fn.metric('UrlRequestCount', { statistic: 'Sum', ...o }),
+      clientErrors: (o) => fn.metric('Url4xxCount', { statistic: 'Sum', ...o }),
+      serverErrors: (o) => fn.metric('Url5xxCount', { statistic: 'Sum', ...o }),
+      latency: (o) => fn.metric('UrlRequestLatency', o),
+    };
+  }
+
+  private httpApi(
+    scope: Construct,
+    config: StageConfig,
+    logs: LogSettings,
+  ): { api: HttpApi; stage: HttpStage } {
+    const api = new HttpApi(scope, 'Api', {
       apiName: `${Stack.of(scope).stackName}-webhooks`,
       description: 'WhatsApp Business Cloud API webhooks',
       createDefaultStage: false,
@@ -89,8 +161,8 @@ export class Ingress extends Construct {
       retention: logs.logRetention,
       removalPolicy: logs.logRemovalPolicy,
     });
-    this.stage = new HttpStage(scope, 'ApiStage', {
-      httpApi: this.api,
+    const stage = new HttpStage(scope, 'ApiStage', {
+      httpApi: api,
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
@@ -101,10 +173,20 @@ export class Ingress extends Construct {
     });
     const integration = new HttpLambdaIntegration('Receiver', this.receiver);
     for (const path of ['/webhook', '/webhook/{appId}']) {
-      this.api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.POST], integration });
+      api.addRoutes({ path, methods: [HttpMethod.GET, HttpMethod.POST], integration });
     }
 
-    const url = this.stage.url;
+    this.callbackOutputs(scope, stage.url);
+    acknowledge(
+      api,
+      'AwsSolutions-APIG4',
+      'Meta cannot sign in to IAM, Cognito or a JWT authorizer: every POST is authenticated by its X-Hub-Signature-256 HMAC over the raw body, every GET by the verify token, in the receiver.',
+    );
+    return { api, stage };
+  }
+
+  /** The callback URLs for Meta's dashboard, the same outputs whichever ingress serves them. */
+  private callbackOutputs(scope: Construct, url: string): void {
     new CfnOutput(scope, 'WebhookUrl', {
       value: `${url}webhook`,
       description: 'Callback URL for Meta\'s dashboard (app "default")',
@@ -113,10 +195,5 @@ export class Ingress extends Construct {
       value: `${url}webhook/{appId}`,
       description: 'Callback URL of another Meta app listed in the apps secret',
     });
-    acknowledge(
-      this.api,
-      'AwsSolutions-APIG4',
-      'Meta cannot sign in to IAM, Cognito or a JWT authorizer: every POST is authenticated by its X-Hub-Signature-256 HMAC over the raw body, every GET by the verify token, in the receiver.',
-    );
   }
 }

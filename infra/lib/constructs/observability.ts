@@ -1,5 +1,4 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
-import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/schema';
@@ -7,6 +6,7 @@ import type { ConnectionPlan } from '../config/sizing';
 import { ANSWER_NOT_SENT_PATTERN } from '../log-patterns';
 import { capitalize, type PipelineQueues } from './data';
 import type { Database } from './database';
+import type { IngressMetrics } from './ingress';
 import { logAlarm, Monitoring } from './monitoring';
 import type { PipelineService } from './pipeline-service';
 import type { WabaFunction } from './waba-function';
@@ -27,7 +27,8 @@ export interface PipelineFunctions {
 export interface ObservabilityProps {
   config: StageConfig;
   plan: ConnectionPlan;
-  api: HttpApi;
+  /** The webhook endpoint's metrics (HTTP API or function URL). */
+  ingress: IngressMetrics;
   queues: PipelineQueues;
   functions: PipelineFunctions;
   database: Database;
@@ -47,7 +48,7 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const { config, plan, api, functions, service } = props;
+    const { config, plan, ingress: api, functions, service } = props;
     const m = new Monitoring(scope, 'Monitoring', { alarmEmail: config.alarmEmail });
     this.monitoring = m;
     const fiveMinutes = Duration.minutes(5);
@@ -56,12 +57,12 @@ export class Observability extends Construct {
     const queues = { Ingest: ingest, Answer: answer, Campaign: campaign };
 
     m.alarm('ApiServerErrors', {
-      metric: api.metricServerError({ period: fiveMinutes, statistic: Stats.SUM }),
+      metric: api.serverErrors({ period: fiveMinutes, statistic: Stats.SUM }),
       threshold: 5,
       description: 'The webhook answered 5xx: Meta retries, but check the receiver and its secret',
     });
     m.alarm('ApiLatencyP99', {
-      metric: api.metricLatency({ period: fiveMinutes, statistic: Monitoring.p99 }),
+      metric: api.latency({ period: fiveMinutes, statistic: Monitoring.p99 }),
       threshold: 1000,
       evaluationPeriods: 3,
       description: 'p99 webhook latency above 1 s (Meta asks for under 1% above 1 s)',
@@ -177,16 +178,13 @@ export class Observability extends Construct {
 
     // Dashboard: the path of a webhook, top to bottom.
     const G = Monitoring.graph;
-    m.row('Webhooks (API Gateway → receiver)', [
-      G('Requests and errors', [api.metricCount({ period: minute })], {
-        right: [
-          api.metricClientError({ period: minute }),
-          api.metricServerError({ period: minute }),
-        ],
+    m.row(`Webhooks (${api.name} → receiver)`, [
+      G('Requests and errors', [api.count({ period: minute })], {
+        right: [api.clientErrors({ period: minute }), api.serverErrors({ period: minute })],
       }),
-      G('API latency (ms)', [
-        api.metricLatency({ period: minute, statistic: Monitoring.p50 }),
-        api.metricLatency({ period: minute, statistic: Monitoring.p99 }),
+      G('Webhook latency (ms)', [
+        api.latency({ period: minute, statistic: Monitoring.p50 }),
+        api.latency({ period: minute, statistic: Monitoring.p99 }),
       ]),
       G('Receiver duration (ms)', [
         functions.receiver.metricDuration({ period: minute, statistic: Monitoring.p50 }),
