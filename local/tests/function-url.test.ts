@@ -1,9 +1,9 @@
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import pino from 'pino';
 import { INGEST_ATTRIBUTES as A } from '@waba/whatsapp';
 import { handleWebhookRequest, receiverDepsFromEnv } from '@waba/webhook-receiver';
 import {
   createTestQueues,
+  drainQueue,
   messagesEntry,
   postSignedWebhook,
   textMessage,
@@ -55,15 +55,7 @@ describe('the receiver behind a function URL', () => {
   );
 
   async function received(): Promise<Array<Record<string, string | undefined>>> {
-    const r = await q.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: q.ingest.url,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        WaitTimeSeconds: 0,
-      }),
-    );
-    return (r.Messages ?? []).map((m) => ({
+    return (await drainQueue(q.sqs, q.ingest.url)).map((m) => ({
       body: m.Body,
       appId: m.MessageAttributes?.[A.appId]?.StringValue,
     }));

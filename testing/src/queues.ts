@@ -1,5 +1,11 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 
 export interface AwsEndpoint {
   endpoint: string;
@@ -68,5 +74,22 @@ export async function createBucket(s3: S3Client, bucket: string): Promise<void> 
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  }
+}
+
+/** Every message waiting in a queue of the emulator, with its message attributes (receives until empty). */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const out: Message[] = [];
+  for (;;) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
+    );
+    if (!r.Messages?.length) return out;
+    out.push(...r.Messages);
   }
 }

@@ -1,5 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import pino from 'pino';
 import {
   INGEST_ATTRIBUTES as A,
@@ -14,6 +14,7 @@ import {
   textMessage,
   webhookPayload,
   createTestQueues,
+  drainQueue,
   type TestQueues,
   apiEvent,
   signedRequest,
@@ -56,21 +57,7 @@ describe('handleWebhookRequest()', () => {
     };
   });
 
-  async function drain(): Promise<Message[]> {
-    const out: Message[] = [];
-    for (;;) {
-      const r = await q.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: q.ingest.url,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          WaitTimeSeconds: 0,
-        }),
-      );
-      if (!r.Messages?.length) return out;
-      out.push(...r.Messages);
-    }
-  }
+  const drain = (): Promise<Message[]> => drainQueue(q.sqs, q.ingest.url);
 
   afterEach(async () => {
     await drain();
