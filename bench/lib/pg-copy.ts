@@ -156,7 +156,9 @@ export async function truncateTables(
   tables: readonly CopyTable[],
 ): Promise<void> {
   if (tables.length > 0)
-    await client.query(`truncate ${tables.map((t) => ident(t.name)).join(', ')}`);
+    // cascade: tables that reference these (conversations, answer attempts → contacts) hold
+    // nothing in a benchmark database, and Postgres refuses to truncate without them.
+    await client.query(`truncate ${tables.map((t) => ident(t.name)).join(', ')} cascade`);
 }
 
 /** Rows per table, to check that two writers stored the same thing. */
