@@ -2,6 +2,7 @@ import {
   changeCampaignStatus,
   createCampaign,
   getCampaign,
+  pauseCampaignForError,
   upsertOrganization,
   upsertSyncedTemplates,
   type CampaignRow,
@@ -151,6 +152,23 @@ describe('template webhooks reach the campaigns of their template, in the same t
     expect(await state(running)).toMatchObject({
       status: 'paused',
       last_error: `template bf_offer (en_US) is ${event}: SCAM; resume the campaign once it is APPROVED again`,
+    });
+  });
+
+  it('a campaign a refused send (132015) paused a moment before takes the template as its reason', async () => {
+    const running = await campaign(acme, 'running');
+    const refusedAt = new Date(Date.now() - 1000);
+    await pauseCampaignForError(t.db, running.id, 'Graph API error 132015 HTTP 400', refusedAt);
+
+    await deliver([
+      templateWebhook(ACME.wabaId, soon(30), 'message_template_status_update', { event: 'PAUSED' }),
+    ]);
+
+    expect(await getCampaign(t.db, running.id)).toMatchObject({
+      status: 'paused',
+      paused_at: refusedAt,
+      last_error:
+        'template bf_offer (en_US) is PAUSED; resume the campaign once it is APPROVED again',
     });
   });
 

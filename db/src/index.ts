@@ -23,6 +23,7 @@ export {
   findOrganizationBySlug,
   findRoutes,
   listOrganizations,
+  listPhoneNumbers,
   upsertOrganization,
 } from './organization.repository';
 export type { Routes } from './organization.repository';

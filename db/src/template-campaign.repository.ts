@@ -18,7 +18,7 @@ export interface TemplateKey {
 }
 
 export interface TemplateCampaignChanges {
-  /** Campaigns paused, with the reason recorded on each. */
+  /** Campaigns paused (or, already paused, given the template as their reason), with the reason. */
   paused: Array<{ campaignId: string; reason: string }>;
   /** Campaigns whose template_category changed. */
   recategorised: number;
@@ -44,7 +44,9 @@ const USES_TEMPLATE = sql<boolean>`c.organization_id = t.organization_id and (c.
  * Applies the current state of the given templates (after their rows were
  * written, in the same transaction) to their campaigns, within each
  * template's organization: a sending campaign whose template is now paused,
- * disabled, rejected or being deleted pauses with the reason; a draft,
+ * disabled, rejected or being deleted pauses with the reason (a paused one
+ * takes that reason too: a send Meta refused for the template, 132015, may
+ * have paused it a moment before the webhook came); a draft,
  * sending or paused campaign takes the template's current category. Returns
  * what changed.
  */
@@ -63,10 +65,12 @@ export async function applyTemplatesToCampaigns(
     'k',
   )} on k.organization_id = t.organization_id and k.template_id = t.template_id)`;
   const paused = await sql<{ id: string; last_error: string }>`
-    update campaigns c set status = 'paused', paused_at = ${now}, updated_at = ${now},
+    update campaigns c set status = 'paused', updated_at = ${now},
+      paused_at = case when c.status = 'sending' then ${now} else c.paused_at end,
       last_error = ${PAUSE_REASON}
     from ${changed} t
-    where ${USES_TEMPLATE} and c.status = 'sending' and t.status in (${STOP})
+    where ${USES_TEMPLATE} and c.status in ('sending', 'paused') and t.status in (${STOP})
+      and c.last_error is distinct from ${PAUSE_REASON}
     returning c.id, c.last_error`.execute(db);
   const recategorised = await sql`
     update campaigns c set template_category = t.category, updated_at = ${now}
