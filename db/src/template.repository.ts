@@ -22,7 +22,8 @@ const languageKey = (column: string) => sql<string>`lower(replace(${sql.ref(colu
 /**
  * Writes what the Graph API lists for a WABA into templates, in one
  * transaction: name, language and components as listed; status, category and
- * quality as of `syncedAt`, unless a webhook stored a later one. A status the
+ * quality as of `syncedAt`, unless a webhook stored a later one (or one of the
+ * same second). A status the
  * sync changes drops the reason the previous status came with. Then the
  * campaigns of a template that is now paused, disabled or rejected are
  * paused, and category changes are recorded on campaigns, as a webhook does.
@@ -35,6 +36,9 @@ export async function upsertSyncedTemplates(
   syncedAt = new Date(),
 ): Promise<TemplateSyncResult> {
   if (templates.length === 0) return { templates: 0, paused: [], recategorised: 0 };
+  // Webhooks carry whole seconds. One of the sync's second that disagrees with what the sync
+  // read tells of a change the sync did not see yet: it counts as later than the sync.
+  const asOf = new Date(Math.floor(syncedAt.getTime() / 1000) * 1000 - 1);
   return db.transaction().execute(async (trx) => {
     const newer = (aspect: 'status' | 'category' | 'quality') =>
       sql.raw(
@@ -50,11 +54,11 @@ export async function upsertSyncedTemplates(
           name: pgText(t.name),
           language: pgText(t.language),
           status: pgText(t.status),
-          status_at: syncedAt,
+          status_at: asOf,
           category: pgText(t.category),
-          category_at: t.category === null ? null : syncedAt,
+          category_at: t.category === null ? null : asOf,
           quality_score: pgText(t.qualityScore),
-          quality_at: t.qualityScore === null ? null : (t.qualityAt ?? syncedAt),
+          quality_at: t.qualityScore === null ? null : (t.qualityAt ?? asOf),
           components: pgJson(t.components),
           synced_at: syncedAt,
         })),

@@ -105,4 +105,14 @@ describe('upsertSyncedTemplates()', () => {
     });
     expect(await findTemplate(t.db, org, 'order_delivery_update', 'pt_BR')).toBeUndefined();
   });
+
+  it('a webhook of the same second as the sync (webhooks carry whole seconds) counts as later', async () => {
+    await upsertSyncedTemplates(t.db, org, WABA, [listed()], new Date('2026-12-01T11:00:00.600Z'));
+
+    await statusWebhook('PAUSED', 'NONE', new Date('2026-12-01T11:00:00Z'));
+
+    expect((await findTemplate(t.db, org, 'order_delivery_update', 'en_US'))?.status).toBe(
+      'PAUSED',
+    );
+  });
 });
