@@ -1,5 +1,9 @@
 export { normalizeWaId, parseAudienceCsv, parseCsv } from './audience-csv';
 export { checkComponents, fillComponents, placeholders } from './template';
+export { checkTemplateFit, templateParameters } from './template-fit';
+export type { TemplateParameters } from './template-fit';
+export { checkCampaignTemplate } from './template-check';
+export type { CampaignTemplateRequest } from './template-check';
 export { sendCampaignSlice } from './send-slice';
 export type { CampaignSenderDeps, SliceResult } from './send-slice';
 export { processCampaignJobs, sqsCampaignQueue } from './process-campaign-jobs';

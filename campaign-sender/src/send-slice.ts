@@ -12,6 +12,7 @@ import {
   recordAccepted,
   reserveSendSlots,
   settleRecipient,
+  templateHold,
   type CampaignAudienceRow,
   type CampaignRow,
   type Db,
@@ -155,6 +156,13 @@ export async function sendCampaignSlice(
   const phone = campaign.phone_number_id;
   if (!phone || !campaign.template_name || !campaign.template_language) {
     await pauseCampaignForError(db, campaignId, 'the campaign has no sending number or template');
+    result.status = 'paused';
+    return result;
+  }
+  // A template paused (or disabled, rejected) since the campaign started or resumed: stop first.
+  const hold = await templateHold(db, campaign);
+  if (hold !== undefined) {
+    await pauseCampaignForError(db, campaignId, hold);
     result.status = 'paused';
     return result;
   }

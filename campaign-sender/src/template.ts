@@ -4,7 +4,8 @@
  * filled from the recipient's columns of the audience file.
  */
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
+/** `{{name}}` or `{{1}}`: a placeholder of the campaign's components, a variable of Meta's template texts. */
+export const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 
 function visitStrings(value: unknown, visit: (s: string) => string): unknown {
   if (typeof value === 'string') return visit(value);

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { pgJson, pgText } from './pg-safe';
 import { liftSuppressions, suppressContacts } from './suppression.repository';
+import { applyTemplatesToCampaigns } from './template-campaign.repository';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -295,6 +296,14 @@ export async function writeAccountFields(db: Executor, batch: AccountFieldsBatch
         }),
       )
       .execute();
+    // In the same transaction: a template now paused pauses its campaigns; a new category is recorded on them.
+    statements += 2;
+    await applyTemplatesToCampaigns(
+      db,
+      current
+        .filter((s) => s.status !== null || s.category !== null)
+        .map((s) => ({ organizationId: s.row.organizationId, templateId: s.row.templateId })),
+    );
   }
 
   const numberEvents = once(batch.phoneNumberEvents);

@@ -18,6 +18,9 @@ export interface TemplatesTable {
   category_at: Date | null;
   quality_score: string | null;
   quality_at: Date | null;
+  /** As the Graph API lists them; null until synced. */
+  components: ColumnType<unknown, unknown | undefined, unknown>;
+  synced_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Stamp;
   updated_at: Stamp;
 }

@@ -8,6 +8,8 @@ export interface NewCampaignInput {
   name: string;
   templateName: string;
   templateLanguage: string;
+  /** Meta id of the template the campaign was checked against (its webhooks then find the campaign). */
+  templateId?: string | null;
   /** Meta's template category (MARKETING, UTILITY, AUTHENTICATION), when known. */
   templateCategory?: string | null;
   /** Template components; strings may hold {{column}} placeholders filled per recipient. */
@@ -42,6 +44,7 @@ export async function createCampaign(db: Db, input: NewCampaignInput): Promise<C
       phone_number_id: phoneNumberId,
       template_name: input.templateName,
       template_language: input.templateLanguage,
+      template_id: input.templateId ?? null,
       template_category: input.templateCategory ?? null,
       template_components: JSON.stringify(input.templateComponents ?? []),
       rate_per_second: input.ratePerSecond ?? null,

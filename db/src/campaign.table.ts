@@ -11,6 +11,8 @@ export interface CampaignsTable {
   phone_number_id: string | null;
   template_name: string | null;
   template_language: string | null;
+  /** Meta id of the template checked at creation (templates.template_id); null before templates were checked. */
+  template_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Meta's template category, when given (an authentication template needs a phone number). */
   template_category: ColumnType<string | null, string | null | undefined, string | null>;
   /** Template components with {{column}} placeholders filled per recipient. */

@@ -1,7 +1,7 @@
 export { createDb, createPool, dbFromEnv } from './connection';
 export type { Db } from './connection';
 export type { Database } from './database';
-export { isTransientDbError } from './errors';
+export { CampaignError, isTransientDbError } from './errors';
 export { databaseEnvFields, maintenanceEnvFromEnv, secretEnvFields } from './env.schema';
 export { migrateDown, migrateToLatest } from './migrate';
 export { pgJson, pgText } from './pg-safe';
@@ -23,6 +23,7 @@ export {
   findOrganizationBySlug,
   findRoutes,
   listOrganizations,
+  listPhoneNumbers,
   upsertOrganization,
 } from './organization.repository';
 export type { Routes } from './organization.repository';
@@ -143,3 +144,12 @@ export type { SuppressionInput } from './suppression.repository';
 export { campaignSpend, dailySpend, importRateCard } from './spend.repository';
 export type { RateCardInput } from './spend.repository';
 export { emptyAccountFieldsBatch, writeAccountFields } from './account-field.repository';
+export { findTemplate, listTemplates, upsertSyncedTemplates } from './template.repository';
+export type { SyncedTemplateInput, TemplateSyncResult } from './template.repository';
+export {
+  applyTemplatesToCampaigns,
+  templateHold,
+  TEMPLATE_STOP_STATUSES,
+} from './template-campaign.repository';
+export type { TemplateCampaignChanges, TemplateKey } from './template-campaign.repository';
+export type { TemplateRow } from './account-field.table';

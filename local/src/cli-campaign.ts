@@ -13,12 +13,17 @@ import {
   type CampaignAudienceRow,
   type CampaignRow,
 } from '@waba/db';
-import { checkComponents, parseAudienceCsv, placeholders } from '@waba/campaign-sender';
+import {
+  checkCampaignTemplate,
+  checkComponents,
+  parseAudienceCsv,
+  placeholders,
+} from '@waba/campaign-sender';
 import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
 import { toCsv } from './csv-output';
 import { spendLine } from './cli-spend';
 
-export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
+export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>   the template must be synced (template sync) and APPROVED
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
                   [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number
                                           components: Meta's template components; strings may use {{column}}
@@ -28,6 +33,13 @@ export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --te
   campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out, not sent), per day, failure reasons; --csv: per-day table
   campaign recipients <campaign-id> [--status <s>] [--limit 50] [--csv <file>]   per-recipient drill-down
   campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)`;
+
+/** The template's category as Meta set it; a --category that contradicts it is a mistake. */
+function categoryOf(synced: string | null, given: string | undefined): string | null {
+  if (given !== undefined && synced !== null && given.toUpperCase() !== synced.toUpperCase())
+    throw new UsageError(`--category ${given}: the template's category is ${synced}`);
+  return synced ?? given ?? null;
+}
 
 function describe(c: CampaignRow): string {
   return `${c.id}\t${c.status}\t${c.name}\ttemplate ${c.template_name}/${c.template_language}\tfrom ${c.phone_number_id}${c.last_error ? `\tlast error: ${c.last_error}` : ''}`;
@@ -88,20 +100,29 @@ export async function runCampaignCommand(
       const problems = checkComponents(components);
       if (problems.length) throw new UsageError(`--components: ${problems.join('; ')}`);
       const rate = flag(args, 'rate');
-      const campaign = await withDb(t, async (db) =>
-        createCampaign(db, {
-          organizationId: (await orgOf(db, args)).id,
+      const campaign = await withDb(t, async (db) => {
+        const org = await orgOf(db, args);
+        const template = await checkCampaignTemplate(db, {
+          organizationId: org.id,
+          organizationLabel: org.slug,
+          name: required(args, 'template'),
+          language: required(args, 'language'),
+          components: components as unknown[],
+        });
+        return createCampaign(db, {
+          organizationId: org.id,
           name: required(args, 'name'),
           templateName: required(args, 'template'),
           templateLanguage: required(args, 'language'),
-          templateCategory: flag(args, 'category') ?? null,
+          templateId: template.template_id,
+          templateCategory: categoryOf(template.category, flag(args, 'category')),
           templateComponents: components as unknown[],
           ...(flag(args, 'phone-number-id')
             ? { phoneNumberId: flag(args, 'phone-number-id')! }
             : {}),
           ratePerSecond: rate === undefined ? null : Number(rate),
-        }),
-      );
+        });
+      });
       const names = placeholders(components);
       out(`campaign ${campaign.id} created (draft)`);
       out(`audience columns: wa_id${names.map((n) => `,${n}`).join('')}`);
@@ -149,10 +170,15 @@ export async function runCampaignCommand(
     }
     case 'report': {
       const id = positional(args, 0, 'a campaign id');
-      const { stats, daily, failures, spend } = await withDb(t, (db) => campaignReport(db, id));
+      const [{ stats, daily, failures, spend }, campaign] = await withDb(t, (db) =>
+        Promise.all([campaignReport(db, id), getCampaign(db, id)]),
+      );
       out(
         `${stats.name} (${stats.campaign_status}), template ${stats.template_name}/${stats.template_language}`,
       );
+      // Why it stopped (its template paused, a token or policy error): what to fix before resuming.
+      if (stats.campaign_status === 'paused' && campaign?.last_error)
+        out(`paused: ${campaign.last_error}`);
       out(
         `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}`,
       );

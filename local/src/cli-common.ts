@@ -2,6 +2,13 @@ import { KeywordError } from '@waba/answer-worker';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDb, findOrganizationBySlug, type Db } from '@waba/db';
+import {
+  createGraphClient,
+  DEFAULT_GRAPH_VERSION,
+  GRAPH_VERSION_PATTERN,
+  type GraphClient,
+} from '@waba/whatsapp';
+import { graphClientFromEnv } from '@waba/whatsapp/secrets';
 import { loadConfig } from './config';
 import { sqsClient } from '@waba/testing';
 import { readStackState } from './stack-state';
@@ -13,13 +20,30 @@ export interface Target {
   databaseUrl?: string;
   sqs?: SQSClient;
   queues: Record<QueueName, { url?: string; dlqUrl?: string }>;
+  /** The Graph API (`template sync`): the local stack's Meta sandbox, or WHATSAPP_GRAPH_URL / graph.facebook.com. */
+  graph: () => GraphClient;
+}
+
+/** The Graph client of the environment: WHATSAPP_ACCESS_TOKEN (or its secret), WHATSAPP_GRAPH_URL, WHATSAPP_GRAPH_VERSION. */
+function graphFromEnv(env: NodeJS.ProcessEnv): GraphClient {
+  const version = env.WHATSAPP_GRAPH_VERSION || DEFAULT_GRAPH_VERSION;
+  if (!GRAPH_VERSION_PATTERN.test(version))
+    throw new UsageError(`WHATSAPP_GRAPH_VERSION ${version}: a Graph API version such as v25.0`);
+  return graphClientFromEnv(env, version);
 }
 
 export function target(): Target {
   const env = process.env;
-  const state = readStackState(loadConfig().config.stateFile);
+  const { config } = loadConfig();
+  const state = readStackState(config.stateFile);
   if (state && !env.DATABASE_URL) {
+    const sandboxUrl = state.sandboxUrl;
     return {
+      // The stack's sandbox checks the token the stack was given (the environment's, or the dev default).
+      graph: () =>
+        sandboxUrl
+          ? createGraphClient({ accessToken: config.accessToken, baseUrl: sandboxUrl })
+          : graphFromEnv(env),
       databaseUrl: state.databaseUrl,
       sqs: sqsClient({ endpoint: state.awsEndpoint, region: state.region }),
       queues: {
@@ -30,6 +54,7 @@ export function target(): Target {
     };
   }
   return {
+    graph: () => graphFromEnv(env),
     databaseUrl: env.DATABASE_URL,
     sqs: new SQSClient({}),
     queues: {
@@ -74,6 +99,7 @@ const STRING_OPTIONS = [
   'name',
   'org',
   'outcome',
+  'page-size',
   'phone-number-id',
   'pii',
   'queue',

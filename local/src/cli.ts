@@ -42,6 +42,7 @@ import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import { runSpendCommand, SPEND_USAGE } from './cli-spend';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
+import { runTemplateCommand, TEMPLATE_USAGE } from './cli-template';
 import {
   checked,
   flag,
@@ -78,6 +79,7 @@ const USAGE = `usage: npm run cli -- <command>
             [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
+${TEMPLATE_USAGE}
 ${CAMPAIGN_USAGE}
 ${SUPPRESSION_USAGE}
 ${SPEND_USAGE}
@@ -216,6 +218,7 @@ export async function runCli(
   const [group, command] = parseCliArgs(args).positionals;
   const t = target();
   if (group === 'campaign') return runCampaignCommand(t, args, out);
+  if (group === 'template') return runTemplateCommand(t, args, out);
   if (group === 'db') return runDbCommand(t, args, out);
   if (group === 'analyst') return runAnalystCommand(t, args, out);
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);

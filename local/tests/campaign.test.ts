@@ -37,6 +37,8 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
       INGEST_BATCHING_WINDOW_SECONDS: '0',
     });
     stack = await startStack(config, pino({ level: 'silent' }));
+    // Campaigns are created from synced templates (the sandbox serves bf_offer, welcome, ...).
+    await runCli(['template', 'sync', '--org', 'default'], () => undefined);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -157,7 +159,7 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
   it('counts messages another system sent with the campaign tag', async () => {
     const created = await cli(
       'campaign', 'create', '--org', 'default', '--name', 'Sent elsewhere',
-      '--template', 'bf_offer', '--language', 'en_US',
+      '--template', 'welcome', '--language', 'en_US',
     ); // prettier-ignore
     const id = /^campaign (\S+) created/.exec(created[0]!)![1]!;
     const raw = metaEscape(
@@ -234,7 +236,7 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
 
     const created = await cli(
       'campaign', 'create', '--org', 'default', '--name', 'Opt-outs',
-      '--template', 'bf_offer', '--language', 'en_US',
+      '--template', 'welcome', '--language', 'en_US',
     ); // prettier-ignore
     const id = /^campaign (\S+) created/.exec(created[0]!)![1]!;
     const audience = join(dir, 'optouts.csv');

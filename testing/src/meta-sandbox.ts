@@ -33,6 +33,17 @@
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"reset"}'   # sent, then the connection resets
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"hang"}'    # sent, the answer never comes
  *     curl -XDELETE $SANDBOX/sandbox/faults
+ * - `GET /{version}/{waba_id}/message_templates` (`limit`, `after`): the WABA's
+ *   templates, paged as Meta pages them (`paging.cursors`, and `paging.next` while
+ *   more follow); an unknown WABA gets code 100. A template send whose template is
+ *   known but not APPROVED is refused as Meta does (PAUSED 132015, DISABLED 132016,
+ *   others 132001); unknown templates are accepted.
+ * - `GET /sandbox/templates`; `POST /sandbox/templates` (a SandboxTemplate) adds or
+ *   replaces one; `POST /sandbox/templates/{id}/status` `{"status":"PAUSED","reason"?}`
+ *   and `POST /sandbox/templates/{id}/category` `{"category":"UTILITY"}` change it
+ *   and post the signed message_template_status_update / template_category_update
+ *   webhook to the receiver, answering once it was delivered (`delivered`):
+ *     curl -XPOST $SANDBOX/sandbox/templates/1000000000000001/status -d '{"status":"PAUSED"}'
  * - anything else: 404 JSON.
  *
  * Status timing: after each accepted send, when a webhook URL is known, three
@@ -54,12 +65,21 @@ import { fbtraceId, graphError, invalidParameter, invalidToken } from './meta-sa
 import type { GraphErrorResponse } from './meta-sandbox/graph-error';
 import { parseJson, readBody, sendJson } from './meta-sandbox/http';
 import { createStatusWebhooks } from './meta-sandbox/status-webhooks';
+import {
+  defaultTemplates,
+  templateCategoryWebhook,
+  templateRefusal,
+  templatesPage,
+  templateStatusWebhook,
+} from './meta-sandbox/templates';
+import { createWebhookPoster } from './meta-sandbox/webhook-poster';
 import { parseMessagesRequest } from './meta-sandbox/validate-request';
 import type {
   MetaSandbox,
   MetaSandboxOptions,
   SandboxMessage,
   SandboxRead,
+  SandboxTemplate,
 } from './meta-sandbox/types';
 
 export type * from './meta-sandbox/types';
@@ -69,6 +89,8 @@ const DEFAULT_WAIT_MS = 5000;
 // Graph rejects request bodies far below this; the cap only protects the laptop.
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MESSAGES_PATH = /^\/v\d+\.\d+\/([^/]+)\/messages\/?$/;
+const TEMPLATES_PATH = /^\/v\d+\.\d+\/([^/]+)\/message_templates\/?$/;
+const TEMPLATE_CHANGE_PATH = /^\/sandbox\/templates\/([^/]+)\/(status|category)$/;
 
 /** Starts the sandbox; resolves once it listens (port 0 picks a free port). */
 export async function startMetaSandbox(options: MetaSandboxOptions): Promise<MetaSandbox> {
@@ -80,12 +102,19 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
   const faults = createFaultQueue();
   const waiters = new Set<{ n: number; resolve: () => void; reject: (e: Error) => void }>();
   const { webhookUrl } = options;
+  const poster = createWebhookPoster({
+    webhookUrl: typeof webhookUrl === 'function' ? webhookUrl : () => webhookUrl,
+    appSecret: options.appSecret,
+    logger,
+  });
+  const templates: SandboxTemplate[] = (options.templates ?? defaultTemplates(options.wabaId)).map(
+    (t) => ({ ...t }),
+  );
   const statusWebhooks =
     options.statusDelaysMs === false
       ? undefined
       : createStatusWebhooks({
-          webhookUrl: typeof webhookUrl === 'function' ? webhookUrl : () => webhookUrl,
-          appSecret: options.appSecret,
+          poster,
           wabaId: options.wabaId,
           ...(options.displayPhoneNumber === undefined
             ? {}
@@ -105,6 +134,11 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     if (request.kind === 'read') {
       reads.push({ phoneNumberId, messageId: request.messageId, typing: request.typing, at });
       return [200, { success: true }];
+    }
+    const refusal = request.type === 'template' ? refusedTemplate(body) : undefined;
+    if (refusal) {
+      logger.info({ code: refusal.body.error.code }, 'template send refused');
+      return errorReply(refusal);
     }
     const fault = faults.take(request.to);
     if (fault && 'code' in fault) {
@@ -154,16 +188,108 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     return fault ? [...answer, fault.lose] : answer;
   }
 
-  function route(req: IncomingMessage, path: string, body: unknown): Reply {
+  /** A known template that is not approved: Meta's refusal. */
+  function refusedTemplate(body: unknown) {
+    const t = (body as { template?: { name?: unknown; language?: { code?: unknown } } }).template;
+    const known = templates.find(
+      (x) => x.name === t?.name && x.language === t?.language?.code && x.status !== 'APPROVED',
+    );
+    return known ? templateRefusal(known) : undefined;
+  }
+
+  function templateById(id: string): SandboxTemplate {
+    const t = templates.find((x) => x.id === id);
+    if (!t) throw new Error(`the sandbox has no template ${id}`);
+    return t;
+  }
+
+  async function setTemplateStatus(id: string, status: string, reason = 'NONE') {
+    const t = templateById(id);
+    t.status = status;
+    return poster.post(templateStatusWebhook(t, reason), { templateId: id, status });
+  }
+
+  async function setTemplateCategory(id: string, category: string) {
+    const t = templateById(id);
+    const previous = t.category;
+    t.category = category;
+    return poster.post(templateCategoryWebhook(t, previous), { templateId: id, category });
+  }
+
+  function putTemplate(t: SandboxTemplate): void {
+    const at = templates.findIndex((x) => x.id === t.id);
+    if (at >= 0) templates[at] = { ...t };
+    else templates.push({ ...t });
+  }
+
+  async function changeTemplate(id: string, aspect: string, body: unknown): Promise<Reply> {
+    if (!templates.some((x) => x.id === id))
+      return [404, { error: { message: `no template ${id}` } }];
+    const b = (body ?? {}) as { status?: unknown; reason?: unknown; category?: unknown };
+    const value = aspect === 'status' ? b.status : b.category;
+    if (typeof value !== 'string' || value === '')
+      return [400, { error: { message: `"${aspect}" (a string) is required` } }];
+    const delivered =
+      aspect === 'status'
+        ? await setTemplateStatus(id, value, typeof b.reason === 'string' ? b.reason : undefined)
+        : await setTemplateCategory(id, value);
+    return [200, { success: true, delivered, template: templateById(id) }];
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    return (
+      options.accessToken === undefined ||
+      req.headers.authorization === `Bearer ${options.accessToken}`
+    );
+  }
+
+  function route(req: IncomingMessage, url: URL, body: unknown): Reply | Promise<Reply> {
     const method = req.method ?? 'GET';
+    const path = url.pathname;
     const graph = MESSAGES_PATH.exec(path);
     if (graph && method === 'POST') {
-      const expected = `Bearer ${options.accessToken}`;
-      if (options.accessToken !== undefined && req.headers.authorization !== expected) {
-        return errorReply(invalidToken());
-      }
+      if (!authorized(req)) return errorReply(invalidToken());
       return handleMessages(decodeURIComponent(graph[1] as string), body);
     }
+    const listing = TEMPLATES_PATH.exec(path);
+    if (listing && method === 'GET') {
+      if (!authorized(req)) return errorReply(invalidToken());
+      const wabaId = decodeURIComponent(listing[1] as string);
+      const own = templates.filter((t) => t.wabaId === wabaId);
+      if (own.length === 0 && wabaId !== options.wabaId)
+        return errorReply(
+          graphError({
+            code: 100,
+            subcode: 33,
+            httpStatus: 400,
+            message: `Unsupported get request. Object with ID '${wabaId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+          }),
+        );
+      return templatesPage(own, url.searchParams, `${serverUrl}${url.pathname}${url.search}`);
+    }
+    if (path === '/sandbox/templates' && method === 'GET') return [200, templates];
+    if (path === '/sandbox/templates' && method === 'POST') {
+      const t = body as Partial<SandboxTemplate> | undefined;
+      if (
+        !t ||
+        typeof t.id !== 'string' ||
+        typeof t.name !== 'string' ||
+        typeof t.language !== 'string'
+      )
+        return [400, { error: { message: 'a template needs id, name and language' } }];
+      putTemplate({
+        wabaId: options.wabaId,
+        status: 'APPROVED',
+        category: 'MARKETING',
+        components: [],
+        qualityScore: 'UNKNOWN',
+        ...t,
+      } as SandboxTemplate);
+      return [201, { success: true }];
+    }
+    const change = TEMPLATE_CHANGE_PATH.exec(path);
+    if (change && method === 'POST')
+      return changeTemplate(decodeURIComponent(change[1] as string), change[2] as string, body);
     if (path === '/sandbox/messages' && method === 'GET') return [200, sent];
     if (path === '/sandbox/reads' && method === 'GET') return [200, reads];
     if (path === '/sandbox/faults' && method === 'DELETE') {
@@ -191,19 +317,20 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
           );
           return sendJson(res, status, body);
         }
-        const path = (req.url ?? '/').split('?')[0] as string;
-        const [status, body, lose] = route(req, path, parsed.value);
-        // The request was read and the send recorded; the client never learns it.
-        if (lose === 'reset') return void req.socket.destroy();
-        if (lose === 'hang') return;
-        const headers: Record<string, string> =
-          status === 401
-            ? {
-                'www-authenticate':
-                  'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"',
-              }
-            : {};
-        sendJson(res, status, body, headers);
+        const url = new URL(req.url ?? '/', 'http://sandbox');
+        return Promise.resolve(route(req, url, parsed.value)).then(([status, body, lose]) => {
+          // The request was read and the send recorded; the client never learns it.
+          if (lose === 'reset') return void req.socket.destroy();
+          if (lose === 'hang') return;
+          const headers: Record<string, string> =
+            status === 401
+              ? {
+                  'www-authenticate':
+                    'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"',
+                }
+              : {};
+          sendJson(res, status, body, headers);
+        });
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'sandbox request failed');
@@ -217,15 +344,19 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, 'meta sandbox listening');
+  const serverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url: serverUrl }, 'meta sandbox listening');
 
   return {
-    url,
+    url: serverUrl,
     messages: () => sent.map((m) => ({ ...m })),
     reads: () => reads.map((r) => ({ ...r })),
     fault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
+    templates: () => templates.map((t) => ({ ...t })),
+    putTemplate,
+    setTemplateStatus,
+    setTemplateCategory,
     waitForMessages(n, timeoutMs = DEFAULT_WAIT_MS) {
       if (sent.length >= n) return Promise.resolve(sent.slice(0, n));
       return new Promise<SandboxMessage[]>((resolve, reject) => {
@@ -250,7 +381,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
       });
     },
     async close() {
-      statusWebhooks?.close();
+      poster.close();
       for (const waiter of waiters) waiter.reject(new Error('meta sandbox closed'));
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

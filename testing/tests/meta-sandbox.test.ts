@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { verifySignature } from '@waba/whatsapp';
+import { createGraphClient, verifySignature } from '@waba/whatsapp';
 import { startMetaSandbox, type MetaSandbox, type MetaSandboxOptions } from '../src/meta-sandbox';
 
 const APP_SECRET = 'sandbox-app-secret';
@@ -554,5 +554,126 @@ describe('startMetaSandbox()', () => {
 
     // Assert
     expect(receiver.received).toHaveLength(0);
+  });
+
+  describe('message templates', () => {
+    const WABA = '102290129340398';
+    const template = (name: string, language = 'en_US') => ({
+      messaging_product: 'whatsapp',
+      to: CUSTOMER,
+      type: 'template',
+      template: { name, language: { code: language } },
+    });
+
+    it('lists a WABA’s templates page by page, as the Graph client reads them', async () => {
+      // Arrange
+      const sandbox = await start({ statusDelaysMs: false });
+      const graph = createGraphClient({ accessToken: TOKEN, baseUrl: sandbox.url });
+
+      // Act
+      const paged = await graph.listTemplates(WABA, { pageSize: 4 });
+      const whole = await graph.listTemplates(WABA);
+
+      // Assert
+      expect(paged.pages).toBe(2);
+      expect(whole.pages).toBe(1);
+      expect(paged.templates).toEqual(whole.templates);
+      expect(paged.templates.map((t) => `${t.name}/${t.language} ${t.status}`)).toEqual([
+        'bf_offer/en_US APPROVED',
+        'order_update/en_US APPROVED',
+        'welcome/en_US APPROVED',
+        'login_code/en_US APPROVED',
+        'spring_sale/pt_BR PENDING',
+        'old_promo/en_US REJECTED',
+      ]);
+      await expect(graph.listTemplates('999')).rejects.toMatchObject({ code: 100 });
+      const unauthorized = await fetch(`${sandbox.url}/v21.0/${WABA}/message_templates`);
+      expect(unauthorized.status).toBe(401);
+    });
+
+    it('pausing a template posts a signed status webhook, and its sends are refused with 132015', async () => {
+      // Arrange
+      const receiver = await withReceiver();
+      const sandbox = await start({ statusDelaysMs: false, webhookUrl: receiver.url });
+      expect((await post(sandbox, template('bf_offer'))).status).toBe(200);
+
+      // Act
+      const response = await fetch(`${sandbox.url}/sandbox/templates/1000000000000001/status`, {
+        method: 'POST',
+        body: JSON.stringify({ status: 'PAUSED' }),
+      });
+
+      // Assert
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        delivered: true,
+        template: { status: 'PAUSED' },
+      });
+      const [webhook] = receiver.received;
+      expect(
+        verifySignature(webhook!.raw, webhook!.headers['x-hub-signature-256'] as string, [
+          APP_SECRET,
+        ]),
+      ).toBe(true);
+      expect(JSON.parse(webhook!.raw.toString('utf8'))).toEqual({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: WABA,
+            time: expect.any(Number),
+            changes: [
+              {
+                field: 'message_template_status_update',
+                value: expect.objectContaining({
+                  event: 'PAUSED',
+                  message_template_id: 1000000000000001,
+                  message_template_name: 'bf_offer',
+                  message_template_language: 'en_US',
+                  reason: 'NONE',
+                }),
+              },
+            ],
+          },
+        ],
+      });
+      const refused = await post(sandbox, template('bf_offer'));
+      expect(refused.status).toBe(400);
+      expect(refused.json.error?.code).toBe(132015);
+      expect((await post(sandbox, template('old_promo'))).json.error?.code).toBe(132001);
+      expect((await post(sandbox, template('not_registered_here'))).status).toBe(200);
+    });
+
+    it('re-categorising a template posts template_category_update; unknown ids are 404', async () => {
+      // Arrange
+      const receiver = await withReceiver();
+      const sandbox = await start({ statusDelaysMs: false, webhookUrl: receiver.url });
+
+      // Act
+      const delivered = await sandbox.setTemplateCategory('1000000000000001', 'UTILITY');
+      const missing = await fetch(`${sandbox.url}/sandbox/templates/42/status`, {
+        method: 'POST',
+        body: JSON.stringify({ status: 'PAUSED' }),
+      });
+
+      // Assert
+      expect(delivered).toBe(true);
+      const body = JSON.parse(receiver.received[0]!.raw.toString('utf8')) as {
+        entry: Array<{ changes: Array<{ field: string; value: unknown }> }>;
+      };
+      expect(body.entry[0]!.changes[0]).toEqual({
+        field: 'template_category_update',
+        value: {
+          message_template_id: 1000000000000001,
+          message_template_name: 'bf_offer',
+          message_template_language: 'en_US',
+          previous_category: 'MARKETING',
+          new_category: 'UTILITY',
+        },
+      });
+      expect(missing.status).toBe(404);
+      expect(sandbox.templates().find((t) => t.id === '1000000000000001')?.category).toBe(
+        'UTILITY',
+      );
+    });
   });
 });

@@ -16,11 +16,17 @@ import {
   type ReplyButton,
 } from './payload-clamp';
 import { splitText } from './text-split';
+import {
+  listMessageTemplates,
+  type ListTemplatesOptions,
+  type MessageTemplate,
+} from './message-templates';
 
 export { splitText, TEXT_BODY_LIMIT } from './text-split';
 export { clampButtons, clampList, INTERACTIVE_BODY_LIMIT } from './payload-clamp';
 export type { ListMessage, ListRow, ListSection, ReplyButton } from './payload-clamp';
 export type { GraphClientOptions } from './graph-transport';
+export type { ListTemplatesOptions, MessageTemplate } from './message-templates';
 
 export interface SendResult {
   wamid: string;
@@ -72,12 +78,17 @@ export interface GraphClient {
     options?: { bizOpaque?: string },
   ): Promise<SendResult>;
   markReadWithTyping(phoneNumberId: string, messageId: string): Promise<void>;
+  /** Every message template of a WABA (all pages of `GET /{waba-id}/message_templates`). */
+  listTemplates(
+    wabaId: string,
+    options?: ListTemplatesOptions,
+  ): Promise<{ templates: MessageTemplate[]; skipped: number; pages: number }>;
   /** Throws GraphTokenError when the token is a placeholder; no network call. */
   checkToken(): Promise<void>;
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const { post, usableToken } = createGraphTransport(options);
+  const { post, get, usableToken } = createGraphTransport(options);
 
   async function send(phoneNumberId: string, payload: object): Promise<SendResult> {
     const json = await post(phoneNumberId, payload);
@@ -174,6 +185,10 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
       });
       const parsed = graphSuccessResponseSchema.safeParse(json);
       if (!parsed.success || !parsed.data.success) throw unexpectedBody(200);
+    },
+
+    listTemplates(wabaId, listOptions) {
+      return listMessageTemplates(get, wabaId, listOptions);
     },
 
     async checkToken() {

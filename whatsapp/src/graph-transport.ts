@@ -1,5 +1,5 @@
 /**
- * The HTTP side of the Graph client: one POST per call with a timeout, the
+ * The HTTP side of the Graph client: one request per call with a timeout, the
  * access token re-read once after a 190, and every failure turned into a
  * GraphApiError whose message never carries the token.
  */
@@ -24,6 +24,8 @@ export interface GraphClientOptions {
 export interface GraphTransport {
   /** POST `payload` to `/{phoneNumberId}/messages`; the parsed JSON of a 2xx answer. */
   post(phoneNumberId: string, payload: object): Promise<unknown>;
+  /** GET `/{path}` with `query`; the parsed JSON of a 2xx answer (the same error mapping and 190 re-read). */
+  get(path: string, query?: Record<string, string>): Promise<unknown>;
   /** The current token, checked not to be a placeholder. */
   usableToken(reread: boolean): Promise<string>;
 }
@@ -57,18 +59,19 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     return token;
   }
 
-  async function postWith(token: string, phoneNumberId: string, payload: object): Promise<unknown> {
-    const url = `${baseUrl}/${apiVersion}/${encodeURIComponent(phoneNumberId)}/messages`;
+  /** One request: `payload` is POSTed as JSON; without one, a GET. */
+  async function requestWith(token: string, path: string, payload?: object): Promise<unknown> {
+    const url = `${baseUrl}/${apiVersion}/${path}`;
     let status: number;
     let text: string;
     try {
       const response = await doFetch(url, {
-        method: 'POST',
+        method: payload === undefined ? 'GET' : 'POST',
         headers: {
           Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
+          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
-        body: JSON.stringify(payload),
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = response.status;
@@ -97,10 +100,10 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
    * bypassing caches, and the request repeated once if it changed: a 190 is a
    * refusal, so nothing went out the first time.
    */
-  async function post(phoneNumberId: string, payload: object): Promise<unknown> {
+  async function request(path: string, payload?: object): Promise<unknown> {
     const token = await usableToken(false);
     try {
-      return await postWith(token, phoneNumberId, payload);
+      return await requestWith(token, path, payload);
     } catch (error) {
       if (!isTokenRefusal(error)) throw error;
       const fresh = await usableToken(true);
@@ -111,7 +114,7 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
         );
       }
       try {
-        return await postWith(fresh, phoneNumberId, payload);
+        return await requestWith(fresh, path, payload);
       } catch (retryError) {
         if (!isTokenRefusal(retryError)) throw retryError;
         throw new GraphTokenError(
@@ -122,7 +125,15 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     }
   }
 
-  return { post, usableToken };
+  return {
+    post: (phoneNumberId, payload) =>
+      request(`${encodeURIComponent(phoneNumberId)}/messages`, payload),
+    get: (path, query = {}) => {
+      const search = new URLSearchParams(query).toString();
+      return request(search === '' ? path : `${path}?${search}`);
+    },
+    usableToken,
+  };
 }
 
 function isTokenRefusal(error: unknown): error is GraphApiError {

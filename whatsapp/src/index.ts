@@ -85,7 +85,10 @@ export type {
   ListRow,
   TemplateMessage,
   Recipient,
+  ListTemplatesOptions,
+  MessageTemplate,
 } from './graph-client';
+export { MESSAGE_TEMPLATE_FIELDS } from './message-templates';
 export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';
 export type { Lazy, LazyOptions } from './lazy';

@@ -49,6 +49,21 @@ export interface SandboxRead {
   at: string;
 }
 
+/** A message template the sandbox serves on `GET /{waba-id}/message_templates` and checks sends against. */
+export interface SandboxTemplate {
+  /** Meta's template id, a numeric string. */
+  id: string;
+  wabaId: string;
+  name: string;
+  language: string;
+  /** APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ... */
+  status: string;
+  category: string;
+  /** HEADER / BODY / FOOTER / BUTTONS as Meta lists them. */
+  components: unknown[];
+  qualityScore: string;
+}
+
 export interface StatusDelays {
   sent: number;
   delivered: number;
@@ -68,6 +83,8 @@ export interface MetaSandboxOptions {
   displayPhoneNumber?: string;
   /** When set, Graph requests without `Authorization: Bearer <token>` get Meta's 401 (code 190). */
   accessToken?: string;
+  /** The templates served; default: defaultTemplates(wabaId) (bf_offer, order_update, welcome, ...). */
+  templates?: SandboxTemplate[];
   /** Offsets from the send; default { sent: 100, delivered: 300, read: 800 }; false = no statuses. */
   statusDelaysMs?: StatusDelays | false;
   logger?: Logger;
@@ -82,6 +99,17 @@ export interface MetaSandbox {
   /** Queue a fault for the next matching send(s). */
   fault(f: SandboxFault): void;
   clearFaults(): void;
+  /** The templates of every WABA, in the order they are listed. */
+  templates(): SandboxTemplate[];
+  /** Adds a template, or replaces the one with its id. */
+  putTemplate(t: SandboxTemplate): void;
+  /**
+   * Sets a template's status (PAUSED, DISABLED, REJECTED, APPROVED, ...) and posts the
+   * signed message_template_status_update webhook; resolves whether the receiver took it.
+   */
+  setTemplateStatus(id: string, status: string, reason?: string): Promise<boolean>;
+  /** Re-categorises a template and posts the signed template_category_update webhook. */
+  setTemplateCategory(id: string, category: string): Promise<boolean>;
   /** Resolves once at least `n` messages were sent (default timeout 5 s). */
   waitForMessages(n: number, timeoutMs?: number): Promise<SandboxMessage[]>;
   /** Stops the server and cancels pending status timers and retries. */
