@@ -5,12 +5,16 @@ import {
   campaignTag,
   claimRecipients,
   completeIfDone,
+  deferForMessagingLimit,
   expireStaleClaims,
   getCampaign,
   nextSendSlot,
   pauseCampaignForError,
+  MAX_MESSAGES_PER_SECOND,
   recordAccepted,
   reserveSendSlots,
+  reserveWindowRecipients,
+  sendingLimitsOf,
   settleRecipient,
   type CampaignAudienceRow,
   type CampaignRow,
@@ -20,6 +24,8 @@ import {
 import {
   classifySendFailure,
   isBusinessScopedUserId,
+  MARKETING_LIMIT_CODE,
+  MARKETING_LIMIT_RETRY_MS,
   type GraphClient,
   type Logger,
 } from '@waba/whatsapp';
@@ -47,6 +53,8 @@ export interface SliceResult {
   failed: number;
   retried: number;
   unknown: number;
+  /** Held back by a limit: Meta's 131049, or the number's 24-hour messaging limit. */
+  limitDeferred: number;
   /** When to run the next slice; null: the campaign needs none (done, paused, cancelled). */
   nextInSeconds: number | null;
 }
@@ -82,6 +90,8 @@ export function judgeSendError(
   attempts: number,
   maxAttempts: number,
   now: Date,
+  /** The campaign resends 131049 recipients 24 hours after the refusal. */
+  retryMarketingLimit = false,
 ): Verdict {
   const failure = classifySendFailure(error);
   const message = failure.reason;
@@ -90,6 +100,11 @@ export function judgeSendError(
   const retryNow = { kind: 'retry' as const, at: now, error: message };
   if (failure.token) return { outcome: retryNow, tokenUnusable: message };
   if (kind === 'blocked') return { outcome: retryNow, pause: message };
+  if (code === MARKETING_LIMIT_CODE) {
+    // Not at once: the user got their share of marketing for now.
+    const retryAt = retryMarketingLimit ? new Date(now.getTime() + MARKETING_LIMIT_RETRY_MS) : null;
+    return { outcome: { kind: 'limit-deferred', errorCode: code, error: message, retryAt } };
+  }
   if (!failure.retryable) {
     if (code !== null && TEMPLATE_ERROR_CODES.has(code))
       return { outcome: retryNow, pause: message };
@@ -146,6 +161,7 @@ export async function sendCampaignSlice(
     failed: 0,
     retried: 0,
     unknown: 0,
+    limitDeferred: 0,
     nextInSeconds: null,
   };
   const campaign = await getCampaign(db, campaignId);
@@ -169,7 +185,12 @@ export async function sendCampaignSlice(
 
   const expired = await expireStaleClaims(db, campaignId, new Date(Date.now() - claimTimeoutMs));
   if (expired > 0) logger.warn({ campaignId, expired }, 'claims expired; outcome unknown');
-  const rate = campaign.rate_per_second ?? deps.defaultRatePerSecond;
+  const limits = await sendingLimitsOf(db, phone);
+  // The campaign's rate, else the number's (operator, or Meta's upgrade), else the default; never past Meta's maximum.
+  const rate = Math.min(
+    MAX_MESSAGES_PER_SECOND,
+    campaign.rate_per_second ?? limits?.messagesPerSecond ?? deps.defaultRatePerSecond,
+  );
   const chunk = Math.max(1, Math.min(Math.ceil(rate), 100));
   const started = Date.now();
   let stop = false;
@@ -207,9 +228,16 @@ export async function sendCampaignSlice(
         { bizOpaque: campaignTag(campaignId) },
       ));
     } catch (error) {
-      const verdict = judgeSendError(error, row.attempts, maxAttempts, new Date());
+      const verdict = judgeSendError(
+        error,
+        row.attempts,
+        maxAttempts,
+        new Date(),
+        campaign.retry_marketing_limit,
+      );
       await settleRecipient(db, campaignId, row.wa_id, verdict.outcome);
-      result[verdict.outcome.kind === 'retry' ? 'retried' : verdict.outcome.kind]++;
+      const kind = verdict.outcome.kind;
+      result[kind === 'retry' ? 'retried' : kind === 'limit-deferred' ? 'limitDeferred' : kind]++;
       if (verdict.pause) {
         stop = true;
         await pauseCampaignForError(db, campaignId, verdict.pause);
@@ -244,8 +272,32 @@ export async function sendCampaignSlice(
   };
 
   while (!stop && Date.now() - started < deps.sliceMs) {
-    const claimed = await claimRecipients(db, campaignId, chunk);
+    let claimed = await claimRecipients(db, campaignId, chunk);
     if (claimed.length === 0) break;
+    if (limits) {
+      const window = await reserveWindowRecipients(
+        db,
+        { organizationId: limits.organizationId, wabaId: limits.wabaId },
+        claimed.map((r) => r.wa_id),
+        limits.uniqueRecipientsPerDay,
+      );
+      if (window.deferred.length > 0) {
+        const reason = `messaging limit reached: ${limits.uniqueRecipientsPerDay} unique recipients per 24 h (${limits.limitSource}); carried over to the next window`;
+        const deferred = await deferForMessagingLimit(
+          db,
+          campaignId,
+          window.deferred,
+          window.nextWindowAt!,
+          reason,
+        );
+        result.limitDeferred += deferred;
+        logger.warn({ campaignId, deferred, until: window.nextWindowAt }, reason);
+        stop = true;
+        const admitted = new Set(window.admitted);
+        claimed = claimed.filter((r) => admitted.has(r.wa_id));
+        if (claimed.length === 0) break;
+      }
+    }
     const startAt = (await reserveSendSlots(db, phone, claimed.length, rate)).getTime();
     const sends = await Promise.allSettled(
       claimed.map((row, i) => sendOne(row, new Date(startAt + (i * 1000) / rate))),

@@ -9,25 +9,38 @@ import {
   importAudience,
   listCampaigns,
   requeueUnknown,
+  setRetryMarketingLimit,
   type CampaignAction,
   type CampaignAudienceRow,
   type CampaignRow,
 } from '@waba/db';
 import { checkComponents, parseAudienceCsv, placeholders } from '@waba/campaign-sender';
-import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
+import {
+  flag,
+  orgOf,
+  positional,
+  required,
+  switchOn,
+  UsageError,
+  withDb,
+  type Target,
+} from './cli-common';
 import { toCsv } from './csv-output';
 import { spendLine } from './cli-spend';
+import { outcomeLines, REFUSALS_USAGE, runRetryFailed } from './cli-campaign-refusals';
 
 export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
-                  [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number
+                  [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number; marketing: never to a +1 number
+                  [--retry-marketing-limit]   resend recipients Meta refused with 131049 (per-user marketing limit) 24 h later
                                           components: Meta's template components; strings may use {{column}}
   campaign import <campaign-id> <audience.csv>   wa_id column (phone number, or user id for a username-only user) + one column per {{placeholder}}; all or nothing
   campaign start|pause|resume|cancel <campaign-id>
   campaign list --org <slug>
-  campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out, not sent), per day, failure reasons; --csv: per-day table
+  campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out; limit-deferred: 131049 or the messaging limit; skipped: not sent by rule), per day, reasons; --csv: per-day table
   campaign recipients <campaign-id> [--status <s>] [--limit 50] [--csv <file>]   per-recipient drill-down
-  campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)`;
+  campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)
+${REFUSALS_USAGE}`;
 
 function describe(c: CampaignRow): string {
   return `${c.id}\t${c.status}\t${c.name}\ttemplate ${c.template_name}/${c.template_language}\tfrom ${c.phone_number_id}${c.last_error ? `\tlast error: ${c.last_error}` : ''}`;
@@ -55,6 +68,7 @@ const RECIPIENT_COLUMNS = [
   'error_title',
   'attempts',
   'source',
+  'next_attempt_at',
 ] as const;
 
 function recipientRow(r: CampaignAudienceRow): unknown[] {
@@ -72,6 +86,7 @@ function recipientRow(r: CampaignAudienceRow): unknown[] {
     r.error_title ?? r.last_error,
     r.attempts,
     r.source,
+    r.next_attempt_at,
   ];
 }
 
@@ -102,6 +117,8 @@ export async function runCampaignCommand(
           ratePerSecond: rate === undefined ? null : Number(rate),
         }),
       );
+      if (switchOn(args, 'retry-marketing-limit'))
+        await withDb(t, (db) => setRetryMarketingLimit(db, campaign.id, true));
       const names = placeholders(components);
       out(`campaign ${campaign.id} created (draft)`);
       out(`audience columns: wa_id${names.map((n) => `,${n}`).join('')}`);
@@ -149,12 +166,14 @@ export async function runCampaignCommand(
     }
     case 'report': {
       const id = positional(args, 0, 'a campaign id');
-      const { stats, daily, failures, spend } = await withDb(t, (db) => campaignReport(db, id));
+      const { stats, daily, failures, spend, outcomes } = await withDb(t, (db) =>
+        campaignReport(db, id),
+      );
       out(
         `${stats.name} (${stats.campaign_status}), template ${stats.template_name}/${stats.template_language}`,
       );
       out(
-        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}`,
+        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}  limit-deferred ${stats.limit_deferred}  skipped ${stats.skipped}`,
       );
       out(spendLine(spend));
       out('day\tsent\tdelivered\tread\tfailed');
@@ -165,15 +184,18 @@ export async function runCampaignCommand(
       if (failures.length) out('error_code\trecipients\terror');
       for (const f of failures)
         out(`${f.error_code ?? '-'}\t${f.recipients}\t${f.error_title ?? ''}`);
+      for (const line of outcomeLines(outcomes)) out(line);
       const csv = flag(args, 'csv');
       if (csv) {
-        // Suppressed recipients were never sent: they have no day, only a total.
+        // Suppressed, limit-deferred and skipped recipients were not sent: they have no day, only a total.
         const rows: unknown[][] = daily.map((d) => [
           d.day.toISOString().slice(0, 10),
           d.sent,
           d.delivered,
           d.read,
           d.failed,
+          '',
+          '',
           '',
         ]);
         rows.push([
@@ -183,10 +205,24 @@ export async function runCampaignCommand(
           stats.read,
           stats.failed,
           stats.suppressed,
+          stats.limit_deferred,
+          stats.skipped,
         ]);
         writeFileSync(
           csv,
-          toCsv(['day', 'sent', 'delivered', 'read', 'failed', 'suppressed'], rows),
+          toCsv(
+            [
+              'day',
+              'sent',
+              'delivered',
+              'read',
+              'failed',
+              'suppressed',
+              'limit_deferred',
+              'skipped',
+            ],
+            rows,
+          ),
         );
         out(`wrote ${csv}`);
       }
@@ -233,6 +269,8 @@ export async function runCampaignCommand(
       out(`${n} recipient(s) back in the queue; resume the campaign to send them`);
       return;
     }
+    case 'retry-failed':
+      return runRetryFailed(t, args, out, enqueueFirstSlice);
     default:
       throw new UsageError(`unknown campaign command ${command ?? ''}`);
   }
