@@ -228,14 +228,15 @@ export async function sendCampaignSlice(
         { bizOpaque: campaignTag(campaignId) },
       ));
     } catch (error) {
+      const failedAt = new Date();
       const verdict = judgeSendError(
         error,
         row.attempts,
         maxAttempts,
-        new Date(),
+        failedAt,
         campaign.retry_marketing_limit,
       );
-      await settleRecipient(db, campaignId, row.wa_id, verdict.outcome);
+      await settleRecipient(db, campaignId, row.wa_id, verdict.outcome, failedAt);
       const kind = verdict.outcome.kind;
       result[kind === 'retry' ? 'retried' : kind === 'limit-deferred' ? 'limitDeferred' : kind]++;
       if (verdict.pause) {

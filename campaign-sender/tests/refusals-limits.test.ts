@@ -228,6 +228,35 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
       uniqueRecipientsPerDay: 250,
       limitSource: 'tier TIER_250 (phone_number_quality_update)',
     });
+    // The portfolio's limit (business_capability_update) is lower, and Meta upgraded the throughput.
+    const portfolio = emptyAccountFieldsBatch();
+    portfolio.businessCapabilities.push({
+      organizationId: orgId,
+      wabaId: WABA,
+      maxDailyConversationsPerBusiness: 200,
+      maxPhoneNumbersPerBusiness: null,
+      maxPhoneNumbersPerWaba: null,
+      eventKey: 'capability-1',
+      occurredAt: new Date(),
+    });
+    portfolio.phoneNumberEvents.push({
+      organizationId: orgId,
+      wabaId: WABA,
+      displayPhoneNumber: '15550109999',
+      event: 'THROUGHPUT_UPGRADE',
+      currentLimit: 'TIER_250',
+      oldLimit: null,
+      maxDailyConversationsPerBusiness: null,
+      eventKey: 'upgrade-1',
+      occurredAt: new Date(),
+      value: {},
+    });
+    await writeAccountFields(t.db, portfolio);
+    expect(await sendingLimitsOf(t.db, PHONE)).toMatchObject({
+      uniqueRecipientsPerDay: 200,
+      limitSource: 'portfolio limit (business_capability_update)',
+      messagesPerSecond: 1000,
+    });
     // The operator lowers it further.
     await setSendingLimits(t.db, PHONE, { uniqueRecipientsPerDay: 3, messagesPerSecond: 500 });
     expect(await sendingLimitsOf(t.db, PHONE)).toMatchObject({
