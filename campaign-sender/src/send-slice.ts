@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  awaitingFirstStatus,
   backOffNumber,
   campaignProgress,
   campaignTag,
@@ -64,6 +65,8 @@ const TEMPLATE_ERROR_CODES = new Set([
   132000, 132001, 132005, 132007, 132012, 132015, 132016, 132068, 132069,
 ]);
 const MAX_SQS_DELAY_SECONDS = 900;
+/** How long a campaign that resends 131049 refusals waits for its last sends' first status. */
+const STATUS_SETTLE_MS = 10 * 60_000;
 
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
 
@@ -328,6 +331,12 @@ export async function sendCampaignSlice(
   } else if (progress.inFlight > 0) {
     // Another slice is sending (or crashed mid-send): look again once its claims could have expired.
     result.nextInSeconds = Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(claimTimeoutMs / 1000));
+  } else if (
+    campaign.retry_marketing_limit &&
+    (await awaitingFirstStatus(db, campaignId, new Date(now.getTime() - STATUS_SETTLE_MS))) > 0
+  ) {
+    // A 131049 refusal arrives as a status webhook: completing first would leave it unsent.
+    result.nextInSeconds = 60;
   } else if (await completeIfDone(db, campaignId, now)) {
     result.status = 'completed';
     logger.info({ campaignId }, 'campaign completed');

@@ -5,6 +5,7 @@ import {
   createCampaign,
   emptyAccountFieldsBatch,
   importAudience,
+  releaseDueDeferrals,
   retryFailedRecipients,
   sendingLimitsOf,
   setRetryMarketingLimit,
@@ -16,6 +17,10 @@ import {
 import { createGraphClient } from '@waba/whatsapp';
 import {
   createTestDatabase,
+  messagesEntry,
+  processBodies,
+  status,
+  webhookPayload,
   type TestDatabase,
   startTestSandbox,
   type MetaSandbox,
@@ -156,6 +161,73 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
     const later = await sendCampaignSlice(deps, retrying.id);
     expect(later).toMatchObject({ accepted: 1 });
     expect(sentTo(retrying)).toEqual(['4915100000003']);
+  });
+
+  it('a 131049 failed status webhook defers the recipient, and a campaign that resends waits for it before completing', async () => {
+    const waId = '4915400000001';
+    const c = await campaign([waId], { retry: true });
+    const slice = await sendCampaignSlice(deps, c.id);
+    // Meta took the send; without its first status the campaign does not complete yet.
+    expect(slice).toMatchObject({ accepted: 1, status: 'sending', nextInSeconds: 60 });
+    const wamid = (await rows(c))[0]!.wamid!;
+
+    const failedAt = Math.floor(Date.now() / 1000);
+    const refusal = (id: string) =>
+      JSON.stringify(
+        webhookPayload({
+          entries: [
+            messagesEntry({
+              wabaId: WABA,
+              phoneNumberId: PHONE,
+              statuses: [
+                status({
+                  id,
+                  status: 'failed',
+                  recipientId: waId,
+                  timestamp: String(failedAt),
+                  bizOpaque: `campaign:${c.id}`,
+                  errors: [
+                    {
+                      code: 131049,
+                      title:
+                        'This message was not delivered to maintain healthy ecosystem engagement.',
+                    },
+                  ],
+                }),
+              ],
+            }),
+          ],
+        }),
+      );
+    expect(await processBodies(t.db, [refusal(wamid)])).toEqual([]);
+    const [row] = await rows(c);
+    expect(row).toMatchObject({ status: 'limit-deferred', error_code: 131049 });
+    expect(row!.next_attempt_at!.getTime()).toBe(failedAt * 1000 + DAY_MS);
+    const message = await t.db
+      .selectFrom('messages')
+      .select('status')
+      .where('wamid', '=', wamid)
+      .executeTakeFirstOrThrow();
+    expect(message.status).toBe('failed');
+    expect(await sendCampaignSlice(deps, c.id)).toMatchObject({
+      status: 'sending',
+      nextInSeconds: 900,
+    });
+
+    // A day later it goes again; a late duplicate of the old refusal leaves the new send alone.
+    await t.db
+      .updateTable('campaign_audience')
+      .set({ next_attempt_at: new Date(Date.now() - 1000) })
+      .where('campaign_id', '=', c.id)
+      .execute();
+    await releaseDueDeferrals(t.db, c.id);
+    expect(await processBodies(t.db, [refusal(wamid)])).toEqual([]);
+    expect((await rows(c))[0]).toMatchObject({ status: 'pending', wamid });
+    await sendCampaignSlice(deps, c.id);
+    const [resent] = await rows(c);
+    expect(resent!.status).toBe('accepted');
+    expect(resent!.wamid).not.toBe(wamid);
+    expect(sentTo(c)).toEqual([waId, waId]);
   });
 
   it('retry-failed resends only what can succeed now, never a delivered one, and only once', async () => {

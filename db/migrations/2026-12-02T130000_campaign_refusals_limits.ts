@@ -88,9 +88,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     comment on column campaign_outcome_reasons.recipients is 'Recipients in this state for this code.';
     comment on column campaign_outcome_reasons.next_attempt_at is 'Earliest time one of them is sent again automatically; null: not automatically.';
 
-    create index campaign_audience_retry_idx on campaign_audience (campaign_id, error_code)
-      where status in ('failed', 'limit-deferred');
-
     grant select on sending_limits, messaging_window_recipients, campaign_outcome_reasons to waba_analyst;
     alter table sending_limits enable row level security;
     create policy analyst_own_organization on sending_limits for select to waba_analyst
@@ -111,7 +108,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       and a.attname not in ('limit_deferred', 'skipped')`.execute(db);
   await sql`
     drop view campaign_outcome_reasons;
-    drop index if exists campaign_audience_retry_idx;
     drop view campaign_stats;
     create view campaign_stats with (security_invoker = true) as
       ${STATS_BEFORE}

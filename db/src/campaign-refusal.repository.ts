@@ -70,6 +70,26 @@ export async function deferForMessagingLimit(
   return Number(result.numAffectedRows ?? 0);
 }
 
+/**
+ * Recipients Meta took since `since` whose first status has not come yet: a
+ * campaign that resends 131049 refusals waits for them before it completes,
+ * since the refusal comes as a status webhook after the send.
+ */
+export async function awaitingFirstStatus(
+  db: Db,
+  campaignId: string,
+  since: Date,
+): Promise<number> {
+  const row = await db
+    .selectFrom('campaign_audience')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('campaign_id', '=', campaignId)
+    .where('status', '=', 'accepted')
+    .where('accepted_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The campaign's option to resend 131049 recipients after 24 hours. */
 export async function setRetryMarketingLimit(
   db: Db,

@@ -91,6 +91,7 @@ export {
 } from './campaign-audience.repository';
 export type { SendOutcome } from './campaign-audience.repository';
 export {
+  awaitingFirstStatus,
   deferForMessagingLimit,
   releaseDueDeferrals,
   retryFailedRecipients,
