@@ -157,10 +157,12 @@ export async function runCampaignCommand(
     }
     case 'list': {
       const rows = await withDb(t, async (db) => listCampaigns(db, (await orgOf(db, args)).id));
-      out('campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending\tsuppressed');
+      out(
+        'campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending\tsuppressed\tlimit_deferred\tskipped',
+      );
       for (const r of rows)
         out(
-          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}\t${r.suppressed}`,
+          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}\t${r.suppressed}\t${r.limit_deferred}\t${r.skipped}`,
         );
       return;
     }

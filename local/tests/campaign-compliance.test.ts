@@ -128,6 +128,10 @@ describe('a marketing campaign that respects opt-outs, Meta refusals and the mes
       /^day,sent,delivered,read,failed,suppressed,limit_deferred,skipped\r\n.*\r\ntotal,1,1,1,0,1,2,1\r\n$/s,
     );
 
+    const listed = await cli('campaign', 'list', '--org', 'default');
+    expect(listed[0]).toMatch(/\tsuppressed\tlimit_deferred\tskipped$/);
+    expect(listed.find((l) => l.startsWith(id))).toMatch(/\t1\t2\t1$/);
+
     await cli('campaign', 'recipients', id, '--csv', join(dir, 'recipients.csv'));
     const rows = readFileSync(join(dir, 'recipients.csv'), 'utf8').trim().split('\r\n');
     const stateOf = (waId: string) => rows.find((r) => r.includes(`,${waId},`))!.split(',')[2];
