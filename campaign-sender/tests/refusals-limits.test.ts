@@ -110,6 +110,35 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
       .orderBy('line_number')
       .execute();
 
+  /** A failed status webhook with 131049, as Meta reports the per-user marketing limit. */
+  const refusalBody = (c: CampaignRow, id: string, waId: string, failedAt: number) =>
+    JSON.stringify(
+      webhookPayload({
+        entries: [
+          messagesEntry({
+            wabaId: WABA,
+            phoneNumberId: PHONE,
+            statuses: [
+              status({
+                id,
+                status: 'failed',
+                recipientId: waId,
+                timestamp: String(failedAt),
+                bizOpaque: `campaign:${c.id}`,
+                errors: [
+                  {
+                    code: 131049,
+                    title:
+                      'This message was not delivered to maintain healthy ecosystem engagement.',
+                  },
+                ],
+              }),
+            ],
+          }),
+        ],
+      }),
+    );
+
   it('skips a marketing template to +1 numbers before sending, with the reason; a utility one goes', async () => {
     const marketing = await campaign(['15550101001', '4915112345678']);
     await sendCampaignSlice(deps, marketing.id);
@@ -172,33 +201,7 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
     const wamid = (await rows(c))[0]!.wamid!;
 
     const failedAt = Math.floor(Date.now() / 1000);
-    const refusal = (id: string) =>
-      JSON.stringify(
-        webhookPayload({
-          entries: [
-            messagesEntry({
-              wabaId: WABA,
-              phoneNumberId: PHONE,
-              statuses: [
-                status({
-                  id,
-                  status: 'failed',
-                  recipientId: waId,
-                  timestamp: String(failedAt),
-                  bizOpaque: `campaign:${c.id}`,
-                  errors: [
-                    {
-                      code: 131049,
-                      title:
-                        'This message was not delivered to maintain healthy ecosystem engagement.',
-                    },
-                  ],
-                }),
-              ],
-            }),
-          ],
-        }),
-      );
+    const refusal = (id: string) => refusalBody(c, id, waId, failedAt);
     expect(await processBodies(t.db, [refusal(wamid)])).toEqual([]);
     const [row] = await rows(c);
     expect(row).toMatchObject({ status: 'limit-deferred', error_code: 131049 });
@@ -228,6 +231,32 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
     expect(resent!.status).toBe('accepted');
     expect(resent!.wamid).not.toBe(wamid);
     expect(sentTo(c)).toEqual([waId, waId]);
+  });
+
+  it('a 131049 status for a campaign without the option waits for retry-failed, even after an earlier back-off', async () => {
+    const waId = '4915400000002';
+    const c = await campaign([waId]);
+    // The first try hit the number's throughput limit: the recipient got a back-off time.
+    sandbox.fault({ code: 130429, httpStatus: 429 });
+    await sendCampaignSlice(deps, c.id);
+    await t.db
+      .updateTable('campaign_audience')
+      .set({ next_attempt_at: new Date(Date.now() - 1000) })
+      .where('campaign_id', '=', c.id)
+      .execute();
+    await sendCampaignSlice(deps, c.id);
+    const wamid = (await rows(c))[0]!.wamid!;
+
+    const body = refusalBody(c, wamid, waId, Math.floor(Date.now() / 1000));
+    expect(await processBodies(t.db, [body])).toEqual([]);
+
+    expect((await rows(c))[0]).toMatchObject({
+      status: 'limit-deferred',
+      error_code: 131049,
+      next_attempt_at: null,
+    });
+    await sendCampaignSlice(deps, c.id);
+    expect(sentTo(c)).toEqual([waId]);
   });
 
   it('retry-failed resends only what can succeed now, never a delivered one, and only once', async () => {

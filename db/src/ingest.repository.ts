@@ -581,11 +581,13 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         delivered_at = excluded.delivered_at, read_at = excluded.read_at,
         failed_at = excluded.failed_at, error_code = excluded.error_code,
         error_title = excluded.error_title, contact_id = excluded.contact_id, updated_at = now(),
-        -- A campaign that resends 131049 recipients does so 24 hours after the refusal.
-        next_attempt_at = case when excluded.status = 'limit-deferred' and a.source = 'import'
-          and (select c.retry_marketing_limit from campaigns c where c.id = a.campaign_id)
+        -- A campaign that resends 131049 recipients does so 24 hours after the refusal;
+        -- otherwise only retry-failed does (an earlier back-off time must not release it).
+        next_attempt_at = case when excluded.status <> 'limit-deferred' then a.next_attempt_at
+          when a.source = 'import'
+            and (select c.retry_marketing_limit from campaigns c where c.id = a.campaign_id)
           then excluded.failed_at + ${MARKETING_LIMIT_RETRY_MS / 1000}::int * interval '1 second'
-          else a.next_attempt_at end
+          end
       where (a.wamid is null or a.wamid = excluded.wamid)
         -- Queued again (limit-deferred released, retry-failed): a late status of the
         -- earlier message must not touch the row, or the resend could go out twice.
