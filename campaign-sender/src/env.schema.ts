@@ -20,8 +20,11 @@ export const campaignEnvSchema = z.object({
   /** Graph API version of every call (v25.0 unless set); raise it before Meta retires it. */
   WHATSAPP_GRAPH_VERSION: envGraphVersion(),
   CAMPAIGN_QUEUE_URL: envRequired(),
-  /** Sends per second per business number (Meta's default throughput: 80). */
-  CAMPAIGN_RATE_PER_SECOND: envNumber(80, { min: 0.001 }),
+  /**
+   * Sends per second per business number when neither the campaign nor the
+   * number's sending_limits set one (Meta: 80 by default, up to 1,000).
+   */
+  CAMPAIGN_RATE_PER_SECOND: envNumber(80, { min: 0.001, max: 1000 }),
   /** A slice's length: under the function's timeout. */
   CAMPAIGN_SLICE_SECONDS: envInt(45, { min: 1, max: 900 }),
   DB_POOL_MAX: envInt(2, { min: 1, max: 100 }),

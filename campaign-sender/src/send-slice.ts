@@ -1,16 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  awaitingFirstStatus,
   backOffNumber,
   campaignProgress,
   campaignTag,
   claimRecipients,
   completeIfDone,
+  deferForMessagingLimit,
   expireStaleClaims,
   getCampaign,
   nextSendSlot,
   pauseCampaignForError,
+  MAX_MESSAGES_PER_SECOND,
   recordAccepted,
   reserveSendSlots,
+  reserveWindowRecipients,
+  sendingLimitsOf,
   settleRecipient,
   templateHold,
   type CampaignAudienceRow,
@@ -21,6 +26,8 @@ import {
 import {
   classifySendFailure,
   isBusinessScopedUserId,
+  MARKETING_LIMIT_CODE,
+  MARKETING_LIMIT_RETRY_MS,
   type GraphClient,
   type Logger,
 } from '@waba/whatsapp';
@@ -48,6 +55,8 @@ export interface SliceResult {
   failed: number;
   retried: number;
   unknown: number;
+  /** Held back by a limit: Meta's 131049, or the number's 24-hour messaging limit. */
+  limitDeferred: number;
   /** When to run the next slice; null: the campaign needs none (done, paused, cancelled). */
   nextInSeconds: number | null;
 }
@@ -57,6 +66,8 @@ const TEMPLATE_ERROR_CODES = new Set([
   132000, 132001, 132005, 132007, 132012, 132015, 132016, 132068, 132069,
 ]);
 const MAX_SQS_DELAY_SECONDS = 900;
+/** How long a campaign that resends 131049 refusals waits for its last sends' first status. */
+const STATUS_SETTLE_MS = 10 * 60_000;
 
 const backoffMs = (attempts: number) => Math.min(300_000, 1000 * 2 ** attempts);
 
@@ -83,6 +94,8 @@ export function judgeSendError(
   attempts: number,
   maxAttempts: number,
   now: Date,
+  /** The campaign resends 131049 recipients 24 hours after the refusal. */
+  retryMarketingLimit = false,
 ): Verdict {
   const failure = classifySendFailure(error);
   const message = failure.reason;
@@ -91,6 +104,11 @@ export function judgeSendError(
   const retryNow = { kind: 'retry' as const, at: now, error: message };
   if (failure.token) return { outcome: retryNow, tokenUnusable: message };
   if (kind === 'blocked') return { outcome: retryNow, pause: message };
+  if (code === MARKETING_LIMIT_CODE) {
+    // Not at once: the user got their share of marketing for now.
+    const retryAt = retryMarketingLimit ? new Date(now.getTime() + MARKETING_LIMIT_RETRY_MS) : null;
+    return { outcome: { kind: 'limit-deferred', errorCode: code, error: message, retryAt } };
+  }
   if (!failure.retryable) {
     if (code !== null && TEMPLATE_ERROR_CODES.has(code))
       return { outcome: retryNow, pause: message };
@@ -147,6 +165,7 @@ export async function sendCampaignSlice(
     failed: 0,
     retried: 0,
     unknown: 0,
+    limitDeferred: 0,
     nextInSeconds: null,
   };
   const campaign = await getCampaign(db, campaignId);
@@ -177,7 +196,12 @@ export async function sendCampaignSlice(
 
   const expired = await expireStaleClaims(db, campaignId, new Date(Date.now() - claimTimeoutMs));
   if (expired > 0) logger.warn({ campaignId, expired }, 'claims expired; outcome unknown');
-  const rate = campaign.rate_per_second ?? deps.defaultRatePerSecond;
+  const limits = await sendingLimitsOf(db, phone);
+  // The campaign's rate, else the number's (operator, or Meta's upgrade), else the default; never past Meta's maximum.
+  const rate = Math.min(
+    MAX_MESSAGES_PER_SECOND,
+    campaign.rate_per_second ?? limits?.messagesPerSecond ?? deps.defaultRatePerSecond,
+  );
   const chunk = Math.max(1, Math.min(Math.ceil(rate), 100));
   const started = Date.now();
   let stop = false;
@@ -215,9 +239,17 @@ export async function sendCampaignSlice(
         { bizOpaque: campaignTag(campaignId) },
       ));
     } catch (error) {
-      const verdict = judgeSendError(error, row.attempts, maxAttempts, new Date());
-      await settleRecipient(db, campaignId, row.wa_id, verdict.outcome);
-      result[verdict.outcome.kind === 'retry' ? 'retried' : verdict.outcome.kind]++;
+      const failedAt = new Date();
+      const verdict = judgeSendError(
+        error,
+        row.attempts,
+        maxAttempts,
+        failedAt,
+        campaign.retry_marketing_limit,
+      );
+      await settleRecipient(db, campaignId, row.wa_id, verdict.outcome, failedAt);
+      const kind = verdict.outcome.kind;
+      result[kind === 'retry' ? 'retried' : kind === 'limit-deferred' ? 'limitDeferred' : kind]++;
       if (verdict.pause) {
         stop = true;
         await pauseCampaignForError(db, campaignId, verdict.pause);
@@ -252,8 +284,32 @@ export async function sendCampaignSlice(
   };
 
   while (!stop && Date.now() - started < deps.sliceMs) {
-    const claimed = await claimRecipients(db, campaignId, chunk);
+    let claimed = await claimRecipients(db, campaignId, chunk);
     if (claimed.length === 0) break;
+    if (limits) {
+      const window = await reserveWindowRecipients(
+        db,
+        { organizationId: limits.organizationId, wabaId: limits.wabaId },
+        claimed.map((r) => r.wa_id),
+        limits.uniqueRecipientsPerDay,
+      );
+      if (window.deferred.length > 0) {
+        const reason = `messaging limit reached: ${limits.uniqueRecipientsPerDay} unique recipients per 24 h (${limits.limitSource}); carried over to the next window`;
+        const deferred = await deferForMessagingLimit(
+          db,
+          campaignId,
+          window.deferred,
+          window.nextWindowAt!,
+          reason,
+        );
+        result.limitDeferred += deferred;
+        logger.warn({ campaignId, deferred, until: window.nextWindowAt }, reason);
+        stop = true;
+        const admitted = new Set(window.admitted);
+        claimed = claimed.filter((r) => admitted.has(r.wa_id));
+        if (claimed.length === 0) break;
+      }
+    }
     const startAt = (await reserveSendSlots(db, phone, claimed.length, rate)).getTime();
     const sends = await Promise.allSettled(
       claimed.map((row, i) => sendOne(row, new Date(startAt + (i * 1000) / rate))),
@@ -283,6 +339,12 @@ export async function sendCampaignSlice(
   } else if (progress.inFlight > 0) {
     // Another slice is sending (or crashed mid-send): look again once its claims could have expired.
     result.nextInSeconds = Math.min(MAX_SQS_DELAY_SECONDS, Math.ceil(claimTimeoutMs / 1000));
+  } else if (
+    campaign.retry_marketing_limit &&
+    (await awaitingFirstStatus(db, campaignId, new Date(now.getTime() - STATUS_SETTLE_MS))) > 0
+  ) {
+    // A 131049 refusal arrives as a status webhook: completing first would leave it unsent.
+    result.nextInSeconds = 60;
   } else if (await completeIfDone(db, campaignId, now)) {
     result.status = 'completed';
     logger.info({ campaignId }, 'campaign completed');

@@ -17,6 +17,8 @@ describe('campaignDepsFromEnv()', () => {
   it.each([
     ...badNumberCases(['DB_POOL_MAX', 'CAMPAIGN_RATE_PER_SECOND', 'CAMPAIGN_SLICE_SECONDS']),
     ['CAMPAIGN_RATE_PER_SECOND', '0'],
+    // Meta's fastest throughput per number is 1,000 messages/s.
+    ['CAMPAIGN_RATE_PER_SECOND', '1001'],
     ['CAMPAIGN_QUEUE_URL', ''],
   ])('refuses %s=%p, naming the variable', async (name, value) => {
     const start = campaignDepsFromEnv({ ...VALID, [name]: value });

@@ -125,7 +125,8 @@ describe('campaign sender', () => {
         templateCategory: category,
         templateComponents: [],
       });
-      const phone = `1650${serial}000001`;
+      // Not a +1 number: a marketing template to one is skipped.
+      const phone = `4420${serial}000001`;
       await importAudience(t.db, c.id, [
         { line: 2, waId: BSUID, parameters: {} },
         { line: 3, waId: phone, parameters: {} },

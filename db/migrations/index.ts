@@ -19,6 +19,7 @@ import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
 import * as suppressions from './2026-12-02T120000_suppressions';
 import * as statusPricing from './2026-12-02T120100_status_pricing';
 import * as rateCards from './2026-12-02T120200_rate_cards';
+import * as campaignRefusalsLimits from './2026-12-02T130000_campaign_refusals_limits';
 import * as templateSync from './2026-12-02T140000_template_sync';
 
 /**
@@ -46,5 +47,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T120000_suppressions': suppressions,
   '2026-12-02T120100_status_pricing': statusPricing,
   '2026-12-02T120200_rate_cards': rateCards,
+  '2026-12-02T130000_campaign_refusals_limits': campaignRefusalsLimits,
   '2026-12-02T140000_template_sync': templateSync,
 };

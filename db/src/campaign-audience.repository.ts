@@ -6,6 +6,11 @@ import { campaignTag } from './campaign-tag';
 import { resolveContacts } from './contact.repository';
 import { CampaignError } from './errors';
 import { pgJson, pgText } from './pg-safe';
+import {
+  releaseDueDeferrals,
+  skipForbiddenRecipients,
+  usMarketingRecipient,
+} from './campaign-refusal.repository';
 import { suppressCampaignRecipients, suppressedRecipient } from './suppression.repository';
 
 export interface AudienceRecipient {
@@ -60,8 +65,9 @@ export async function importAudience(
 
 /**
  * Claims up to `limit` due pending recipients of a sending campaign, after
- * marking those on the suppression list `suppressed` (a marketing template
- * never goes to an opted-out contact). A claimed row is never claimed again: that is what keeps a recipient from getting the
+ * putting limit-deferred ones whose time has come back to pending, marking
+ * those on the suppression list `suppressed` (a marketing template never
+ * goes to an opted-out contact) and those a rule forbids `skipped`. A claimed row is never claimed again: that is what keeps a recipient from getting the
  * campaign twice, whatever crashes or redeliveries happen after this point.
  */
 export async function claimRecipients(
@@ -70,8 +76,10 @@ export async function claimRecipients(
   limit: number,
   now = new Date(),
 ): Promise<CampaignAudienceRow[]> {
+  await releaseDueDeferrals(db, campaignId, now);
   await suppressCampaignRecipients(db, campaignId);
-  // An opt-out stored since the statement above is still never sent to.
+  await skipForbiddenRecipients(db, campaignId);
+  // An opt-out stored since the statements above is still never sent to.
   const result = await sql<CampaignAudienceRow>`
     update campaign_audience a set status = 'sending', claimed_at = ${now}, attempts = a.attempts + 1,
       updated_at = ${now}
@@ -79,7 +87,7 @@ export async function claimRecipients(
       select a.campaign_id, a.wa_id from campaign_audience a join campaigns c on c.id = a.campaign_id
       where a.campaign_id = ${campaignId} and a.status = 'pending'
         and (a.next_attempt_at is null or a.next_attempt_at <= ${now})
-        and c.status = 'sending' and not ${suppressedRecipient}
+        and c.status = 'sending' and not ${suppressedRecipient} and not ${usMarketingRecipient}
       order by a.line_number nulls last, a.wa_id
       limit ${limit}
       for update of a skip locked
@@ -157,7 +165,9 @@ export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date(
 export type SendOutcome =
   | { kind: 'failed'; errorCode: number | null; error: string }
   | { kind: 'retry'; at: Date; error: string }
-  | { kind: 'unknown'; error: string };
+  | { kind: 'unknown'; error: string }
+  /** Held back by a limit (131049): sent again at `retryAt`, or, when null, only by retry-failed. */
+  | { kind: 'limit-deferred'; errorCode: number; error: string; retryAt: Date | null };
 
 /**
  * Settles a claimed recipient whose send did not come back accepted:
@@ -184,7 +194,17 @@ export async function settleRecipient(
         }
       : outcome.kind === 'retry'
         ? { ...common, status: 'pending', claimed_at: null, next_attempt_at: outcome.at }
-        : { ...common, status: 'unknown' };
+        : outcome.kind === 'limit-deferred'
+          ? {
+              ...common,
+              status: 'limit-deferred',
+              claimed_at: null,
+              failed_at: now,
+              next_attempt_at: outcome.retryAt,
+              error_code: outcome.errorCode,
+              error_title: outcome.error,
+            }
+          : { ...common, status: 'unknown' };
   await db
     .updateTable('campaign_audience')
     .set(set)
@@ -242,8 +262,9 @@ export async function campaignProgress(
 ): Promise<CampaignProgress> {
   const row = await sql<{ due: number; later: Date | null; in_flight: number }>`
     select
-      count(*) filter (where status = 'pending' and (next_attempt_at is null or next_attempt_at <= ${now}))::int as due,
-      min(next_attempt_at) filter (where status = 'pending' and next_attempt_at > ${now}) as later,
+      count(*) filter (where (status = 'pending' and (next_attempt_at is null or next_attempt_at <= ${now}))
+        or (status = 'limit-deferred' and next_attempt_at <= ${now}))::int as due,
+      min(next_attempt_at) filter (where status in ('pending', 'limit-deferred') and next_attempt_at > ${now}) as later,
       count(*) filter (where status = 'sending')::int as in_flight
     from campaign_audience where campaign_id = ${campaignId}`.execute(db);
   const r = row.rows[0]!;

@@ -119,7 +119,7 @@ export async function pauseCampaignForError(
     .execute();
 }
 
-/** Marks a sending campaign completed once nothing is pending or in flight. */
+/** Marks a sending campaign completed once nothing is pending, in flight or deferred to a set time. */
 export async function completeIfDone(
   db: Db,
   campaignId: string,
@@ -129,7 +129,8 @@ export async function completeIfDone(
     update campaigns set status = 'completed', completed_at = ${now}, updated_at = ${now}
     where id = ${campaignId} and status = 'sending'
       and not exists (select 1 from campaign_audience
-                      where campaign_id = ${campaignId} and status in ('pending', 'sending'))`.execute(
+                      where campaign_id = ${campaignId} and (status in ('pending', 'sending')
+                        or (status = 'limit-deferred' and next_attempt_at is not null)))`.execute(
     db,
   );
   return Number(result.numAffectedRows ?? 0) > 0;

@@ -8,6 +8,7 @@ import type {
 import { CampaignError } from './errors';
 import { campaignSpend } from './spend.repository';
 import type { CampaignSpendView } from './spend.table';
+import type { CampaignOutcomeReasonsView } from './sending-limit.table';
 
 export interface CampaignReport {
   stats: CampaignStatsView;
@@ -15,6 +16,8 @@ export interface CampaignReport {
   failures: CampaignFailureReasonsView[];
   /** Estimated spend (campaign_spend); undefined until a status carried pricing. */
   spend: CampaignSpendView | undefined;
+  /** Recipients not sent or not delivered (failed, limit-deferred, skipped, suppressed, unknown) by reason. */
+  outcomes: CampaignOutcomeReasonsView[];
 }
 
 export async function campaignReport(db: Db, campaignId: string): Promise<CampaignReport> {
@@ -36,7 +39,14 @@ export async function campaignReport(db: Db, campaignId: string): Promise<Campai
     .where('campaign_id', '=', campaignId)
     .orderBy('recipients', 'desc')
     .execute();
-  return { stats, daily, failures, spend: await campaignSpend(db, campaignId) };
+  const outcomes = await db
+    .selectFrom('campaign_outcome_reasons')
+    .selectAll()
+    .where('campaign_id', '=', campaignId)
+    .orderBy('status')
+    .orderBy('recipients', 'desc')
+    .execute();
+  return { stats, daily, failures, spend: await campaignSpend(db, campaignId), outcomes };
 }
 
 /** Per-recipient drill-down in import order, optionally one status only. */

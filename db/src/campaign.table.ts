@@ -19,6 +19,8 @@ export interface CampaignsTable {
   template_components: ColumnType<unknown, unknown | undefined, unknown>;
   /** Send rate for this campaign; null: the sender's default. */
   rate_per_second: number | null;
+  /** Recipients refused with 131049 (per-user marketing limit) are sent again, no earlier than 24 h later. */
+  retry_marketing_limit: ColumnType<boolean, boolean | undefined, boolean>;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
   started_at: Timestamp;
   paused_at: Timestamp;
@@ -43,7 +45,10 @@ export interface CampaignAudienceTable {
    * pending → sending (claimed) → accepted (Graph returned a wamid) → sent,
    * delivered, read, failed from statuses; unknown when the outcome of a
    * claimed send was lost; suppressed when the recipient opted out of
-   * marketing before its send. Never sent twice: only pending rows are claimed.
+   * marketing before its send; limit-deferred when a limit held it back
+   * (Meta's 131049, or the number's 24-hour messaging limit: sent again at
+   * next_attempt_at when that is set); skipped when a rule forbids the send
+   * (the reason in last_error). Never sent twice: only pending rows are claimed.
    */
   status: Generated<string>;
   line_number: number | null;
@@ -96,6 +101,10 @@ export interface CampaignStatsView {
   unknown: number;
   /** Not sent: on the organization's suppression list (marketing opt-out). */
   suppressed: number;
+  /** Held back by Meta's per-user marketing limit (131049) or the number's 24-hour messaging limit. */
+  limit_deferred: number;
+  /** Not sent by rule (reason per recipient), e.g. a marketing template to a +1 number. */
+  skipped: number;
 }
 
 /** The campaign_daily_stats view: per campaign and UTC day of each status. */

@@ -45,6 +45,12 @@ import type {
   WebhookEventsTable,
 } from './webhook-event.table';
 
+import type {
+  CampaignOutcomeReasonsView,
+  MessagingWindowRecipientsTable,
+  SendingLimitsTable,
+} from './sending-limit.table';
+
 export interface Database {
   organizations: OrganizationsTable;
   phone_numbers: PhoneNumbersTable;
@@ -83,4 +89,7 @@ export interface Database {
   campaign_stats: CampaignStatsView;
   campaign_daily_stats: CampaignDailyStatsView;
   campaign_failure_reasons: CampaignFailureReasonsView;
+  sending_limits: SendingLimitsTable;
+  messaging_window_recipients: MessagingWindowRecipientsTable;
+  campaign_outcome_reasons: CampaignOutcomeReasonsView;
 }

@@ -91,6 +91,25 @@ export {
   settleRecipient,
 } from './campaign-audience.repository';
 export type { SendOutcome } from './campaign-audience.repository';
+export {
+  awaitingFirstStatus,
+  deferForMessagingLimit,
+  releaseDueDeferrals,
+  retryFailedRecipients,
+  setRetryMarketingLimit,
+  skipForbiddenRecipients,
+} from './campaign-refusal.repository';
+export type { RetryFailedResult } from './campaign-refusal.repository';
+export {
+  MAX_MESSAGES_PER_SECOND,
+  reserveWindowRecipients,
+  sendingLimitsOf,
+  setSendingLimits,
+  tierLimit,
+  windowRecipientCount,
+} from './sending-limit.repository';
+export type { SendingLimits, WindowReservation } from './sending-limit.repository';
+export type { CampaignOutcomeReasonsView } from './sending-limit.table';
 export { backOffNumber, nextSendSlot, reserveSendSlots } from './campaign-send-slot.repository';
 export { campaignRecipients, campaignReport } from './campaign-report.repository';
 export { campaignTag, parseCampaignTag } from './campaign-tag';

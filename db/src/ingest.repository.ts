@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { answerTriggerOf } from '@waba/whatsapp';
+import { answerTriggerOf, MARKETING_LIMIT_CODE, MARKETING_LIMIT_RETRY_MS } from '@waba/whatsapp';
 import {
   emptyAccountFieldsBatch,
   mergeAccountFieldsBatches,
@@ -556,7 +556,9 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         status, sent_at, delivered_at, read_at, failed_at, error_code, error_title)
       select distinct on (m.campaign_id, coalesce(ct.wa_id, ct.user_id))
         m.campaign_id, m.organization_id, coalesce(ct.wa_id, ct.user_id), m.contact_id, 'external', m.wamid,
-        m.status,
+        -- Meta's per-user marketing limit is a deferral, not a failure (the message keeps failed).
+        case when m.status = 'failed' and m.error_code = ${MARKETING_LIMIT_CODE} then 'limit-deferred'
+          else m.status end,
         m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.error_code, m.error_title
       from ${unnestRows(
         'messages',
@@ -578,8 +580,18 @@ export async function writeIngestBatch(db: Executor, batch: IngestBatch): Promis
         wamid = excluded.wamid, status = excluded.status, sent_at = excluded.sent_at,
         delivered_at = excluded.delivered_at, read_at = excluded.read_at,
         failed_at = excluded.failed_at, error_code = excluded.error_code,
-        error_title = excluded.error_title, contact_id = excluded.contact_id, updated_at = now()
+        error_title = excluded.error_title, contact_id = excluded.contact_id, updated_at = now(),
+        -- A campaign that resends 131049 recipients does so 24 hours after the refusal;
+        -- otherwise only retry-failed does (an earlier back-off time must not release it).
+        next_attempt_at = case when excluded.status <> 'limit-deferred' then a.next_attempt_at
+          when a.source = 'import'
+            and (select c.retry_marketing_limit from campaigns c where c.id = a.campaign_id)
+          then excluded.failed_at + ${MARKETING_LIMIT_RETRY_MS / 1000}::int * interval '1 second'
+          end
       where (a.wamid is null or a.wamid = excluded.wamid)
+        -- Queued again (limit-deferred released, retry-failed): a late status of the
+        -- earlier message must not touch the row, or the resend could go out twice.
+        and not (a.status in ('pending', 'sending') and a.wamid is not null)
         and a.organization_id = excluded.organization_id
     `.execute(db);
   }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { pgText } from './pg-safe';
 import type {
@@ -102,6 +102,15 @@ export async function listSuppressions(
 }
 
 /**
+ * The template category of campaign alias `c`: the campaign's own, else the
+ * templates table's; null when neither names one.
+ */
+export const campaignTemplateCategory = sql<string | null>`coalesce(c.template_category,
+    (select t.category from templates t where t.organization_id = c.organization_id
+       and t.name = c.template_name and t.language = c.template_language
+       and t.category is not null order by t.updated_at desc limit 1))`;
+
+/**
  * True for an audience row (alias `a`, of campaign alias `c`) whose contact is
  * on its organization's suppression list while the campaign sends a
  * marketing template. A template whose category is unknown (neither the
@@ -109,24 +118,39 @@ export async function listSuppressions(
  */
 export const suppressedRecipient = sql<boolean>`(exists (
     select 1 from suppressions s where s.organization_id = a.organization_id and s.wa_id = a.wa_id)
-  and upper(coalesce(c.template_category,
-    (select t.category from templates t where t.organization_id = c.organization_id
-       and t.name = c.template_name and t.language = c.template_language
-       and t.category is not null order by t.updated_at desc limit 1),
-    'MARKETING')) = 'MARKETING')`;
+  and upper(coalesce(${campaignTemplateCategory}, 'MARKETING')) = 'MARKETING')`;
+
+/**
+ * Gives the pending recipients of a campaign for which `rule` (over audience
+ * alias `a` and campaign alias `c`) holds a final status and its reason.
+ */
+export async function markPendingRecipients(
+  db: Executor,
+  campaignId: string,
+  status: string,
+  reason: string,
+  rule: RawBuilder<boolean>,
+): Promise<number> {
+  const result = await sql`
+    update campaign_audience a set status = ${status}, last_error = ${reason}, updated_at = now()
+    from campaigns c
+    where a.campaign_id = ${campaignId} and a.status = 'pending' and c.id = a.campaign_id
+      and ${rule}`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
 
 /** Marks the pending recipients of a campaign that are suppressed (suppressedRecipient) as `suppressed`. */
 export async function suppressCampaignRecipients(
   db: Executor,
   campaignId: string,
 ): Promise<number> {
-  const result = await sql`
-    update campaign_audience a set status = 'suppressed', last_error = 'on the suppression list',
-      updated_at = now()
-    from campaigns c
-    where a.campaign_id = ${campaignId} and a.status = 'pending' and c.id = a.campaign_id
-      and ${suppressedRecipient}`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return markPendingRecipients(
+    db,
+    campaignId,
+    'suppressed',
+    'on the suppression list',
+    suppressedRecipient,
+  );
 }
 
 /** An organization's STOP / START keyword rows (languages without a row use the defaults). */

@@ -9,7 +9,9 @@ import {
   emptyIngestBatch,
   importAudience,
   importRateCard,
+  reserveWindowRecipients,
   setBotPaused,
+  setSendingLimits,
   setOptOutKeywords,
   updateAgentConfig,
   upsertKnowledge,
@@ -43,6 +45,13 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
       effectiveFrom: '2025-07-01',
     },
   ]);
+  await setSendingLimits(db, phone, { uniqueRecipientsPerDay: 250 });
+  await reserveWindowRecipients(
+    db,
+    { organizationId: id, wabaId: `waba-${slug}` },
+    ['15550001111'],
+    250,
+  );
   await setOptOutKeywords(db, id, {
     language: 'en',
     action: 'stop',

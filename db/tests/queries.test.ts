@@ -173,6 +173,11 @@ describe('docs/queries.md on a seeded database', () => {
         now() - (i % 600) * interval '1 hour'
       from generate_series(1, 20000) i`.execute(t.db);
     await sql`
+      insert into messaging_window_recipients (organization_id, waba_id, recipient, first_sent_at)
+      select ${org('i')}, 'waba-' || (i % 40 + 1), (5511900000000 + i)::text,
+        now() - (i % 48) * interval '1 hour'
+      from generate_series(1, 20000) i`.execute(t.db);
+    await sql`
       insert into calls (organization_id, call_id, phone_number_id, waba_id, direction, contact_wa_id,
         last_event, status, first_event_at, last_event_at)
       select ${org('i')}, 'wacid.' || i, 'pn-' || (i % 40 + 1), 'waba-' || (i % 40 + 1), 'USER_INITIATED',
@@ -201,6 +206,7 @@ describe('docs/queries.md on a seeded database', () => {
       wamid: `'wamid.in.4242'`,
       template: `'template_3'`,
       display: `'15550000003'`,
+      waba: `'waba-8'`,
       day: `'${new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)}'`,
     });
   }, 120_000);

@@ -9,6 +9,7 @@ import {
   importAudience,
   listCampaigns,
   requeueUnknown,
+  setRetryMarketingLimit,
   type CampaignAction,
   type CampaignAudienceRow,
   type CampaignRow,
@@ -19,20 +20,32 @@ import {
   parseAudienceCsv,
   placeholders,
 } from '@waba/campaign-sender';
-import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
+import {
+  flag,
+  orgOf,
+  positional,
+  required,
+  switchOn,
+  UsageError,
+  withDb,
+  type Target,
+} from './cli-common';
 import { toCsv } from './csv-output';
 import { spendLine } from './cli-spend';
+import { outcomeLines, REFUSALS_USAGE, runRetryFailed } from './cli-campaign-refusals';
 
 export const CAMPAIGN_USAGE = `  campaign create --org <slug> --name <name> --template <name> --language <code>   the template must be synced (template sync) and APPROVED
                   [--components <file.json>] [--phone-number-id <id>] [--rate <messages/s>]
-                  [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number
+                  [--category MARKETING|UTILITY|AUTHENTICATION]   authentication: never sent to a user without a phone number; marketing: never to a +1 number
+                  [--retry-marketing-limit]   resend recipients Meta refused with 131049 (per-user marketing limit) 24 h later
                                           components: Meta's template components; strings may use {{column}}
   campaign import <campaign-id> <audience.csv>   wa_id column (phone number, or user id for a username-only user) + one column per {{placeholder}}; all or nothing
   campaign start|pause|resume|cancel <campaign-id>
   campaign list --org <slug>
-  campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out, not sent), per day, failure reasons; --csv: per-day table
+  campaign report <campaign-id> [--csv <file>]    totals (suppressed: opted out; limit-deferred: 131049 or the messaging limit; skipped: not sent by rule), per day, reasons; --csv: per-day table
   campaign recipients <campaign-id> [--status <s>] [--limit 50] [--csv <file>]   per-recipient drill-down
-  campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)`;
+  campaign requeue-unknown <campaign-id>          resend recipients whose send outcome was lost (may duplicate)
+${REFUSALS_USAGE}`;
 
 /** The template's category as Meta set it; a --category that contradicts it is a mistake. */
 function categoryOf(synced: string | null, given: string | undefined): string | null {
@@ -67,6 +80,7 @@ const RECIPIENT_COLUMNS = [
   'error_title',
   'attempts',
   'source',
+  'next_attempt_at',
 ] as const;
 
 function recipientRow(r: CampaignAudienceRow): unknown[] {
@@ -84,6 +98,7 @@ function recipientRow(r: CampaignAudienceRow): unknown[] {
     r.error_title ?? r.last_error,
     r.attempts,
     r.source,
+    r.next_attempt_at,
   ];
 }
 
@@ -123,6 +138,8 @@ export async function runCampaignCommand(
           ratePerSecond: rate === undefined ? null : Number(rate),
         });
       });
+      if (switchOn(args, 'retry-marketing-limit'))
+        await withDb(t, (db) => setRetryMarketingLimit(db, campaign.id, true));
       const names = placeholders(components);
       out(`campaign ${campaign.id} created (draft)`);
       out(`audience columns: wa_id${names.map((n) => `,${n}`).join('')}`);
@@ -161,16 +178,18 @@ export async function runCampaignCommand(
     }
     case 'list': {
       const rows = await withDb(t, async (db) => listCampaigns(db, (await orgOf(db, args)).id));
-      out('campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending\tsuppressed');
+      out(
+        'campaign\tstatus\tname\ttargeted\tsent\tdelivered\tread\tfailed\tpending\tsuppressed\tlimit_deferred\tskipped',
+      );
       for (const r of rows)
         out(
-          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}\t${r.suppressed}`,
+          `${r.campaign_id}\t${r.campaign_status}\t${r.name}\t${r.targeted}\t${r.sent}\t${r.delivered}\t${r.read}\t${r.failed}\t${r.pending}\t${r.suppressed}\t${r.limit_deferred}\t${r.skipped}`,
         );
       return;
     }
     case 'report': {
       const id = positional(args, 0, 'a campaign id');
-      const [{ stats, daily, failures, spend }, campaign] = await withDb(t, (db) =>
+      const [{ stats, daily, failures, spend, outcomes }, campaign] = await withDb(t, (db) =>
         Promise.all([campaignReport(db, id), getCampaign(db, id)]),
       );
       out(
@@ -180,7 +199,7 @@ export async function runCampaignCommand(
       if (stats.campaign_status === 'paused' && campaign?.last_error)
         out(`paused: ${campaign.last_error}`);
       out(
-        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}`,
+        `targeted ${stats.targeted}  accepted ${stats.accepted}  sent ${stats.sent}  delivered ${stats.delivered}  read ${stats.read}  failed ${stats.failed}  pending ${stats.pending}  unknown ${stats.unknown}  suppressed ${stats.suppressed}  limit-deferred ${stats.limit_deferred}  skipped ${stats.skipped}`,
       );
       out(spendLine(spend));
       out('day\tsent\tdelivered\tread\tfailed');
@@ -191,15 +210,18 @@ export async function runCampaignCommand(
       if (failures.length) out('error_code\trecipients\terror');
       for (const f of failures)
         out(`${f.error_code ?? '-'}\t${f.recipients}\t${f.error_title ?? ''}`);
+      for (const line of outcomeLines(outcomes)) out(line);
       const csv = flag(args, 'csv');
       if (csv) {
-        // Suppressed recipients were never sent: they have no day, only a total.
+        // Suppressed, limit-deferred and skipped recipients were not sent: they have no day, only a total.
         const rows: unknown[][] = daily.map((d) => [
           d.day.toISOString().slice(0, 10),
           d.sent,
           d.delivered,
           d.read,
           d.failed,
+          '',
+          '',
           '',
         ]);
         rows.push([
@@ -209,10 +231,24 @@ export async function runCampaignCommand(
           stats.read,
           stats.failed,
           stats.suppressed,
+          stats.limit_deferred,
+          stats.skipped,
         ]);
         writeFileSync(
           csv,
-          toCsv(['day', 'sent', 'delivered', 'read', 'failed', 'suppressed'], rows),
+          toCsv(
+            [
+              'day',
+              'sent',
+              'delivered',
+              'read',
+              'failed',
+              'suppressed',
+              'limit_deferred',
+              'skipped',
+            ],
+            rows,
+          ),
         );
         out(`wrote ${csv}`);
       }
@@ -259,6 +295,8 @@ export async function runCampaignCommand(
       out(`${n} recipient(s) back in the queue; resume the campaign to send them`);
       return;
     }
+    case 'retry-failed':
+      return runRetryFailed(t, args, out, enqueueFirstSlice);
     default:
       throw new UsageError(`unknown campaign command ${command ?? ''}`);
   }

@@ -79,6 +79,7 @@ const STRING_OPTIONS = [
   'allowed',
   'app-id',
   'category',
+  'codes',
   'components',
   'contact',
   'csv',
@@ -115,11 +116,12 @@ const STRING_OPTIONS = [
   'status-events-months',
   'temperature',
   'template',
+  'unique-per-day',
   'unsupported-notice',
   'waba-id',
   'webhook-events-months',
 ] as const;
-const SWITCHES = ['misrouted'] as const;
+const SWITCHES = ['misrouted', 'retry-marketing-limit'] as const;
 
 const CLI_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries([
   ...STRING_OPTIONS.map((name) => [name, { type: 'string' as const }]),

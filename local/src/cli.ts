@@ -41,6 +41,7 @@ import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import { runSpendCommand, SPEND_USAGE } from './cli-spend';
+import { runLimitsCommand } from './cli-campaign-refusals';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import { runTemplateCommand, TEMPLATE_USAGE } from './cli-template';
 import {
@@ -223,6 +224,7 @@ export async function runCli(
   if (group === 'analyst') return runAnalystCommand(t, args, out);
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
   if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
+  if (group === 'limits') return runLimitsCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

@@ -114,7 +114,8 @@ function expectedAudience(messages: readonly Expected[]) {
       campaign_id: m.campaign_id,
       wa_id: m.contact_wa_id,
       wamid: m.wamid,
-      status: m.status,
+      // Meta's per-user marketing limit defers the recipient; the message keeps failed.
+      status: m.status === 'failed' && m.error_code === 131049 ? 'limit-deferred' : m.status,
       sent_at: m.sent_at,
       delivered_at: m.delivered_at,
       read_at: m.read_at,

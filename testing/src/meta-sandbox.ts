@@ -53,7 +53,8 @@
  * conversation and pricing; `biz_opaque_callback_data` is echoed. Test
  * recipients (see statusSteps): a wa_id ending in 0000 gets `sent` then
  * `failed` (131026, undeliverable), one ending in 1111 is delivered but never
- * read. A failed
+ * read, one ending in 4949 gets only `failed` with 131049 (per-user marketing
+ * limit: Meta took the send, then refused it). A failed
  * POST is retried after 0.25, 1 and 4 s, then logged. `close()` cancels all of it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -16,6 +16,13 @@ const BY_CODE: ReadonlyMap<number, GraphErrorClassification> = new Map([
   [131030, { kind: 'permanent', reason: 'recipient not on WhatsApp or not in the allowed list' }],
   [131051, { kind: 'permanent', reason: 'unsupported message type' }],
   [131026, { kind: 'permanent', reason: 'message undeliverable' }],
+  [
+    131049,
+    {
+      kind: 'permanent',
+      reason: 'per-user marketing limit reached: not resent for 24 hours',
+    },
+  ],
   [100, { kind: 'permanent', reason: 'invalid parameter; fix the request' }],
   [368, { kind: 'blocked', reason: 'temporarily blocked for policy violations' }],
   // Beyond the table: Meta documents these as transient service-side failures.

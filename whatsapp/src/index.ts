@@ -59,6 +59,13 @@ export type { ClaimCheckPointer } from './ingest-message';
 export type { AnswerJob } from './answer-job';
 export { GraphRequestError, GraphTokenError, RecipientNeedsPhoneError } from './errors';
 export { classifySendFailure, requestNeverLeft } from './send-outcome';
+export {
+  MARKETING_LIMIT_CODE,
+  MARKETING_LIMIT_RETRY_MS,
+  US_MARKETING_REASON,
+  campaignRefusal,
+} from './campaign-refusals';
+export type { CampaignRefusal, CampaignRetry } from './campaign-refusals';
 export type { SendFailure } from './send-outcome';
 export {
   GRAPH_TOKEN_PLACEHOLDER,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { messagesEntry, status, webhookPayload } from '@waba/whatsapp/testing';
-import type { RawWebhookPayload } from '@waba/whatsapp/testing';
+import type { RawWebhookError, RawWebhookPayload } from '@waba/whatsapp/testing';
 
 export type StatusStep = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -9,12 +9,23 @@ export type StatusStep = 'sent' | 'delivered' | 'read' | 'failed';
  * message after `sent` depends on the last digits of the recipient's wa_id.
  *  - ends in 0000: `failed` with 131026 (message undeliverable);
  *  - ends in 1111: `delivered`, never read;
+ *  - ends in 4949: `failed` with 131049 (per-user marketing limit), as Meta reports it;
  *  - anything else: `delivered`, then `read`.
  */
 export function statusSteps(waId: string): readonly StatusStep[] {
   if (waId.endsWith('0000')) return ['sent', 'failed'];
+  if (waId.endsWith(MARKETING_LIMITED_SUFFIX)) return ['failed'];
   if (waId.endsWith('1111')) return ['sent', 'delivered'];
   return ['sent', 'delivered', 'read'];
+}
+
+const MARKETING_LIMITED_SUFFIX = '4949';
+
+/** The `errors` of a test recipient's failed status; undefined: the default (131026). */
+function failureErrors(waId: string): RawWebhookError[] | undefined {
+  if (!waId.endsWith(MARKETING_LIMITED_SUFFIX)) return undefined;
+  const title = 'This message was not delivered to maintain healthy ecosystem engagement.';
+  return [{ code: 131049, title, message: title, error_data: { details: title } }];
 }
 
 export interface SentMessage {
@@ -64,6 +75,9 @@ export function createStatusPayloads(meta: { wabaId: string; displayPhoneNumber?
       status: step,
       ...(message.byUserId ? { recipientUserId: message.waId } : { recipientId: message.waId }),
       ...(message.bizOpaque === undefined ? {} : { bizOpaque: message.bizOpaque }),
+      ...(step === 'failed' && failureErrors(message.waId)
+        ? { errors: failureErrors(message.waId)! }
+        : {}),
       conversation: billed ? conversation(message, category) : null,
       pricing: billed
         ? {
