@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { metaEscape, signPayload } from '@waba/whatsapp';
 import {
@@ -135,6 +137,22 @@ describe('media on the local stack: webhook → receiver → processor → media
 
     expect(row.state).toBe('pending');
     expect(row.reason).toMatch(/HTTP 500/);
+  });
+
+  it('npm run send -- image posts an image the sandbox serves; the media get line it prints finds it stored', async () => {
+    const root = join(__dirname, '..', '..');
+    const { stdout } = await promisify(execFile)(
+      join(root, 'node_modules', '.bin', 'tsx'),
+      ['local/src/send.ts', 'image', 'my', 'receipt', '--url', stack.url],
+      { cwd: root, env: { ...process.env, WHATSAPP_APP_SECRET: secret } },
+    );
+    expect(stdout).toContain('→ 200');
+    const [, mediaId, wamid] = /media (\S+) of (\S+): npm run cli -- media get/.exec(stdout)!;
+
+    const row = await settled(mediaId!);
+
+    expect(row).toMatchObject({ state: 'stored', wamid });
+    expect((await cli(['media', 'get', wamid!]))[0]).toMatch(/: stored attempts 1$/);
   });
 
   it('org set --media-retention-days sets the retention; none keeps media for good', async () => {
