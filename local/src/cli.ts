@@ -31,6 +31,7 @@ import {
   replayUnrouted,
   replayWebhooks,
   sqsAnswerQueue,
+  sqsMediaQueue,
   type ProcessorDeps,
   type ReplayOptions,
   type ReplayResult,
@@ -88,11 +89,13 @@ Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
 CAMPAIGN_QUEUE_URL / CAMPAIGN_DLQ_URL / MEDIA_QUEUE_URL / MEDIA_DLQ_URL / MEDIA_BUCKET (e.g. in AWS).`;
 
-/** The processor's dependencies for a replay from the command line. */
+/** The processor's dependencies for a replay from the command line (media archived when its queue is known). */
 function replayDeps(t: Target, db: Db): ProcessorDeps {
+  const mediaQueueUrl = t.queues.media.url;
   return {
     db,
     answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
+    ...(mediaQueueUrl ? { media: sqsMediaQueue(t.sqs!, mediaQueueUrl) } : {}),
     logger: pino({ level: 'warn' }),
     answerDelaySeconds: loadConfig().config.answerDelaySeconds,
   };
