@@ -206,6 +206,17 @@ describe('processMediaJobs(): media to S3 through the Meta sandbox', () => {
     expect(pending.reason).toMatch(/HTTP 500/);
   });
 
+  it('a transient failure past Meta expiry ends failed instead of being retried forever', async () => {
+    const job = await testImage('error5xx', 8 * DAY);
+
+    const { batchItemFailures } = await archive(job);
+
+    expect(batchItemFailures).toEqual([]);
+    const failed = await row(job.mediaId);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toMatch(/^still failing after Meta's media expiry .*HTTP 500/);
+  });
+
   it('a retry after a transient failure stores the file', async () => {
     const job = await testImage('flaky');
 
