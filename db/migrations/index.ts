@@ -21,6 +21,7 @@ import * as statusPricing from './2026-12-02T120100_status_pricing';
 import * as rateCards from './2026-12-02T120200_rate_cards';
 import * as campaignRefusalsLimits from './2026-12-02T130000_campaign_refusals_limits';
 import * as templateSync from './2026-12-02T140000_template_sync';
+import * as mediaObjects from './2026-12-02T150000_media_objects';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T120200_rate_cards': rateCards,
   '2026-12-02T130000_campaign_refusals_limits': campaignRefusalsLimits,
   '2026-12-02T140000_template_sync': templateSync,
+  '2026-12-02T150000_media_objects': mediaObjects,
 };

@@ -172,3 +172,21 @@ export {
 } from './template-campaign.repository';
 export type { TemplateCampaignChanges, TemplateKey } from './template-campaign.repository';
 export type { TemplateRow } from './account-field.table';
+export type {
+  MediaObjectRow,
+  MediaObjectUpdate,
+  MediaState,
+  NewMediaObject,
+} from './media-object.table';
+export {
+  beginMediaAttempt,
+  insertPendingMedia,
+  markMediaSettled,
+  markMediaStored,
+  mediaOfMessage,
+  noteMediaRetry,
+  oldestPendingMediaAgeSeconds,
+  setMediaRetentionDays,
+  takeStalePendingMedia,
+} from './media-object.repository';
+export type { MediaAttempt, PendingMediaInput } from './media-object.repository';

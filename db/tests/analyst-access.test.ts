@@ -8,6 +8,7 @@ import {
   dropAnalyst,
   emptyIngestBatch,
   importAudience,
+  insertPendingMedia,
   importRateCard,
   reserveWindowRecipients,
   setBotPaused,
@@ -237,6 +238,16 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     receivedAt: now,
   });
   await db.transaction().execute((trx) => writeIngestBatch(trx, batch));
+  await insertPendingMedia(db, [
+    {
+      organizationId: id,
+      wamid: `wamid.in-${slug}`,
+      mediaId: `media-${slug}`,
+      mediaType: 'image',
+      mimeType: 'image/jpeg',
+      sha256: null,
+    },
+  ]);
   await updateAgentConfig(db, id, { instructions: `internal notes of ${slug}` });
   await upsertKnowledge(db, id, 'faq.md', [{ title: 'Hours', body: `${slug} opens at 9` }]);
   const contact = await findContact(db, id, { waId: '15550001111' });
@@ -355,6 +366,17 @@ describe('analyst role and row-level security', () => {
       });
       expect(seen.rows).toHaveLength(owner.rows[0]!.mine);
     }
+  });
+
+  it("lets each organization's analyst read its own archived media only", async () => {
+    const mediaIds = (who: string) =>
+      as(who, (c) =>
+        c.query<{ media_id: string }>('select media_id from media_objects order by media_id'),
+      ).then((r) => r.rows.map((row) => row.media_id));
+
+    expect(await mediaIds(role)).toEqual(['media-acme']);
+    expect(await mediaIds(other)).toEqual(['media-globex']);
+    expect(await mediaIds(unbound)).toEqual([]);
   });
 
   it('applies the same policies through the report views', async () => {

@@ -44,6 +44,8 @@
  *   and post the signed message_template_status_update / template_category_update
  *   webhook to the receiver, answering once it was delivered (`delivered`):
  *     curl -XPOST $SANDBOX/sandbox/templates/1000000000000001/status -d '{"status":"PAUSED"}'
+ * - `GET /{version}/{media-id}` and `GET /sandbox/media-files/{media-id}`: media lookups and
+ *   downloads (meta-sandbox/media.ts: ids from `addMedia`, test ids with fault prefixes).
  * - anything else: 404 JSON.
  *
  * Status timing: after each accepted send, when a webhook URL is known, three
@@ -65,6 +67,7 @@ import { createFaultQueue, parseFault } from './meta-sandbox/fault-queue';
 import { fbtraceId, graphError, invalidParameter, invalidToken } from './meta-sandbox/graph-error';
 import type { GraphErrorResponse } from './meta-sandbox/graph-error';
 import { parseJson, readBody, sendJson } from './meta-sandbox/http';
+import { createSandboxMedia } from './meta-sandbox/media';
 import { createStatusWebhooks } from './meta-sandbox/status-webhooks';
 import {
   defaultTemplates,
@@ -84,6 +87,13 @@ import type {
 } from './meta-sandbox/types';
 
 export type * from './meta-sandbox/types';
+export {
+  SANDBOX_MEDIA_FAULTS,
+  sandboxMediaBytes,
+  sandboxMediaId,
+  sandboxMediaSha256,
+} from './meta-sandbox/media';
+export type { SandboxMediaFault } from './meta-sandbox/media';
 
 const DEFAULT_DELAYS = { sent: 100, delivered: 300, read: 800 };
 const DEFAULT_WAIT_MS = 5000;
@@ -306,7 +316,14 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     return [404, notFound(method, path)];
   }
 
+  const address: { url?: string } = {};
+  const media = createSandboxMedia({
+    baseUrl: () => address.url ?? '',
+    sendError: (res, error) => sendJson(res, error.httpStatus, error.body),
+  });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const mediaPath = (req.url ?? '/').split('?')[0] as string;
+    if (media.handle(req, res, mediaPath, authorized(req))) return;
     readBody(req, MAX_BODY_BYTES)
       .then((raw) => {
         if (raw === undefined)
@@ -346,6 +363,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
   });
   const { port } = server.address() as AddressInfo;
   const serverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  address.url = serverUrl;
   logger.info({ url: serverUrl }, 'meta sandbox listening');
 
   return {
@@ -358,6 +376,8 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     putTemplate,
     setTemplateStatus,
     setTemplateCategory,
+    addMedia: (bytes, mimeType) => media.add(bytes, mimeType),
+    mediaRequests: (mediaId) => media.requests(mediaId),
     waitForMessages(n, timeoutMs = DEFAULT_WAIT_MS) {
       if (sent.length >= n) return Promise.resolve(sent.slice(0, n));
       return new Promise<SandboxMessage[]>((resolve, reject) => {

@@ -24,8 +24,13 @@ export interface GraphClientOptions {
 export interface GraphTransport {
   /** POST `payload` to `/{phoneNumberId}/messages`; the parsed JSON of a 2xx answer. */
   post(phoneNumberId: string, payload: object): Promise<unknown>;
-  /** GET `/{path}` with `query`; the parsed JSON of a 2xx answer (the same error mapping and 190 re-read). */
+  /** GET `/{version}/{path}` with `query`; the parsed JSON of a 2xx answer (the same error mapping and 190 re-read). */
   get(path: string, query?: Record<string, string>): Promise<unknown>;
+  /**
+   * GET an absolute URL with the bearer token (a media download): the 2xx
+   * response with its body unread, readable within `timeoutMs`.
+   */
+  download(url: string, timeoutMs: number): Promise<Response>;
   /** The current token, checked not to be a placeholder. */
   usableToken(reread: boolean): Promise<string>;
 }
@@ -59,40 +64,63 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     return token;
   }
 
-  /** One request: `payload` is POSTed as JSON; without one, a GET. */
-  async function requestWith(token: string, path: string, payload?: object): Promise<unknown> {
-    const url = `${baseUrl}/${apiVersion}/${path}`;
-    let status: number;
-    let text: string;
+  const networkError = (error: unknown, token: string, ms: number) =>
+    new GraphApiError({
+      message: redact(
+        `Graph request failed without an answer: ${describeNetworkError(error, ms)}`,
+        token,
+      ),
+      kind: classifyGraphError({}).kind,
+      cause: error,
+    });
+
+  /** Sends one request; a 2xx answer's response with its body unread, otherwise a GraphApiError. */
+  async function fetchWith(
+    token: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; payload?: object },
+    ms: number,
+  ): Promise<Response> {
+    let response: Response;
     try {
-      const response = await doFetch(url, {
-        method: payload === undefined ? 'GET' : 'POST',
+      response = await doFetch(url, {
+        method: init.method,
         headers: {
           Authorization: `Bearer ${token}`,
-          ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(init.payload === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
-        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(init.payload === undefined ? {} : { body: JSON.stringify(init.payload) }),
+        signal: AbortSignal.timeout(ms),
       });
-      status = response.status;
-      // Inside the try: the body can still time out or be cut off.
+    } catch (error) {
+      throw networkError(error, token, ms);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    let text: string;
+    try {
       text = await response.text();
     } catch (error) {
-      throw new GraphApiError({
-        message: redact(
-          `Graph request failed without an answer: ${describeNetworkError(error, timeoutMs)}`,
-          token,
-        ),
-        kind: classifyGraphError({}).kind,
-        cause: error,
-      });
+      throw networkError(error, token, ms);
+    }
+    throw toGraphApiError(response.status, parseJson(text), (t) => redact(t, token));
+  }
+
+  async function jsonWith(
+    token: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; payload?: object },
+  ): Promise<unknown> {
+    const response = await fetchWith(token, url, init, timeoutMs);
+    let text: string;
+    try {
+      // The body can still time out or be cut off.
+      text = await response.text();
+    } catch (error) {
+      throw networkError(error, token, timeoutMs);
     }
     const json = parseJson(text);
-    if (status >= 200 && status < 300) {
-      if (json === undefined) throw unexpectedBody(status);
-      return json;
-    }
-    throw toGraphApiError(status, json, (t) => redact(t, token));
+    if (json === undefined) throw unexpectedBody(response.status);
+    return json;
   }
 
   /**
@@ -100,10 +128,10 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
    * bypassing caches, and the request repeated once if it changed: a 190 is a
    * refusal, so nothing went out the first time.
    */
-  async function request(path: string, payload?: object): Promise<unknown> {
+  async function withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
     const token = await usableToken(false);
     try {
-      return await requestWith(token, path, payload);
+      return await call(token);
     } catch (error) {
       if (!isTokenRefusal(error)) throw error;
       const fresh = await usableToken(true);
@@ -114,7 +142,7 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
         );
       }
       try {
-        return await requestWith(fresh, path, payload);
+        return await call(fresh);
       } catch (retryError) {
         if (!isTokenRefusal(retryError)) throw retryError;
         throw new GraphTokenError(
@@ -125,15 +153,22 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     }
   }
 
-  return {
-    post: (phoneNumberId, payload) =>
-      request(`${encodeURIComponent(phoneNumberId)}/messages`, payload),
-    get: (path, query = {}) => {
-      const search = new URLSearchParams(query).toString();
-      return request(search === '' ? path : `${path}?${search}`);
-    },
-    usableToken,
+  const post = (phoneNumberId: string, payload: object) =>
+    withToken((token) =>
+      jsonWith(token, `${baseUrl}/${apiVersion}/${encodeURIComponent(phoneNumberId)}/messages`, {
+        method: 'POST',
+        payload,
+      }),
+    );
+  const get = (path: string, query: Record<string, string> = {}) => {
+    const search = new URLSearchParams(query).toString();
+    const url = `${baseUrl}/${apiVersion}/${search === '' ? path : `${path}?${search}`}`;
+    return withToken((token) => jsonWith(token, url, { method: 'GET' }));
   };
+  const download = (url: string, ms: number) =>
+    withToken((token) => fetchWith(token, url, { method: 'GET' }, ms));
+
+  return { post, get, download, usableToken };
 }
 
 function isTokenRefusal(error: unknown): error is GraphApiError {
