@@ -63,6 +63,7 @@ const STRING_OPTIONS = [
   'fallback',
   'handoff-keywords',
   'history',
+  'images',
   'instructions',
   'keywords',
   'kind',
