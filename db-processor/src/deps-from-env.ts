@@ -8,6 +8,7 @@ import { sqsAnswerQueue } from './answer-queue';
 import { sqsMessageVisibility, type BackoffPolicy, type TransientBackoff } from './backoff';
 import { ingestBackoffEnvSchema, processorEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
+import { sqsMediaQueue } from './media-queue';
 import type { SqsProcessorDeps } from './process-sqs-event';
 import { s3PayloadReader } from './s3-payload-reader';
 
@@ -22,7 +23,8 @@ export interface ProcessorSharedClients {
 /**
  * The processor's dependencies from the environment, as the Lambda and the
  * long-running service configure it: DATABASE_URL or DATABASE_SECRET_ARN
- * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS,
+ * (+ DATABASE_HOST for RDS Proxy), ANSWER_QUEUE_URL, ANSWER_DELAY_SECONDS, MEDIA_QUEUE_URL
+ * (optional: unset, media is not archived),
  * DB_POOL_MAX (default 1: concurrency x pool size must fit the database),
  * validated by processorEnvSchema before anything is built, and the back-off
  * settings below (INGEST_BACKOFF_BASE_SECONDS, INGEST_BACKOFF_MAX_SECONDS, INGEST_QUEUE_URL).
@@ -46,6 +48,7 @@ export async function processorDepsFromEnv(
     db,
     payloads: s3PayloadReader(shared.s3 ?? new S3Client({})),
     answers: sqsAnswerQueue(sqs, settings.ANSWER_QUEUE_URL),
+    ...(settings.MEDIA_QUEUE_URL ? { media: sqsMediaQueue(sqs, settings.MEDIA_QUEUE_URL) } : {}),
     logger: shared.logger ?? defaultLogger,
     answerDelaySeconds: settings.ANSWER_DELAY_SECONDS,
     ...(backoff && { backoff }),

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { databaseEnvFields } from '@waba/db';
-import { envInt, envRequired, envReader } from '@waba/whatsapp';
+import { envInt, envOptional, envRequired, envReader } from '@waba/whatsapp';
 import { MAX_BACKOFF_SECONDS } from './backoff-limits';
 
 /**
@@ -33,6 +33,11 @@ export const processorEnvSchema = z.object({
   ANSWER_QUEUE_URL: envRequired(),
   /** SQS DelaySeconds of the answer job: 0 to 900. */
   ANSWER_DELAY_SECONDS: envInt(2, { max: 900 }),
+  /**
+   * The media queue: set, every inbound image, video, audio, document and sticker is
+   * recorded `pending` and queued for the media archiver; unset, media is not archived.
+   */
+  MEDIA_QUEUE_URL: envOptional(),
   /** Concurrency × pool size must fit the database. */
   DB_POOL_MAX: envInt(1, { min: 1, max: 100 }),
 });

@@ -1,4 +1,6 @@
 export { sqsAnswerQueue } from './answer-queue';
+export { sqsMediaQueue } from './media-queue';
+export type { MediaQueue } from './media-queue';
 export type { AnswerQueue, ScheduledAnswerJob } from './answer-queue';
 export {
   MAX_BACKOFF_SECONDS,

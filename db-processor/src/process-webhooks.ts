@@ -4,6 +4,7 @@ import {
   findMessageOwners,
   findRoutes,
   emptyIngestBatch,
+  insertPendingMedia,
   isTransientDbError,
   mergeIngestBatches,
   settleAnswerAttempts,
@@ -11,14 +12,18 @@ import {
   type Conversation,
   type Db,
   type IngestBatch,
+  type PendingMediaInput,
 } from '@waba/db';
 import {
   decodeWebhookPayload,
   errorText,
   InvalidWebhookPayloadError,
+  mediaItemOf,
   type Logger,
+  type MediaJob,
 } from '@waba/whatsapp';
 import type { AnswerQueue } from './answer-queue';
+import type { MediaQueue } from './media-queue';
 import { TransientBatchError } from './errors';
 import { emptyNormalizedWebhook, normalizeWebhook } from './normalize';
 import type { RawWebhook } from './read-record';
@@ -37,6 +42,8 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Debounce of answer jobs when the organization sets none. */
   answerDelaySeconds: number;
+  /** The media archiver's queue; unset, media is not archived (no `media_objects` rows). */
+  media?: MediaQueue;
 }
 
 export interface ProcessResult {
@@ -47,6 +54,8 @@ export interface ProcessResult {
   statements: number;
   /** Items not applied because their number is bound to another app or their wamid to another organization. */
   misrouted: number;
+  /** Media jobs queued after the commit. */
+  media: MediaJob[];
 }
 
 type Prepared = ParsedInput & { id: string; rejected?: string };
@@ -87,11 +96,30 @@ function prepare(w: RawWebhook, logger: Logger): Prepared {
 /** The log message of a batch with misrouted items; CloudWatch counts its `misrouted` field. */
 export const MISROUTED_LOG_MESSAGE = 'webhook items misrouted';
 
-/** One transaction for a set of webhooks: route, then the set-based writes. */
+/** The media items of the inbound messages a batch stores. */
+function mediaItemsOf(batch: IngestBatch): PendingMediaInput[] {
+  return batch.inbound.flatMap((m) => {
+    const item = mediaItemOf(m.type, m.payload);
+    return item ? [{ ...item, organizationId: m.organizationId, wamid: m.wamid }] : [];
+  });
+}
+
+interface Written {
+  conversations: Conversation[];
+  statements: number;
+  misrouted: number;
+  media: MediaJob[];
+}
+
+/**
+ * One transaction for a set of webhooks: route, then the set-based writes;
+ * with `archiveMedia`, the media items as `pending` rows too.
+ */
 async function writeAll(
   db: Db,
   inputs: readonly Prepared[],
-): Promise<{ conversations: Conversation[]; statements: number; misrouted: number }> {
+  archiveMedia = false,
+): Promise<Written> {
   return db.transaction().execute(async (trx) => {
     const keys = routingKeys(inputs);
     const routes = await findRoutes(trx, keys.phoneNumberIds, keys.wabaIds);
@@ -109,10 +137,13 @@ async function writeAll(
     const result = await writeIngestBatch(trx, merged);
     // Statuses tagged answer:<attempt>:<part> settle answer sends whose outcome was unknown.
     const settles = await settleAnswerAttempts(trx, merged.statuses);
+    const items = archiveMedia ? mediaItemsOf(merged) : [];
+    const media = await insertPendingMedia(trx, items);
     return {
       conversations: result.conversations,
-      statements: result.statements + (wamids.length ? 2 : 1) + settles,
+      statements: result.statements + (wamids.length ? 2 : 1) + settles + (items.length ? 1 : 0),
       misrouted: merged.webhookEvents.reduce((sum, w) => sum + (w.itemCounts.misrouted ?? 0), 0),
+      media,
     };
   });
 }
@@ -174,7 +205,8 @@ async function keepAsRejected(
  *    good ones commit and only the failing ones are reported. A record whose data
  *    Postgres can never store is kept as `rejected` with the reason instead: a
  *    retry could not help, and its raw body must not be left to the DLQ.
- * 4. After commit, schedule one answer job per conversation with customer messages.
+ * 4. After commit, schedule one answer job per conversation with customer messages,
+ *    and (with a media queue) one media job per media item still `pending`.
  */
 export async function processWebhooks(
   webhooks: readonly RawWebhook[],
@@ -185,8 +217,10 @@ export async function processWebhooks(
   let conversations: Conversation[] = [];
   let statements = 0;
   let misrouted = 0;
+  let media: MediaJob[] = [];
+  const archive = deps.media !== undefined;
   try {
-    ({ conversations, statements, misrouted } = await writeAll(deps.db, prepared));
+    ({ conversations, statements, misrouted, media } = await writeAll(deps.db, prepared, archive));
   } catch (error) {
     if (isTransientDbError(error))
       throw new TransientBatchError('database unavailable', { cause: error });
@@ -196,10 +230,11 @@ export async function processWebhooks(
     );
     for (const input of prepared) {
       try {
-        const one = await writeAll(deps.db, [input]);
+        const one = await writeAll(deps.db, [input], archive);
         conversations.push(...one.conversations);
         statements += one.statements;
         misrouted += one.misrouted;
+        media.push(...one.media);
       } catch (recordError) {
         const kept = isDataError(recordError)
           ? await keepAsRejected(deps, input, recordError)
@@ -219,5 +254,7 @@ export async function processWebhooks(
   // The line the misrouted-webhooks alarm counts (infra: a metric filter on `misrouted`).
   if (misrouted > 0) deps.logger.warn({ misrouted }, MISROUTED_LOG_MESSAGE);
   await scheduleAnswers(conversations, deps);
-  return { failed, conversations, statements, misrouted };
+  // After the commit; a job lost here is queued again by the redelivery or the archiver's sweep.
+  if (media.length > 0) await deps.media?.enqueue(media);
+  return { failed, conversations, statements, misrouted, media };
 }

@@ -19,6 +19,7 @@ import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
 import * as suppressions from './2026-12-02T120000_suppressions';
 import * as statusPricing from './2026-12-02T120100_status_pricing';
 import * as rateCards from './2026-12-02T120200_rate_cards';
+import * as mediaObjects from './2026-12-02T150000_media_objects';
 import * as agentImageInput from './2026-12-02T160000_agent_image_input';
 
 /**
@@ -46,5 +47,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T120000_suppressions': suppressions,
   '2026-12-02T120100_status_pricing': statusPricing,
   '2026-12-02T120200_rate_cards': rateCards,
+  '2026-12-02T150000_media_objects': mediaObjects,
   '2026-12-02T160000_agent_image_input': agentImageInput,
 };

@@ -31,6 +31,7 @@ import type {
   MessagesTable,
   MessageVersionsView,
 } from './message.table';
+import type { MediaObjectsTable } from './media-object.table';
 import type { OrganizationsTable, PhoneNumbersTable } from './organization.table';
 import type { OptOutKeywordsTable, SuppressionsTable } from './suppression.table';
 import type {
@@ -66,6 +67,7 @@ export interface Database {
   marketing_preferences: MarketingPreferencesTable;
   calls: CallsTable;
   standby_events: StandbyEventsTable;
+  media_objects: MediaObjectsTable;
   webhook_events: WebhookEventsTable;
   webhook_event_extracts: WebhookEventExtractsTable;
   agent_configs: AgentConfigsTable;

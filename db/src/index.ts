@@ -143,3 +143,21 @@ export type { SuppressionInput } from './suppression.repository';
 export { campaignSpend, dailySpend, importRateCard } from './spend.repository';
 export type { RateCardInput } from './spend.repository';
 export { emptyAccountFieldsBatch, writeAccountFields } from './account-field.repository';
+export type {
+  MediaObjectRow,
+  MediaObjectUpdate,
+  MediaState,
+  NewMediaObject,
+} from './media-object.table';
+export {
+  beginMediaAttempt,
+  insertPendingMedia,
+  markMediaSettled,
+  markMediaStored,
+  mediaOfMessage,
+  noteMediaRetry,
+  oldestPendingMediaAgeSeconds,
+  setMediaRetentionDays,
+  takeStalePendingMedia,
+} from './media-object.repository';
+export type { MediaAttempt, PendingMediaInput } from './media-object.repository';

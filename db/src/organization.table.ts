@@ -13,6 +13,8 @@ export interface OrganizationsTable {
     OrganizationSettings | undefined,
     OrganizationSettings
   >;
+  /** Days archived media is kept (the bucket's lifecycle rounds it up to a tier); null keeps it. */
+  media_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }

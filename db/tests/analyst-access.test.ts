@@ -8,6 +8,7 @@ import {
   dropAnalyst,
   emptyIngestBatch,
   importAudience,
+  insertPendingMedia,
   importRateCard,
   setBotPaused,
   setOptOutKeywords,
@@ -228,6 +229,16 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
     receivedAt: now,
   });
   await db.transaction().execute((trx) => writeIngestBatch(trx, batch));
+  await insertPendingMedia(db, [
+    {
+      organizationId: id,
+      wamid: `wamid.in-${slug}`,
+      mediaId: `media-${slug}`,
+      mediaType: 'image',
+      mimeType: 'image/jpeg',
+      sha256: null,
+    },
+  ]);
   await updateAgentConfig(db, id, { instructions: `internal notes of ${slug}` });
   await upsertKnowledge(db, id, 'faq.md', [{ title: 'Hours', body: `${slug} opens at 9` }]);
   const contact = await findContact(db, id, { waId: '15550001111' });

@@ -37,6 +37,7 @@ describe('migrations', () => {
       'daily_spend',
       'knowledge_entries',
       'marketing_preferences',
+      'media_objects',
       'message_costs',
       'message_reactions',
       'message_revisions',

@@ -4,7 +4,11 @@
  * through the transport.
  */
 import { GraphRequestError, RecipientNeedsPhoneError } from './errors';
-import { graphSendResponseSchema, graphSuccessResponseSchema } from './graph.schema';
+import {
+  graphMediaResponseSchema,
+  graphSendResponseSchema,
+  graphSuccessResponseSchema,
+} from './graph.schema';
 import { createGraphTransport, unexpectedBody, type GraphClientOptions } from './graph-transport';
 import {
   assertInteractiveBody,
@@ -44,6 +48,15 @@ export interface TemplateMessage {
   category?: string | null;
 }
 
+/** Where a media object can be downloaded (the URL lives about 5 minutes). */
+export interface MediaLocation {
+  url: string;
+  mimeType: string | null;
+  sha256: string | null;
+  /** Size Meta announces, in bytes; null when it gives none. */
+  fileSize: number | null;
+}
+
 export interface GraphClient {
   /** Splits bodies over 4096 characters; one SendResult per part, in order. */
   sendText(
@@ -74,10 +87,17 @@ export interface GraphClient {
   markReadWithTyping(phoneNumberId: string, messageId: string): Promise<void>;
   /** Throws GraphTokenError when the token is a placeholder; no network call. */
   checkToken(): Promise<void>;
+  /** `GET /{version}/{media-id}`: the download URL of a media id, with Meta's type, hash and size. */
+  getMedia(mediaId: string): Promise<MediaLocation>;
+  /**
+   * Downloads a media URL with the bearer token: the response with its body
+   * unread (stream it), which must be read within `timeoutMs`.
+   */
+  downloadMedia(url: string, timeoutMs: number): Promise<Response>;
 }
 
 export function createGraphClient(options: GraphClientOptions): GraphClient {
-  const { post, usableToken } = createGraphTransport(options);
+  const { post, get, download, usableToken } = createGraphTransport(options);
 
   async function send(phoneNumberId: string, payload: object): Promise<SendResult> {
     const json = await post(phoneNumberId, payload);
@@ -178,6 +198,22 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
 
     async checkToken() {
       await usableToken(false);
+    },
+
+    async getMedia(mediaId) {
+      const parsed = graphMediaResponseSchema.safeParse(await get(encodeURIComponent(mediaId)));
+      if (!parsed.success) throw unexpectedBody(200);
+      const size = Number(parsed.data.file_size);
+      return {
+        url: parsed.data.url,
+        mimeType: parsed.data.mime_type ?? null,
+        sha256: parsed.data.sha256 ?? null,
+        fileSize: parsed.data.file_size !== undefined && Number.isFinite(size) ? size : null,
+      };
+    },
+
+    downloadMedia(url, timeoutMs) {
+      return download(url, timeoutMs);
     },
   };
 }

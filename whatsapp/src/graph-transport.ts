@@ -24,6 +24,13 @@ export interface GraphClientOptions {
 export interface GraphTransport {
   /** POST `payload` to `/{phoneNumberId}/messages`; the parsed JSON of a 2xx answer. */
   post(phoneNumberId: string, payload: object): Promise<unknown>;
+  /** GET `/{version}/{path}`; the parsed JSON of a 2xx answer. */
+  get(path: string): Promise<unknown>;
+  /**
+   * GET an absolute URL with the bearer token (a media download): the 2xx
+   * response with its body unread, readable within `timeoutMs`.
+   */
+  download(url: string, timeoutMs: number): Promise<Response>;
   /** The current token, checked not to be a placeholder. */
   usableToken(reread: boolean): Promise<string>;
 }
@@ -57,39 +64,63 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     return token;
   }
 
-  async function postWith(token: string, phoneNumberId: string, payload: object): Promise<unknown> {
-    const url = `${baseUrl}/${apiVersion}/${encodeURIComponent(phoneNumberId)}/messages`;
-    let status: number;
-    let text: string;
+  const networkError = (error: unknown, token: string, ms: number) =>
+    new GraphApiError({
+      message: redact(
+        `Graph request failed without an answer: ${describeNetworkError(error, ms)}`,
+        token,
+      ),
+      kind: classifyGraphError({}).kind,
+      cause: error,
+    });
+
+  /** Sends one request; a 2xx answer's response with its body unread, otherwise a GraphApiError. */
+  async function fetchWith(
+    token: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; payload?: object },
+    ms: number,
+  ): Promise<Response> {
+    let response: Response;
     try {
-      const response = await doFetch(url, {
-        method: 'POST',
+      response = await doFetch(url, {
+        method: init.method,
         headers: {
           Authorization: `Bearer ${token}`,
-          'Content-Type': 'application/json',
+          ...(init.payload === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(timeoutMs),
+        ...(init.payload === undefined ? {} : { body: JSON.stringify(init.payload) }),
+        signal: AbortSignal.timeout(ms),
       });
-      status = response.status;
-      // Inside the try: the body can still time out or be cut off.
+    } catch (error) {
+      throw networkError(error, token, ms);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    let text: string;
+    try {
       text = await response.text();
     } catch (error) {
-      throw new GraphApiError({
-        message: redact(
-          `Graph request failed without an answer: ${describeNetworkError(error, timeoutMs)}`,
-          token,
-        ),
-        kind: classifyGraphError({}).kind,
-        cause: error,
-      });
+      throw networkError(error, token, ms);
+    }
+    throw toGraphApiError(response.status, parseJson(text), (t) => redact(t, token));
+  }
+
+  async function jsonWith(
+    token: string,
+    url: string,
+    init: { method: 'GET' | 'POST'; payload?: object },
+  ): Promise<unknown> {
+    const response = await fetchWith(token, url, init, timeoutMs);
+    let text: string;
+    try {
+      // The body can still time out or be cut off.
+      text = await response.text();
+    } catch (error) {
+      throw networkError(error, token, timeoutMs);
     }
     const json = parseJson(text);
-    if (status >= 200 && status < 300) {
-      if (json === undefined) throw unexpectedBody(status);
-      return json;
-    }
-    throw toGraphApiError(status, json, (t) => redact(t, token));
+    if (json === undefined) throw unexpectedBody(response.status);
+    return json;
   }
 
   /**
@@ -97,10 +128,10 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
    * bypassing caches, and the request repeated once if it changed: a 190 is a
    * refusal, so nothing went out the first time.
    */
-  async function post(phoneNumberId: string, payload: object): Promise<unknown> {
+  async function withToken<T>(call: (token: string) => Promise<T>): Promise<T> {
     const token = await usableToken(false);
     try {
-      return await postWith(token, phoneNumberId, payload);
+      return await call(token);
     } catch (error) {
       if (!isTokenRefusal(error)) throw error;
       const fresh = await usableToken(true);
@@ -111,7 +142,7 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
         );
       }
       try {
-        return await postWith(fresh, phoneNumberId, payload);
+        return await call(fresh);
       } catch (retryError) {
         if (!isTokenRefusal(retryError)) throw retryError;
         throw new GraphTokenError(
@@ -122,7 +153,19 @@ export function createGraphTransport(options: GraphClientOptions): GraphTranspor
     }
   }
 
-  return { post, usableToken };
+  const post = (phoneNumberId: string, payload: object) =>
+    withToken((token) =>
+      jsonWith(token, `${baseUrl}/${apiVersion}/${encodeURIComponent(phoneNumberId)}/messages`, {
+        method: 'POST',
+        payload,
+      }),
+    );
+  const get = (path: string) =>
+    withToken((token) => jsonWith(token, `${baseUrl}/${apiVersion}/${path}`, { method: 'GET' }));
+  const download = (url: string, ms: number) =>
+    withToken((token) => fetchWith(token, url, { method: 'GET' }, ms));
+
+  return { post, get, download, usableToken };
 }
 
 function isTokenRefusal(error: unknown): error is GraphApiError {

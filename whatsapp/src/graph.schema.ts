@@ -37,3 +37,14 @@ export const graphErrorResponseSchema = z.looseObject({
 });
 
 export type GraphErrorResponse = z.infer<typeof graphErrorResponseSchema>;
+
+/** `GET /{version}/{media-id}`: where to download a media object for the next minutes. */
+export const graphMediaResponseSchema = z.looseObject({
+  url: z.string().min(1),
+  mime_type: z.string().optional(),
+  sha256: z.string().optional(),
+  file_size: z.union([z.number(), z.string()]).optional(),
+  id: z.string().optional(),
+});
+
+export type GraphMediaResponse = z.infer<typeof graphMediaResponseSchema>;

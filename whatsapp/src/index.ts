@@ -57,6 +57,8 @@ export type { Logger } from './logging';
 export { DEFAULT_APP_ID, INGEST_ATTRIBUTES, isSqsSafe } from './ingest-message';
 export type { ClaimCheckPointer } from './ingest-message';
 export type { AnswerJob } from './answer-job';
+export { MEDIA_TYPES, isMediaType, mediaItemOf } from './media-job';
+export type { MediaItem, MediaJob, MediaType } from './media-job';
 export { GraphRequestError, GraphTokenError, RecipientNeedsPhoneError } from './errors';
 export { classifySendFailure, requestNeverLeft } from './send-outcome';
 export type { SendFailure } from './send-outcome';
@@ -85,6 +87,7 @@ export type {
   ListRow,
   TemplateMessage,
   Recipient,
+  MediaLocation,
 } from './graph-client';
 export { DEFAULT_GRAPH_VERSION, GRAPH_VERSION_PATTERN, envGraphVersion } from './graph-version';
 export { lazy } from './lazy';

@@ -1,0 +1,3 @@
+import { createLogger } from '@waba/whatsapp';
+
+export const logger = createLogger('media-archiver');
