@@ -18,6 +18,7 @@ import { claimConversation } from './claim';
 import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
+import { loadImages } from './images';
 import { redactPii } from './pii';
 import {
   insertReplyMessages,
@@ -61,14 +62,20 @@ async function think(
   const agent = deps.agentFor(config);
   const redact = config.pii_redaction ? redactPii : (s: string) => s;
   const texts = messages.map((m) => m.body ?? `[${m.type ?? 'message'}]`);
-  const [history, knowledge] = await Promise.all([
+  // The organization's opt-in, a model that takes images, and an archive to read them from.
+  const media = config.image_input && agent.acceptsImages ? deps.media : undefined;
+  const [history, knowledge, images] = await Promise.all([
     loadHistory(deps.db, messages[0]!, config.history_turns),
     searchKnowledge(deps.db, job.organizationId, texts.join(' ')),
+    media ? loadImages({ ...deps, media }, job.organizationId, messages) : undefined,
   ]);
   const input: AgentInput = {
     instructions: config.instructions,
     history: history.map((t) => ({ ...t, text: redact(t.text) })),
-    messages: messages.map((m, i) => ({ text: redact(texts[i]!), buttonId: buttonIdOf(m) })),
+    messages: messages.map((m, i) => {
+      const image = images?.get(m.wamid);
+      return { text: redact(texts[i]!), buttonId: buttonIdOf(m), ...(image && { image }) };
+    }),
     knowledge,
     contactName: null,
   };
