@@ -13,6 +13,19 @@ describe('processorDepsFromEnv()', () => {
     await deps.db.destroy();
   });
 
+  it('archives media only with MEDIA_QUEUE_URL set', async () => {
+    const without = await processorDepsFromEnv(VALID);
+    const withQueue = await processorDepsFromEnv({
+      ...VALID,
+      MEDIA_QUEUE_URL: 'http://127.0.0.1:1/000000000000/media',
+    });
+
+    expect(without.media).toBeUndefined();
+    expect(withQueue.media).toEqual({ enqueue: expect.any(Function) });
+    await without.db.destroy();
+    await withQueue.db.destroy();
+  });
+
   it.each([
     ...badNumberCases(['DB_POOL_MAX', 'ANSWER_DELAY_SECONDS']),
     ['DB_POOL_MAX', '0'],

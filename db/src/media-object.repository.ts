@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { MediaJob } from '@waba/whatsapp';
 import type { Database } from './database';
+import { dedupe } from './dedupe';
 import type { MediaObjectRow } from './media-object.table';
 import { text, unnestRows, uuid } from './unnest-insert';
 
@@ -23,9 +24,15 @@ export type PendingMediaInput = Omit<MediaJob, 'messageId'>;
  */
 export async function insertPendingMedia(
   db: Executor,
-  items: readonly PendingMediaInput[],
+  batch: readonly PendingMediaInput[],
 ): Promise<MediaJob[]> {
-  if (items.length === 0) return [];
+  if (batch.length === 0) return [];
+  // ON CONFLICT may not touch a row twice in one statement: the first message naming an id wins.
+  const items = dedupe(
+    batch,
+    (i) => `${i.organizationId}|${i.mediaId}`,
+    (a) => a,
+  );
   const { rows } = await sql<JobColumns>`
     insert into media_objects (organization_id, message_id, wamid, media_id, media_type, mime_type, sha256)
     select t.organization_id, m.id, t.wamid, t.media_id, t.media_type, t.mime_type, t.sha256

@@ -1,32 +1,40 @@
 import { KeywordError } from '@waba/answer-worker';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDb, findOrganizationBySlug, type Db } from '@waba/db';
 import { loadConfig } from './config';
-import { sqsClient } from '@waba/testing';
+import { s3Client, sqsClient } from '@waba/testing';
 import { readStackState } from './stack-state';
 
-export type QueueName = 'ingest' | 'answer' | 'campaign';
+export type QueueName = 'ingest' | 'answer' | 'campaign' | 'media';
 
 /** Where the CLI works: the running local stack, or the environment (e.g. in AWS). */
 export interface Target {
   databaseUrl?: string;
   sqs?: SQSClient;
   queues: Record<QueueName, { url?: string; dlqUrl?: string }>;
+  /** The bucket archived media is in (MEDIA_BUCKET), and a client for it. */
+  s3?: S3Client;
+  mediaBucket?: string;
 }
 
 export function target(): Target {
   const env = process.env;
   const state = readStackState(loadConfig().config.stateFile);
   if (state && !env.DATABASE_URL) {
+    const aws = { endpoint: state.awsEndpoint, region: state.region };
     return {
       databaseUrl: state.databaseUrl,
-      sqs: sqsClient({ endpoint: state.awsEndpoint, region: state.region }),
+      sqs: sqsClient(aws),
       queues: {
         ingest: { url: state.ingestQueueUrl, dlqUrl: state.ingestDlqUrl },
         answer: { url: state.answerQueueUrl, dlqUrl: state.answerDlqUrl },
         campaign: { url: state.campaignQueueUrl, dlqUrl: state.campaignDlqUrl },
+        media: { url: state.mediaQueueUrl, dlqUrl: state.mediaDlqUrl },
       },
+      s3: s3Client(aws),
+      ...(state.mediaBucket === undefined ? {} : { mediaBucket: state.mediaBucket }),
     };
   }
   return {
@@ -36,7 +44,10 @@ export function target(): Target {
       ingest: { url: env.INGEST_QUEUE_URL, dlqUrl: env.INGEST_DLQ_URL },
       answer: { url: env.ANSWER_QUEUE_URL, dlqUrl: env.ANSWER_DLQ_URL },
       campaign: { url: env.CAMPAIGN_QUEUE_URL, dlqUrl: env.CAMPAIGN_DLQ_URL },
+      media: { url: env.MEDIA_QUEUE_URL, dlqUrl: env.MEDIA_DLQ_URL },
     },
+    s3: new S3Client({}),
+    ...(env.MEDIA_BUCKET === undefined ? {} : { mediaBucket: env.MEDIA_BUCKET }),
   };
 }
 
@@ -70,10 +81,12 @@ const STRING_OPTIONS = [
   'language',
   'limit',
   'max',
+  'media-retention-days',
   'model',
   'months-ahead',
   'name',
   'org',
+  'out',
   'outcome',
   'phone-number-id',
   'pii',

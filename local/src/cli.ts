@@ -31,6 +31,7 @@ import {
   replayUnrouted,
   replayWebhooks,
   sqsAnswerQueue,
+  sqsMediaQueue,
   type ProcessorDeps,
   type ReplayOptions,
   type ReplayResult,
@@ -41,6 +42,7 @@ import { parseCsvKnowledge, parseMarkdownKnowledge } from './knowledge-import';
 import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import { runSpendCommand, SPEND_USAGE } from './cli-spend';
+import { MEDIA_USAGE, runMediaCommand } from './cli-media';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import {
   checked,
@@ -62,8 +64,8 @@ const USAGE = `usage: npm run cli -- <command>
   org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
                                           (--app-id: the Meta app whose secret signs the number's webhooks; unset: the default app of /webhook)
   org list
-  dlq list   [--queue ingest|answer|campaign] [--max 50]
-  dlq redrive [--queue ingest|answer|campaign]   move dead-lettered messages back to their queue
+  dlq list   [--queue ingest|answer|campaign|media] [--max 50]
+  dlq redrive [--queue ingest|answer|campaign|media]   move dead-lettered messages back to their queue
   webhooks stats                          audit rows by outcome, items not applied as misrouted, and changes of unknown fields
   webhooks list [--outcome processed|partial|unrouted|misrouted|rejected] [--limit 20]
   webhooks replay --outcome partial|rejected|unrouted|misrouted[,…] [--since <ISO time>] [--limit 1000]
@@ -82,16 +84,19 @@ const USAGE = `usage: npm run cli -- <command>
 ${CAMPAIGN_USAGE}
 ${SUPPRESSION_USAGE}
 ${SPEND_USAGE}
+${MEDIA_USAGE}
 ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
 INGEST_QUEUE_URL / INGEST_DLQ_URL / ANSWER_QUEUE_URL / ANSWER_DLQ_URL /
-CAMPAIGN_QUEUE_URL / CAMPAIGN_DLQ_URL (e.g. in AWS).`;
+CAMPAIGN_QUEUE_URL / CAMPAIGN_DLQ_URL / MEDIA_QUEUE_URL / MEDIA_DLQ_URL / MEDIA_BUCKET (e.g. in AWS).`;
 
-/** The processor's dependencies for a replay from the command line. */
+/** The processor's dependencies for a replay from the command line (media archived when its queue is known). */
 function replayDeps(t: Target, db: Db): ProcessorDeps {
+  const mediaQueueUrl = t.queues.media.url;
   return {
     db,
     answers: sqsAnswerQueue(t.sqs!, t.queues.answer.url ?? ''),
+    ...(mediaQueueUrl ? { media: sqsMediaQueue(t.sqs!, mediaQueueUrl) } : {}),
     logger: pino({ level: 'warn' }),
     answerDelaySeconds: loadConfig().config.answerDelaySeconds,
   };
@@ -226,6 +231,8 @@ export async function runCli(
   if (group === 'analyst') return runAnalystCommand(t, args, out);
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
   if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
+  if (group === 'media' || (group === 'org' && command === 'set'))
+    return runMediaCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

@@ -9,9 +9,13 @@ export interface ConsumerTargets {
   campaignQueueUrl: string;
   bucket: string;
   graphUrl: string;
+  /** The media queue and bucket (unset: the processor archives no media). */
+  mediaQueueUrl?: string;
+  mediaBucket?: string;
 }
 
-export type ConsumerFunction = 'receiver' | 'processor' | 'answerWorker' | 'campaignSender';
+export type ConsumerFunction =
+  'receiver' | 'processor' | 'answerWorker' | 'campaignSender' | 'mediaArchiver';
 
 const defined = (vars: Record<string, string | undefined>): Record<string, string> =>
   Object.fromEntries(
@@ -44,7 +48,7 @@ export function consumerEnvironments(
       WHATSAPP_VERIFY_TOKEN: config.verifyToken,
       WHATSAPP_APPS: config.extraApps,
     }),
-    processor: {
+    processor: defined({
       DATABASE_URL: t.databaseUrl,
       // Its own queue: ChangeMessageVisibility backs a message off during a database outage.
       INGEST_QUEUE_URL: t.ingestQueueUrl,
@@ -52,7 +56,8 @@ export function consumerEnvironments(
       ANSWER_DELAY_SECONDS: String(config.answerDelaySeconds),
       INGEST_BACKOFF_BASE_SECONDS: String(backoff?.baseSeconds ?? 0),
       INGEST_BACKOFF_MAX_SECONDS: String(backoff?.maxSeconds ?? 0),
-    },
+      MEDIA_QUEUE_URL: t.mediaQueueUrl,
+    }),
     answerWorker: defined({
       DATABASE_URL: t.databaseUrl,
       ANSWER_QUEUE_URL: t.answerQueueUrl,
@@ -67,6 +72,12 @@ export function consumerEnvironments(
       CAMPAIGN_RATE_PER_SECOND: String(config.campaignRatePerSecond),
       ...graph,
     },
+    mediaArchiver: defined({
+      DATABASE_URL: t.databaseUrl,
+      MEDIA_QUEUE_URL: t.mediaQueueUrl,
+      MEDIA_BUCKET: t.mediaBucket,
+      ...graph,
+    }),
   };
 }
 

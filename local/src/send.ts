@@ -3,11 +3,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { metaEscape, signPayload } from '@waba/whatsapp';
+import { isMediaType, metaEscape, signPayload } from '@waba/whatsapp';
+import {
+  SANDBOX_MEDIA_FAULTS,
+  sandboxMediaId,
+  sandboxMediaSha256,
+  type SandboxMediaFault,
+} from '@waba/testing';
 import {
   ALL_MESSAGE_TYPES,
   accountUpdateEntry,
   fromUsernameUser,
+  imageMessage,
   messagesEntry,
   qualityUpdateEntry,
   status,
@@ -22,6 +29,8 @@ import { readStackState } from './stack-state';
 const USAGE = `usage: npm run send -- <sample> [options]
 samples:
   text [words...]        a customer text message (default: "hello")
+  image [caption...]     a customer image the Meta sandbox serves (archived to the media bucket;
+                         see it with: npm run cli -- media get <wamid>)
   all-types              one message of every type in one POST
   status <wamid> <sent|delivered|read|failed>
   template-status        a template status update (routed by WABA id)
@@ -34,6 +43,9 @@ options:
                          from_user_id (no from), statuses recipient_user_id (no recipient_id)
   --user-id <BSUID>      its business-scoped user id (default US.13491208655302741918)
   --app <appId>          post to /webhook/<appId> (signs with WHATSAPP_APPS' secret for it)
+  --media-id <id>        image: the media id (default: a fresh sandbox test id)
+  --fault <kind>         image: a media fault of the sandbox: ${SANDBOX_MEDIA_FAULTS.join(', ')}
+                         (expired also dates the message 8 days back, past Meta's expiry)
   --unsigned             send without a signature (expect 401)
   --url <base url>       the stack (default: the running stack, else http://127.0.0.1:$PORT)`;
 
@@ -49,6 +61,8 @@ function sendArgs(argv: string[]) {
         username: { type: 'string' },
         'user-id': { type: 'string' },
         app: { type: 'string' },
+        'media-id': { type: 'string' },
+        fault: { type: 'string' },
         unsigned: { type: 'boolean', default: false },
         url: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -65,6 +79,21 @@ interface UsernameUser {
   username: string;
 }
 
+/** The image sample's media: its id and how old the message is. */
+interface SampleMedia {
+  id: string;
+  ageSeconds: number;
+}
+
+function sampleMedia(mediaIdOption: string | undefined, fault: string | undefined): SampleMedia {
+  if (fault !== undefined && !(SANDBOX_MEDIA_FAULTS as readonly string[]).includes(fault))
+    throw new Error(`--fault ${fault}: one of ${SANDBOX_MEDIA_FAULTS.join(', ')}\n${USAGE}`);
+  return {
+    id: mediaIdOption ?? sandboxMediaId(fault as SandboxMediaFault | undefined),
+    ageSeconds: fault === 'expired' ? 8 * 86_400 : 0,
+  };
+}
+
 function samplePayload(
   kind: string,
   rest: string[],
@@ -72,6 +101,7 @@ function samplePayload(
   phoneNumberId: string,
   wabaId: string,
   user?: UsernameUser,
+  media?: SampleMedia,
 ): string {
   const entry = (o: Parameters<typeof messagesEntry>[0]) => {
     const withUser =
@@ -87,11 +117,33 @@ function samplePayload(
         entries: [entry({ messages: [textMessage({ from, body: rest.join(' ') || 'hello' })] })],
       });
       break;
+    case 'image': {
+      const m = media ?? sampleMedia(undefined, undefined);
+      const caption = rest.join(' ');
+      payload = webhookPayload({
+        entries: [
+          entry({
+            messages: [
+              imageMessage({
+                from,
+                mediaId: m.id,
+                sha256: sandboxMediaSha256(m.id),
+                timestamp: String(Math.floor(Date.now() / 1000) - m.ageSeconds),
+                ...(caption ? { caption } : {}),
+              }),
+            ],
+          }),
+        ],
+      });
+      break;
+    }
     case 'all-types':
       payload = webhookPayload({
         entries: [
           entry({
-            messages: ALL_MESSAGE_TYPES.map((f) => ({ ...f.message, from, id: wamid(from) })),
+            messages: ALL_MESSAGE_TYPES.map((f) =>
+              withSandboxHash({ ...f.message, from, id: wamid(from) }),
+            ),
           }),
         ],
       });
@@ -137,6 +189,13 @@ function samplePayload(
   return metaEscape(JSON.stringify(payload));
 }
 
+/** A media message whose hash is the one the sandbox's bytes for its id have, so it archives. */
+function withSandboxHash<M extends { type: string }>(message: M): M {
+  if (!isMediaType(message.type)) return message;
+  const media = (message as Record<string, unknown>)[message.type] as { id: string };
+  return { ...message, [message.type]: { ...media, sha256: sandboxMediaSha256(media.id) } };
+}
+
 async function main(): Promise<void> {
   const { values: options, positionals } = sendArgs(process.argv.slice(2));
   if (options.help) return console.log(USAGE);
@@ -145,6 +204,7 @@ async function main(): Promise<void> {
   // all-types includes "Falar com atendente", a handoff keyword: keep it away from the text samples' customer.
   const from = options.from ?? (kind === 'all-types' ? '16505550199' : '16505551234');
   const { username, 'user-id': userId, app: appId, unsigned } = options;
+  const media = kind === 'image' ? sampleMedia(options['media-id'], options.fault) : undefined;
   const user =
     username !== undefined || userId !== undefined
       ? { userId: userId ?? 'US.13491208655302741918', username: username ?? '@customer' }
@@ -152,7 +212,15 @@ async function main(): Promise<void> {
   const base =
     options.url ?? readStackState(config.stateFile)?.url ?? `http://127.0.0.1:${config.port}`;
 
-  const raw = samplePayload(kind, rest, from, config.phoneNumberId, config.businessAccountId, user);
+  const raw = samplePayload(
+    kind,
+    rest,
+    from,
+    config.phoneNumberId,
+    config.businessAccountId,
+    user,
+    media,
+  );
   let secret = config.appSecret;
   if (appId) {
     const apps = JSON.parse(config.extraApps ?? '{}') as Record<
@@ -169,6 +237,14 @@ async function main(): Promise<void> {
     `POST ${url} (${Buffer.byteLength(raw)} bytes) → ${response.status} ${await response.text()}`,
   );
   if (!response.ok) process.exitCode = 1;
+  if (media) {
+    const sent = JSON.parse(raw) as {
+      entry: [{ changes: [{ value: { messages: [{ id: string }] } }] }];
+    };
+    console.log(
+      `media ${media.id} of ${sent.entry[0].changes[0].value.messages[0].id}: npm run cli -- media get ${sent.entry[0].changes[0].value.messages[0].id}`,
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -14,6 +14,10 @@ export interface StackState {
   campaignQueueUrl: string;
   campaignDlqUrl: string;
   bucket: string;
+  /** The media queue, its DLQ and the bucket archived media goes to. */
+  mediaQueueUrl?: string;
+  mediaDlqUrl?: string;
+  mediaBucket?: string;
   /** The Meta sandbox (GET {sandboxUrl}/sandbox/messages lists what the bot sent). */
   sandboxUrl: string | null;
   pid: number;

@@ -16,6 +16,12 @@ import {
   sqsIngestQueue,
 } from '@waba/webhook-receiver';
 import { answerDepsFromEnv, processAnswerJobs } from '@waba/answer-worker';
+import {
+  mediaArchiverDepsFromEnv,
+  mediaSweepDepsFromEnv,
+  processMediaJobs,
+  sweepPendingMedia,
+} from '@waba/media-archiver';
 import type { Logger } from '@waba/whatsapp';
 import {
   bundleEnvironments,
@@ -49,10 +55,18 @@ export interface Stack {
   databaseUrl: string;
   postgres: PostgresHandle | null;
   sqsEmulator: SqsEmulatorHandle;
-  queues: { ingest: QueuePair; answer: QueuePair; campaign: QueuePair; bucket: string };
+  queues: {
+    ingest: QueuePair;
+    answer: QueuePair;
+    campaign: QueuePair;
+    media: QueuePair;
+    bucket: string;
+    mediaBucket: string;
+  };
   processor: EventSourceMapping;
   answerWorker: EventSourceMapping;
   campaignSender: EventSourceMapping;
+  mediaArchiver: EventSourceMapping;
   /** The bundles the Lambdas run from (LOCAL_HANDLERS=bundle); null: from their sources. */
   bundles: BundleHandlers | null;
   /** The Meta sandbox, when WHATSAPP_GRAPH_URL is unset. */
@@ -151,6 +165,13 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     const bucket = 'waba-payloads';
     await createBucket(s3, bucket);
+    // A download of a 100 MB document takes its time: the visibility covers the archiver's timeout.
+    const media = await createQueueWithDlq(sqs, 'waba-media', {
+      visibilityTimeoutSeconds: 180,
+      maxReceiveCount: 5,
+    });
+    const mediaBucket = 'waba-media';
+    await createBucket(s3, mediaBucket);
 
     // The Meta sandbox posts its signed status webhooks back to our own receiver.
     const receiverAddress: { url?: string } = {};
@@ -173,6 +194,8 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       campaignQueueUrl: campaign.url,
       bucket,
       graphUrl: config.graphUrl ?? sandbox!.url,
+      mediaQueueUrl: media.url,
+      mediaBucket,
     };
     // LOCAL_HANDLERS=bundle: the receiver, processor and answer worker run from the bundles
     // the CDK app deploys, each in its own execution environments.
@@ -202,6 +225,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       processor: logger.child({ fn: 'db-processor' }),
       answerWorker: logger.child({ fn: 'answer-worker' }),
       campaignSender: logger.child({ fn: 'campaign-sender' }),
+      mediaArchiver: logger.child({ fn: 'media-archiver' }),
     };
     const receiverDeps = receiverDepsFromEnv(env.receiver, {
       queue: (url) => sqsIngestQueue(sqs, url),
@@ -224,6 +248,9 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       sqs,
       logger: log.campaignSender,
     });
+    const shared = { db, sqs, s3, logger: log.mediaArchiver };
+    const mediaDeps = await mediaArchiverDepsFromEnv(env.mediaArchiver, shared);
+    const sweepDeps = await mediaSweepDepsFromEnv(env.mediaArchiver, shared);
     const poll = (c: (typeof mappings)[keyof typeof mappings], fnLogger: Logger) => ({
       sqs,
       queueUrl: c.queueUrl,
@@ -253,6 +280,20 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     });
     cleanup.push(() => campaignSender.stop());
 
+    const mediaArchiver = startEventSourceMapping({
+      ...poll({ ...mappings.answer, queueUrl: media.url }, log.mediaArchiver),
+      handler: (event) => processMediaJobs(event, mediaDeps),
+    });
+    cleanup.push(() => mediaArchiver.stop());
+    // The scheduled sweep (EventBridge in AWS): lost media jobs are queued again.
+    const sweep = setInterval(() => {
+      sweepPendingMedia(sweepDeps).catch((error: unknown) =>
+        log.mediaArchiver.error({ err: error }, 'media sweep failed'),
+      );
+    }, 60_000);
+    sweep.unref();
+    cleanup.push(async () => clearInterval(sweep));
+
     const webhook = (event: Parameters<typeof handleWebhookRequest>[0]) =>
       bundles ? bundles.receiver.invoke(event) : handleWebhookRequest(event, receiverDeps);
     const gateway: HttpGateway = await startHttpGateway({
@@ -278,6 +319,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
             processor: processor.stats(),
             answerWorker: answerWorker.stats(),
             campaignSender: campaignSender.stats(),
+            mediaArchiver: mediaArchiver.stats(),
           }),
         },
       ],
@@ -297,6 +339,9 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       campaignQueueUrl: campaign.url,
       campaignDlqUrl: campaign.dlqUrl,
       bucket,
+      mediaQueueUrl: media.url,
+      mediaDlqUrl: media.dlqUrl,
+      mediaBucket,
       sandboxUrl: sandbox?.url ?? null,
       pid: process.pid,
     };
@@ -309,10 +354,11 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
       databaseUrl,
       postgres,
       sqsEmulator,
-      queues: { ingest, answer, campaign, bucket },
+      queues: { ingest, answer, campaign, media, bucket, mediaBucket },
       processor,
       answerWorker,
       campaignSender,
+      mediaArchiver,
       bundles: bundles ?? null,
       sandbox,
       state,

@@ -33,6 +33,8 @@
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"reset"}'   # sent, then the connection resets
  *     curl -XPOST $SANDBOX/sandbox/faults -d '{"lose":"hang"}'    # sent, the answer never comes
  *     curl -XDELETE $SANDBOX/sandbox/faults
+ * - `GET /{version}/{media-id}` and `GET /sandbox/media-files/{media-id}`: media lookups and
+ *   downloads (meta-sandbox/media.ts: ids from `addMedia`, test ids with fault prefixes).
  * - anything else: 404 JSON.
  *
  * Status timing: after each accepted send, when a webhook URL is known, three
@@ -53,6 +55,7 @@ import { createFaultQueue, parseFault } from './meta-sandbox/fault-queue';
 import { fbtraceId, graphError, invalidParameter, invalidToken } from './meta-sandbox/graph-error';
 import type { GraphErrorResponse } from './meta-sandbox/graph-error';
 import { parseJson, readBody, sendJson } from './meta-sandbox/http';
+import { createSandboxMedia } from './meta-sandbox/media';
 import { createStatusWebhooks } from './meta-sandbox/status-webhooks';
 import { parseMessagesRequest } from './meta-sandbox/validate-request';
 import type {
@@ -63,6 +66,13 @@ import type {
 } from './meta-sandbox/types';
 
 export type * from './meta-sandbox/types';
+export {
+  SANDBOX_MEDIA_FAULTS,
+  sandboxMediaBytes,
+  sandboxMediaId,
+  sandboxMediaSha256,
+} from './meta-sandbox/media';
+export type { SandboxMediaFault } from './meta-sandbox/media';
 
 const DEFAULT_DELAYS = { sent: 100, delivered: 300, read: 800 };
 const DEFAULT_WAIT_MS = 5000;
@@ -179,7 +189,18 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     return [404, notFound(method, path)];
   }
 
+  const address: { url?: string } = {};
+  const media = createSandboxMedia({
+    baseUrl: () => address.url ?? '',
+    sendError: (res, error) => sendJson(res, error.httpStatus, error.body),
+  });
+  const authorized = (req: IncomingMessage) =>
+    options.accessToken === undefined ||
+    req.headers.authorization === `Bearer ${options.accessToken}`;
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const mediaPath = (req.url ?? '/').split('?')[0] as string;
+    if (media.handle(req, res, mediaPath, authorized(req))) return;
     readBody(req, MAX_BODY_BYTES)
       .then((raw) => {
         if (raw === undefined)
@@ -218,6 +239,7 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  address.url = url;
   logger.info({ url }, 'meta sandbox listening');
 
   return {
@@ -226,6 +248,8 @@ export async function startMetaSandbox(options: MetaSandboxOptions): Promise<Met
     reads: () => reads.map((r) => ({ ...r })),
     fault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
+    addMedia: (bytes, mimeType) => media.add(bytes, mimeType),
+    mediaRequests: (mediaId) => media.requests(mediaId),
     waitForMessages(n, timeoutMs = DEFAULT_WAIT_MS) {
       if (sent.length >= n) return Promise.resolve(sent.slice(0, n));
       return new Promise<SandboxMessage[]>((resolve, reject) => {

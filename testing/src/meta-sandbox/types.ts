@@ -82,6 +82,10 @@ export interface MetaSandbox {
   /** Queue a fault for the next matching send(s). */
   fault(f: SandboxFault): void;
   clearFaults(): void;
+  /** Stores a media file; its id and SHA-256 (base64) go in a webhook. */
+  addMedia(bytes: Buffer, mimeType: string): { id: string; sha256: string };
+  /** How often a media id was looked up and downloaded. */
+  mediaRequests(mediaId: string): { lookups: number; downloads: number };
   /** Resolves once at least `n` messages were sent (default timeout 5 s). */
   waitForMessages(n: number, timeoutMs?: number): Promise<SandboxMessage[]>;
   /** Stops the server and cancels pending status timers and retries. */

@@ -28,6 +28,8 @@ interface MediaOptions extends MessageBase {
   mediaId?: string;
   mimeType?: string;
   caption?: string;
+  /** The file's hash as the webhook gives it (base64); default: a random one. */
+  sha256?: string;
 }
 
 function media(
@@ -39,7 +41,7 @@ function media(
   const object = {
     id: options.mediaId ?? mediaId(),
     mime_type: options.mimeType ?? defaultMime,
-    sha256: sha256Base64(),
+    sha256: options.sha256 ?? sha256Base64(),
     ...(options.caption === undefined ? {} : { caption: options.caption }),
     ...extra,
   };
