@@ -10,6 +10,33 @@ import type { MediaReader } from './answer-deps';
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 /**
+ * How long an answer waits for an image of its messages that is still being
+ * archived (a `pending` row younger than this): the archiver runs beside the
+ * answer debounce, and usually needs a second or two more than it.
+ */
+export const IMAGE_ARCHIVE_WAIT_SECONDS = 60;
+
+/** Whether an image among `messages` is still `pending` and young enough to wait for. */
+export async function imagesBeingArchived(
+  db: Db,
+  organizationId: string,
+  messages: readonly MessageRow[],
+  now: Date,
+): Promise<boolean> {
+  const wamids = messages.filter((m) => m.type === 'image').map((m) => m.wamid);
+  if (wamids.length === 0) return false;
+  const pending = await db
+    .selectFrom('media_objects')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('wamid', 'in', wamids)
+    .where('state', '=', 'pending')
+    .where('created_at', '>', new Date(now.getTime() - IMAGE_ARCHIVE_WAIT_SECONDS * 1000))
+    .executeTakeFirst();
+  return pending !== undefined;
+}
+
+/**
  * The archived images of the image messages among `messages`, by wamid: the
  * `stored` media_objects row of each, read from the media archive. An image
  * not archived (yet), too large, or unreadable is left out and the model gets

@@ -36,6 +36,7 @@ import {
 import {
   agentFactory,
   answerConversation,
+  IMAGE_ARCHIVE_WAIT_SECONDS,
   RetryLaterError,
   s3MediaReader,
   type AnswerDeps,
@@ -495,9 +496,9 @@ describe('answerConversation()', () => {
     /**
      * A customer's photo with a caption, stored by the processor and, when
      * `archived`, as the media archiver leaves it: the object in the bucket,
-     * its media_objects row `stored`.
+     * its media_objects row `stored`; `pendingSince`: its row still `pending`.
      */
-    async function customerSendsPhoto(archived: boolean) {
+    async function customerSendsPhoto(archived: boolean, pendingSince?: Date) {
       const mediaId = `media-${randomBytes(4).toString('hex')}`;
       const message = imageMessage({ from: CUSTOMER, caption: CAPTION, mediaId });
       const payload = webhookPayload({
@@ -505,31 +506,51 @@ describe('answerConversation()', () => {
       });
       await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
       const bytes = randomBytes(2048);
-      if (!archived) return { bytes, key: null };
       const key = `media/${orgId}/2026/12/02/${mediaId}`;
-      await q.s3.send(new PutObjectCommand({ Bucket: q.bucket, Key: key, Body: bytes }));
       const row = await t.db
         .selectFrom('messages')
         .select('id')
         .where('wamid', '=', message.id)
         .executeTakeFirstOrThrow();
-      await t.db
-        .insertInto('media_objects')
-        .values({
-          organization_id: orgId,
-          message_id: row.id,
-          wamid: message.id,
-          media_id: mediaId,
-          media_type: 'image',
-          mime_type: 'image/jpeg',
-          bytes: bytes.length,
-          sha256: null,
-          s3_key: key,
-          state: 'stored',
-        })
-        .execute();
-      return { bytes, key };
+      const media = {
+        organization_id: orgId,
+        message_id: row.id,
+        wamid: message.id,
+        media_id: mediaId,
+        media_type: 'image' as const,
+        mime_type: 'image/jpeg',
+        sha256: null,
+      };
+      if (pendingSince)
+        await t.db
+          .insertInto('media_objects')
+          .values({ ...media, state: 'pending', created_at: pendingSince })
+          .execute();
+      /** The archiver's work: the object in the bucket, its row `stored`. */
+      const archive = async () => {
+        await q.s3.send(new PutObjectCommand({ Bucket: q.bucket, Key: key, Body: bytes }));
+        await t.db
+          .insertInto('media_objects')
+          .values({ ...media, bytes: bytes.length, s3_key: key, state: 'stored' })
+          .onConflict((oc) =>
+            oc.columns(['organization_id', 'media_id']).doUpdateSet({
+              bytes: bytes.length,
+              s3_key: key,
+              state: 'stored',
+            }),
+          )
+          .execute();
+      };
+      if (archived) await archive();
+      return { bytes, key: archived ? key : null, archive };
     }
+    const imageTurn = (bytes: Buffer) => [
+      { type: 'text', text: CAPTION },
+      {
+        type: 'image_url',
+        image_url: { url: `data:image/jpeg;base64,${bytes.toString('base64')}` },
+      },
+    ];
     const lastTurn = () => llm.requests.at(-1)!.messages.at(-1)!.content;
 
     it('image input on, a model that takes images: the caption and the archived bytes as a data URL', async () => {
@@ -540,13 +561,36 @@ describe('answerConversation()', () => {
 
       expect(outcome.kind).toBe('answered');
       expect(reads).toEqual([key]);
-      expect(lastTurn()).toEqual([
-        { type: 'text', text: CAPTION },
-        {
-          type: 'image_url',
-          image_url: { url: `data:image/jpeg;base64,${bytes.toString('base64')}` },
-        },
-      ]);
+      expect(lastTurn()).toEqual(imageTurn(bytes));
+    });
+
+    it('an image still being archived puts the answer off; once stored, the model gets it', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      const before = sandbox.messages().length;
+      const { bytes, archive } = await customerSendsPhoto(false, new Date());
+
+      await expect(answerConversation(job(), withImages(openAi()))).rejects.toBeInstanceOf(
+        RetryLaterError,
+      );
+      expect(llm.requests).toHaveLength(0);
+      expect(sentCount(before)).toBe(0);
+
+      await archive();
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(lastTurn()).toEqual(imageTurn(bytes));
+      expect(sentCount(before)).toBe(1);
+    });
+
+    it('an image pending for longer than the wait: answered on its caption', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      await customerSendsPhoto(false, new Date(Date.now() - 2 * IMAGE_ARCHIVE_WAIT_SECONDS * 1000));
+
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(lastTurn()).toBe(CAPTION);
     });
 
     it.each([
@@ -562,7 +606,7 @@ describe('answerConversation()', () => {
       expect(reads).toEqual([]);
     });
 
-    it('an image not archived yet: answered on its caption', async () => {
+    it('an image the archiver never got (no media row): answered on its caption', async () => {
       await updateAgentConfig(t.db, orgId, { image_input: true });
       await customerSendsPhoto(false);
 
