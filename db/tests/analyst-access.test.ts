@@ -359,6 +359,17 @@ describe('analyst role and row-level security', () => {
     }
   });
 
+  it("lets each organization's analyst read its own archived media only", async () => {
+    const mediaIds = (who: string) =>
+      as(who, (c) =>
+        c.query<{ media_id: string }>('select media_id from media_objects order by media_id'),
+      ).then((r) => r.rows.map((row) => row.media_id));
+
+    expect(await mediaIds(role)).toEqual(['media-acme']);
+    expect(await mediaIds(other)).toEqual(['media-globex']);
+    expect(await mediaIds(unbound)).toEqual([]);
+  });
+
   it('applies the same policies through the report views', async () => {
     const stats = await as(role, (c) =>
       c.query<{ organization_id: string; targeted: string }>(

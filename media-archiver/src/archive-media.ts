@@ -58,7 +58,8 @@ const PART_SIZE = 5 * 1024 * 1024;
  *    deleted and the media `failed`, logged at error level.
  * A 404 on a media id older than Meta's expiry ends `expired`. Transient failures
  * (5xx, 429, timeouts, network, S3) note their reason and throw TransientMediaError:
- * the queue retries the job, then keeps it in its DLQ.
+ * the queue retries the job, then keeps it in its DLQ (and the sweep queues it again);
+ * once the media is older than Meta's expiry a failing attempt ends `failed`.
  */
 export async function archiveMedia(job: MediaJob, deps: ArchiveMediaDeps): Promise<ArchiveOutcome> {
   const attempt = await beginMediaAttempt(deps.db, job);
@@ -200,8 +201,21 @@ function classify(error: unknown, messageAt: Date, now: Date): Verdict {
         : { state: 'retry', reason: `404 before expiry: ${error.message}` };
     }
     if (error.kind === 'permanent') return { state: 'failed', reason: error.message };
-    return { state: 'retry', reason: error.message };
+    return retryUntilExpiry(error.message, ageSeconds);
   }
   // S3, a cut-off download, a timeout: worth another attempt.
-  return { state: 'retry', reason: errorText(error) };
+  return retryUntilExpiry(
+    errorText(error),
+    Math.floor((now.getTime() - messageAt.getTime()) / 1000),
+  );
+}
+
+/** Past Meta's expiry a retry cannot succeed: the media is failed instead of retried forever. */
+function retryUntilExpiry(reason: string, ageSeconds: number): Verdict {
+  return ageSeconds >= MEDIA_EXPIRY_SECONDS
+    ? {
+        state: 'failed',
+        reason: `still failing after Meta's media expiry (${ageSeconds} s): ${reason}`,
+      }
+    : { state: 'retry', reason };
 }

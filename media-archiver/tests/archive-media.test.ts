@@ -206,6 +206,51 @@ describe('processMediaJobs(): media to S3 through the Meta sandbox', () => {
     expect(pending.reason).toMatch(/HTTP 500/);
   });
 
+  it.each([
+    ['ratelimited', /HTTP 429/],
+    ['stall', /abort|timeout|timed out/i],
+  ] as const)('%s: a 429 or a download that stops is transient, retried', async (fault, reason) => {
+    const job = await testImage(fault);
+
+    const result = await processMediaJobs(sqsEvent([jobRecord(JSON.stringify(job))]), {
+      ...deps(),
+      downloadTimeoutMs: 500,
+    });
+
+    expect(result.batchItemFailures).toHaveLength(1);
+    expect(result.outcomes).toEqual([]);
+    const pending = await row(job.mediaId);
+    expect(pending).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(pending.reason).toMatch(reason);
+    expect(await keysOf(job.mediaId)).toEqual([]);
+  });
+
+  it('an S3 failure is transient: retried, nothing recorded as stored', async () => {
+    const job = await testImage();
+
+    const { batchItemFailures } = await processMediaJobs(
+      sqsEvent([jobRecord(JSON.stringify(job))]),
+      {
+        ...deps(),
+        bucket: 'no-such-bucket',
+      },
+    );
+
+    expect(batchItemFailures).toHaveLength(1);
+    expect(await row(job.mediaId)).toMatchObject({ state: 'pending', attempts: 1 });
+  });
+
+  it('a transient failure past Meta expiry ends failed instead of being retried forever', async () => {
+    const job = await testImage('error5xx', 8 * DAY);
+
+    const { batchItemFailures } = await archive(job);
+
+    expect(batchItemFailures).toEqual([]);
+    const failed = await row(job.mediaId);
+    expect(failed.state).toBe('failed');
+    expect(failed.reason).toMatch(/^still failing after Meta's media expiry .*HTTP 500/);
+  });
+
   it('a retry after a transient failure stores the file', async () => {
     const job = await testImage('flaky');
 

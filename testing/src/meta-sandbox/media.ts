@@ -11,6 +11,8 @@
  * - `expired-…`   the lookup answers 404 (code 100, subcode 33), as for an id past Meta's expiry;
  * - `error5xx-…`  the lookup always answers 500 (code 2);
  * - `flaky-…`     the first lookup answers 503 (code 2), later ones succeed;
+ * - `ratelimited-…` the lookup always answers 429 (code 4, application request limit);
+ * - `stall-…`     the download sends its headers and half the bytes, then nothing more;
  * - `wrongbytes-…` the download serves other bytes than the ones the hash names;
  * - `toolarge-…`  the download streams 6 MiB without a length (over an image's 5 MB).
  */
@@ -22,6 +24,8 @@ export const SANDBOX_MEDIA_FAULTS = [
   'expired',
   'error5xx',
   'flaky',
+  'ratelimited',
+  'stall',
   'wrongbytes',
   'toolarge',
 ] as const;
@@ -104,6 +108,11 @@ export function createSandboxMedia(options: {
           message: 'Service temporarily unavailable',
         }),
       );
+    if (fault === 'ratelimited')
+      return options.sendError(
+        res,
+        graphError({ code: 4, httpStatus: 429, message: '(#4) Application request limit reached' }),
+      );
     const media = mediaOf(id);
     const body = JSON.stringify({
       messaging_product: 'whatsapp',
@@ -135,6 +144,14 @@ export function createSandboxMedia(options: {
       };
       res.on('error', () => undefined);
       return pump();
+    }
+    if (fault === 'stall') {
+      // The client's timeout ends it; close() drops the connection.
+      res.writeHead(200, {
+        'content-type': media.mimeType,
+        'content-length': String(media.bytes.length),
+      });
+      return void res.write(media.bytes.subarray(0, media.bytes.length / 2));
     }
     const bytes =
       fault === 'wrongbytes' ? Buffer.concat([media.bytes, Buffer.from('tampered')]) : media.bytes;
