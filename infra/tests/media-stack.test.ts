@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { loadStageConfig } from '../config';
 import { MEDIA_RETENTION_TIERS } from '@waba/media-archiver';
@@ -9,6 +9,7 @@ import {
 } from '../lib/log-patterns';
 import type { WabaFunction } from '../lib/constructs/waba-function';
 import {
+  build,
   refId,
   resourcesOf,
   serviceModeInput,
@@ -288,5 +289,29 @@ describe('service mode', () => {
     );
     expect(actionsOf(onMedia)).toEqual(['s3:GetObject']);
     expect(sendTargets(statements)).toContainEqual(mediaQueueArn(service));
+  });
+});
+
+describe("the answer worker's vision models", () => {
+  it("a compatible server's models that take images reach OPENAI_VISION_MODELS", () => {
+    const { stack } = build(
+      stageInput({
+        openAi: {
+          apiKeySecretArn:
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:waba/openai-AbCdEf',
+          baseUrl: 'https://llm.example.com/v1',
+          model: 'llava',
+          visionModels: ['llava', 'qwen-vl'],
+        },
+      }),
+    );
+    const template = Template.fromStack(stack);
+    const id = stack.getLogicalId(stack.functions.answerWorker!.node.defaultChild as CfnFunction);
+    const env = (
+      resourcesOf(template, 'AWS::Lambda::Function')[id]!.Properties!.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(env.OPENAI_VISION_MODELS).toBe('llava,qwen-vl');
   });
 });

@@ -231,6 +231,11 @@ export const stageConfigSchema = z
         apiKeySecretKmsKeyArn: kmsKeyArn.optional(),
         baseUrl: z.string().url().optional(),
         model: z.string().optional(),
+        /** A compatible server's models that take images (OPENAI_VISION_MODELS); unset: OpenAI's. */
+        visionModels: z
+          .array(z.string().regex(/^[^,\s]+$/))
+          .min(1)
+          .optional(),
       })
       .optional(),
     /** An SSM-managed instance (no SSH, no inbound) to tunnel to the database for the CLI and psql. */

@@ -121,6 +121,7 @@ export class Consumers extends Construct {
       OPENAI_API_KEY_SECRET_ARN: openAiSecret?.secretArn,
       OPENAI_BASE_URL: config.openAi?.baseUrl,
       OPENAI_MODEL: config.openAi?.model,
+      OPENAI_VISION_MODELS: config.openAi?.visionModels?.join(','),
       // Images of organizations with image input on are read from the media archive.
       MEDIA_BUCKET: data.media.bucketName,
     });
