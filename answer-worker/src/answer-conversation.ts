@@ -18,6 +18,7 @@ import { claimConversation } from './claim';
 import { DEFAULT_UNKNOWN_GRACE_SECONDS } from './env.schema';
 import { ANSWER_NOT_SENT_EVENT, RetryLaterError, TokenUnusableError } from './errors';
 import { loadHistory } from './history';
+import { imagesBeingArchived, loadImages } from './images';
 import { redactPii } from './pii';
 import {
   insertReplyMessages,
@@ -61,14 +62,20 @@ async function think(
   const agent = deps.agentFor(config);
   const redact = config.pii_redaction ? redactPii : (s: string) => s;
   const texts = messages.map((m) => m.body ?? `[${m.type ?? 'message'}]`);
-  const [history, knowledge] = await Promise.all([
+  // The organization's opt-in, a model that takes images, and an archive to read them from.
+  const media = config.image_input && agent.acceptsImages ? deps.media : undefined;
+  const [history, knowledge, images] = await Promise.all([
     loadHistory(deps.db, messages[0]!, config.history_turns),
     searchKnowledge(deps.db, job.organizationId, texts.join(' ')),
+    media ? loadImages({ ...deps, media }, job.organizationId, messages) : undefined,
   ]);
   const input: AgentInput = {
     instructions: config.instructions,
     history: history.map((t) => ({ ...t, text: redact(t.text) })),
-    messages: messages.map((m, i) => ({ text: redact(texts[i]!), buttonId: buttonIdOf(m) })),
+    messages: messages.map((m, i) => {
+      const image = images?.get(m.wamid);
+      return { text: redact(texts[i]!), buttonId: buttonIdOf(m), ...(image && { image }) };
+    }),
     knowledge,
     contactName: null,
   };
@@ -145,7 +152,8 @@ async function recordUnknown(
  * Answers every unanswered customer message of one conversation, once.
  * 0. Refuse an unusable Graph token before claiming anything; re-send, once,
  *    earlier answers whose outcome stayed unknown past the grace period.
- * 1. Claim the messages under the conversation lock (guardrails decide: skip, notice or answer).
+ * 1. Claim the messages under the conversation lock (guardrails decide: skip, notice or answer);
+ *    an image the model may see that is still being archived releases the claim (RetryLaterError).
  * 2. Mark them read and show the typing indicator.
  * 3. Ask the agent, with the conversation's history and matching knowledge (fallback text on failure).
  * 4. Send through the Graph API, then record the replies as outbound messages.
@@ -191,6 +199,17 @@ async function answerNew(
       'not answering',
     );
     return { kind: 'skipped', reason: decision.reason };
+  }
+  if (
+    decision.kind === 'answer' &&
+    config.image_input &&
+    deps.media &&
+    deps.agentFor(config).acceptsImages &&
+    (await imagesBeingArchived(deps.db, job.organizationId, decision.messages, deps.clock()))
+  ) {
+    // Answered a little later with the image rather than now on its caption alone.
+    await releaseAttempt(deps.db, decision.attemptId, 'an image is still being archived');
+    throw new RetryLaterError('an image of these messages is still being archived');
   }
   const last = decision.messages.at(-1)!;
   await deps.graph

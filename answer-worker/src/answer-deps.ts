@@ -2,6 +2,11 @@ import type { AgentConfigRow, Db } from '@waba/db';
 import type { GraphClient, Logger } from '@waba/whatsapp';
 import type { Agent } from './agent/agent';
 
+/** Reads an archived media object by its S3 key (media_objects.s3_key). */
+export interface MediaReader {
+  read(key: string): Promise<Uint8Array>;
+}
+
 export interface AnswerDeps {
   db: Db;
   /**
@@ -14,6 +19,11 @@ export interface AnswerDeps {
   agentFor: (config: AgentConfigRow) => Agent;
   logger: Logger;
   clock: () => Date;
+  /**
+   * The media archive, for organizations that send images to their model
+   * (agent_configs.image_input); unset: the model gets captions only.
+   */
+  media?: MediaReader;
   /** The agent's time limit; past it the fallback text is sent. */
   agentTimeoutMs: number;
 }

@@ -1,3 +1,4 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { dbFromEnv, type Db } from '@waba/db';
 import { graphClientFromEnv, secretEnv } from '@waba/whatsapp/secrets';
@@ -5,6 +6,7 @@ import type { Logger } from '@waba/whatsapp';
 import { agentFactory } from './agent/agent-factory';
 import { answerEnvFromEnv } from './env.schema';
 import { logger as defaultLogger } from './logger';
+import { s3MediaReader } from './s3-media-reader';
 import type { AnswerJobsDeps } from './process-answer-jobs';
 import { sqsRetryDelay } from './sqs-retry-delay';
 
@@ -12,6 +14,8 @@ import { sqsRetryDelay } from './sqs-retry-delay';
 export interface AnswerSharedClients {
   db?: Db;
   sqs?: SQSClient;
+  /** The media archive's client (the S3 emulator in the local stack). */
+  s3?: S3Client;
   logger?: Logger;
 }
 
@@ -20,7 +24,8 @@ export interface AnswerSharedClients {
  * long-running service configure it. Secrets come from the variable itself or
  * from Secrets Manager through `<NAME>_SECRET_ARN`: DATABASE_URL /
  * DATABASE_SECRET_ARN, WHATSAPP_ACCESS_TOKEN(_SECRET_ARN),
- * OPENAI_API_KEY(_SECRET_ARN) (unset: the rules agent). Settings are validated
+ * OPENAI_API_KEY(_SECRET_ARN) (unset: the rules agent). MEDIA_BUCKET set:
+ * images of organizations with image input on are read from it. Settings are validated
  * by answerEnvSchema before anything is read or built.
  */
 export async function answerDepsFromEnv(
@@ -41,6 +46,10 @@ export async function answerDepsFromEnv(
       apiKey: openAiKey,
       baseURL: env.OPENAI_BASE_URL || undefined,
       model: env.OPENAI_MODEL || undefined,
+      visionModels: settings.OPENAI_VISION_MODELS?.split(',').map((m) => m.trim()),
+    }),
+    ...(settings.MEDIA_BUCKET && {
+      media: s3MediaReader(shared.s3 ?? new S3Client({}), settings.MEDIA_BUCKET),
     }),
     logger: shared.logger ?? defaultLogger,
     clock: () => new Date(),

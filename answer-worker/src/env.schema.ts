@@ -19,6 +19,16 @@ export const answerEnvSchema = z.object({
   WHATSAPP_GRAPH_VERSION: envGraphVersion(),
   OPENAI_BASE_URL: envOptional(),
   OPENAI_MODEL: envOptional(),
+  /**
+   * Models that take image inputs, comma-separated, for a compatible server's
+   * own models; unset: OpenAI's (VISION_MODELS in agent/vision-models.ts).
+   */
+  OPENAI_VISION_MODELS: envOptional(),
+  /**
+   * The media archiver's bucket: the images an organization lets its model see
+   * (agent_configs.image_input) are read from it; unset: captions only.
+   */
+  MEDIA_BUCKET: envOptional(),
   ANSWER_QUEUE_URL: envRequired(),
   AGENT_TIMEOUT_MS: envInt(15_000, { min: 1 }),
   DB_POOL_MAX: envInt(2, { min: 1, max: 100 }),

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
@@ -30,12 +32,18 @@ import {
   processEntries,
   DEFAULT_PHONE_NUMBER_ID as PHONE,
   DEFAULT_WABA_ID as WABA,
+  createTestQueues,
+  imageMessage,
+  type TestQueues,
 } from '@waba/testing';
 import {
   agentFactory,
   answerConversation,
+  IMAGE_ARCHIVE_WAIT_SECONDS,
   RetryLaterError,
+  s3MediaReader,
   type AnswerDeps,
+  type MediaReader,
 } from '@waba/answer-worker';
 
 const CUSTOMER = '5511987650000';
@@ -451,5 +459,170 @@ describe('answerConversation()', () => {
     expect(llm.requests[0]!.messages.at(-1)!.content).toBe(
       'I am [email], card [card], CPF [document], phone [phone]',
     );
+  });
+
+  describe('an image message (its caption, and the archived image when asked)', () => {
+    const CAPTION = 'here is my receipt';
+    let q: TestQueues;
+    let reads: string[];
+
+    beforeAll(async () => {
+      q = await createTestQueues();
+    });
+    beforeEach(() => {
+      reads = [];
+    });
+
+    /** The S3 emulator's bucket as the answer worker reads it, each key read recorded. */
+    const archive = (): MediaReader => {
+      const s3 = s3MediaReader(q.s3, q.bucket);
+      return {
+        read: (key) => {
+          reads.push(key);
+          return s3.read(key);
+        },
+      };
+    };
+    const withImages = (agent: AnswerDeps['agentFor']): AnswerDeps => ({
+      ...deps(),
+      agentFor: agent,
+      media: archive(),
+    });
+    const openAi = (model?: string) =>
+      agentFactory({ apiKey: 'test-key', baseURL: llm.baseURL, model });
+
+    /**
+     * A customer's photo with a caption, stored by the processor and, when
+     * `archived`, as the media archiver leaves it: the object in the bucket,
+     * its media_objects row `stored`; `pendingSince`: its row still `pending`.
+     */
+    async function customerSendsPhoto(archived: boolean, pendingSince?: Date) {
+      const mediaId = `media-${randomBytes(4).toString('hex')}`;
+      const message = imageMessage({ from: CUSTOMER, caption: CAPTION, mediaId });
+      const payload = webhookPayload({
+        entries: [messagesEntry({ phoneNumberId: PHONE, wabaId: WABA, messages: [message] })],
+      });
+      await processSqsEvent(sqsEvent([sqsRecord(payload)]), processorDeps(t.db));
+      const bytes = randomBytes(2048);
+      const key = `media/${orgId}/2026/12/02/${mediaId}`;
+      const row = await t.db
+        .selectFrom('messages')
+        .select('id')
+        .where('wamid', '=', message.id)
+        .executeTakeFirstOrThrow();
+      const media = {
+        organization_id: orgId,
+        message_id: row.id,
+        wamid: message.id,
+        media_id: mediaId,
+        media_type: 'image' as const,
+        mime_type: 'image/jpeg',
+        sha256: null,
+      };
+      if (pendingSince)
+        await t.db
+          .insertInto('media_objects')
+          .values({ ...media, state: 'pending', created_at: pendingSince })
+          .execute();
+      /** The archiver's work: the object in the bucket, its row `stored`. */
+      const archive = async () => {
+        await q.s3.send(new PutObjectCommand({ Bucket: q.bucket, Key: key, Body: bytes }));
+        await t.db
+          .insertInto('media_objects')
+          .values({ ...media, bytes: bytes.length, s3_key: key, state: 'stored' })
+          .onConflict((oc) =>
+            oc.columns(['organization_id', 'media_id']).doUpdateSet({
+              bytes: bytes.length,
+              s3_key: key,
+              state: 'stored',
+            }),
+          )
+          .execute();
+      };
+      if (archived) await archive();
+      return { bytes, key: archived ? key : null, archive };
+    }
+    const imageTurn = (bytes: Buffer) => [
+      { type: 'text', text: CAPTION },
+      {
+        type: 'image_url',
+        image_url: { url: `data:image/jpeg;base64,${bytes.toString('base64')}` },
+      },
+    ];
+    const lastTurn = () => llm.requests.at(-1)!.messages.at(-1)!.content;
+
+    it('image input on, a model that takes images: the caption and the archived bytes as a data URL', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      const { bytes, key } = await customerSendsPhoto(true);
+
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(reads).toEqual([key]);
+      expect(lastTurn()).toEqual(imageTurn(bytes));
+    });
+
+    it('an image still being archived puts the answer off; once stored, the model gets it', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      const before = sandbox.messages().length;
+      const { bytes, archive } = await customerSendsPhoto(false, new Date());
+
+      await expect(answerConversation(job(), withImages(openAi()))).rejects.toBeInstanceOf(
+        RetryLaterError,
+      );
+      expect(llm.requests).toHaveLength(0);
+      expect(sentCount(before)).toBe(0);
+
+      await archive();
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(lastTurn()).toEqual(imageTurn(bytes));
+      expect(sentCount(before)).toBe(1);
+    });
+
+    it('an image pending for longer than the wait: answered on its caption', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      await customerSendsPhoto(false, new Date(Date.now() - 2 * IMAGE_ARCHIVE_WAIT_SECONDS * 1000));
+
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(lastTurn()).toBe(CAPTION);
+    });
+
+    it.each([
+      ['image input off (the default)', false, undefined],
+      ['a model without image input', true, 'gpt-3.5-turbo'],
+    ])('%s: the caption alone, the archive not read', async (_, on, model) => {
+      if (on) await updateAgentConfig(t.db, orgId, { image_input: true });
+      await customerSendsPhoto(true);
+
+      await answerConversation(job(), withImages(openAi(model)));
+
+      expect(lastTurn()).toBe(CAPTION);
+      expect(reads).toEqual([]);
+    });
+
+    it('an image the archiver never got (no media row): answered on its caption', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      await customerSendsPhoto(false);
+
+      const outcome = await answerConversation(job(), withImages(openAi()));
+
+      expect(outcome.kind).toBe('answered');
+      expect(lastTurn()).toBe(CAPTION);
+    });
+
+    it('the rules agent (no key) ignores the image and answers the caption', async () => {
+      await updateAgentConfig(t.db, orgId, { image_input: true });
+      await customerSendsPhoto(true);
+
+      const outcome = await answerConversation(job(), withImages(agentFactory({})));
+
+      expect(outcome).toMatchObject({ kind: 'answered', agent: 'rules' });
+      expect(reads).toEqual([]);
+      expect(llm.requests).toHaveLength(0);
+    });
   });
 });

@@ -22,6 +22,7 @@ import * as rateCards from './2026-12-02T120200_rate_cards';
 import * as campaignRefusalsLimits from './2026-12-02T130000_campaign_refusals_limits';
 import * as templateSync from './2026-12-02T140000_template_sync';
 import * as mediaObjects from './2026-12-02T150000_media_objects';
+import * as agentImageInput from './2026-12-02T160000_agent_image_input';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T130000_campaign_refusals_limits': campaignRefusalsLimits,
   '2026-12-02T140000_template_sync': templateSync,
   '2026-12-02T150000_media_objects': mediaObjects,
+  '2026-12-02T160000_agent_image_input': agentImageInput,
 };

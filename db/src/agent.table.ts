@@ -30,6 +30,8 @@ export interface AgentConfigsTable {
   handoff_notice: Generated<string>;
   /** Sent once per contact and window for messages WhatsApp cannot show (type unsupported). */
   unsupported_notice: Generated<string>;
+  /** Send the archived image of an image message to the model (when it accepts images). */
+  image_input: Generated<boolean>;
   rules: ColumnType<AgentRule[], AgentRule[] | string | undefined, AgentRule[] | string>;
   default_reply: Generated<string>;
   vector_store_id: string | null;

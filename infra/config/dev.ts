@@ -59,6 +59,21 @@ export const dev: StageConfigInput = {
     retentionDays: 4,
     ratePerSecond: 80,
   },
+  mediaArchiver: {
+    memoryMiB: 512,
+    // A document may be 100 MB: streamed from Meta to S3 within the timeout.
+    timeoutSeconds: 180,
+    batchSize: 5,
+    batchingWindowSeconds: 0,
+    dbPoolMax: 1,
+    connectionShare: 1,
+    // Transient failures (429, 5xx, timeouts) retry through the queue before the DLQ.
+    maxReceiveCount: 8,
+    // Meta keeps a media id for about 7 days; the sweep re-enqueues what is still pending.
+    retentionDays: 7,
+    sweepEveryMinutes: 15,
+    pendingAgeAlarmSeconds: 3600,
+  },
   service: {
     cpu: 512,
     memoryMiB: 1024,

@@ -15,6 +15,8 @@ export const LAMBDA_ENTRIES = {
   campaignSender: 'campaign-sender/src/handler.ts',
   migrate: 'db/src/migrate-handler.ts',
   maintenance: 'db/src/maintenance-handler.ts',
+  mediaArchiver: 'media-archiver/src/handler.ts',
+  mediaSweep: 'media-archiver/src/sweep-handler.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

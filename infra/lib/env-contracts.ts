@@ -3,6 +3,7 @@ import { campaignEnvSchema } from '@waba/campaign-sender/env';
 import { serviceEnvSchema } from '@waba/consumer-service/env';
 import { maintenanceEnvSchema, migrateEnvSchema } from '@waba/db/env';
 import { processorEnvSchema } from '@waba/db-processor/env';
+import { mediaArchiverEnvSchema } from '@waba/media-archiver/env';
 import { receiverEnvSchema } from '@waba/webhook-receiver/env';
 import { parseEnv, type EnvSource } from '@waba/whatsapp';
 
@@ -44,6 +45,7 @@ export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set([
 ]);
 
 const processor = contract(processorEnvSchema);
+const mediaArchiver = contract(mediaArchiverEnvSchema);
 
 /** The contract of each pipeline function, by its name in `PipelineStack.functions`. */
 export const FUNCTION_CONTRACTS = {
@@ -53,6 +55,9 @@ export const FUNCTION_CONTRACTS = {
   processor,
   answerWorker: contract(answerEnvSchema),
   campaignSender: contract(campaignEnvSchema),
+  // The sweep is the archiver's package and reads the same contract.
+  mediaArchiver,
+  mediaSweep: mediaArchiver,
 } as const;
 
 /**

@@ -32,8 +32,9 @@ export { GRAPH_TOKEN_PLACEHOLDER };
 /**
  * The whole pipeline in one stack: API Gateway (HTTP API) → receiver Lambda
  * → ingest queue → processor → Postgres, answer queue → answer worker,
- * campaign queue → campaign sender, each queue with its DLQ; claim-check
- * bucket, secrets, migrations on deploy, alarms, dashboard. In `service`
+ * campaign queue → campaign sender, media queue → media archiver → media
+ * bucket, each queue with its DLQ; claim-check bucket, secrets, migrations
+ * on deploy, alarms, dashboard. In `service`
  * mode one Fargate service replaces the three SQS-triggered Lambdas.
  *
  * The stack composes its parts (lib/constructs): Network, PipelineData
@@ -100,6 +101,8 @@ export class PipelineStack extends Stack {
       ...(consumers.processor && { processor: consumers.processor }),
       ...(consumers.answerWorker && { answerWorker: consumers.answerWorker }),
       ...(consumers.campaignSender && { campaignSender: consumers.campaignSender }),
+      mediaArchiver: consumers.mediaArchiver,
+      mediaSweep: consumers.mediaSweep,
     };
 
     if (config.bastion) network.addBastion(data.database.clientSecurityGroup);

@@ -150,10 +150,11 @@ describe('connectionPlan()', () => {
 
   it('splits the budget by share and pool size', () => {
     const plan = connectionPlan(loadStageConfig('dev'));
-    // dev: 60 - 6 reserved = 54; shares 3:2:1; pools 1, 2, 1.
-    expect(plan.consumers.processor.maxConcurrency).toBe(27);
-    expect(plan.consumers.answerWorker.maxConcurrency).toBe(9);
-    expect(plan.consumers.campaignSender.maxConcurrency).toBe(9);
+    // dev: 60 - 6 reserved = 54; shares 3:2:1:1; pools 1, 2, 1, 1.
+    expect(plan.consumers.processor.maxConcurrency).toBe(23);
+    expect(plan.consumers.answerWorker.maxConcurrency).toBe(7);
+    expect(plan.consumers.campaignSender.maxConcurrency).toBe(7);
+    expect(plan.consumers.mediaArchiver.maxConcurrency).toBe(7);
   });
 
   it('refuses a budget too small for the minimum concurrency of an event source', () => {
@@ -171,13 +172,25 @@ describe('connectionPlan()', () => {
     expect(() => connectionPlan(config)).toThrow(/reservedConcurrency 5/);
   });
 
-  it('service mode: tasks × pool must fit what is left after the reserve', () => {
+  it('service mode: tasks × pool must fit what is left after the reserve and the media archiver', () => {
     const config = parseStageConfig(
       withChanges({ mode: 'service', service: { ...dev.service!, maxTasks: 10, dbPoolMax: 10 } }),
     );
-    expect(() => connectionPlan(config)).toThrow(/exceed the 54 available/);
+    // 54 after the reserve, less the media archiver's 7 (a Lambda in service mode too).
+    expect(() => connectionPlan(config)).toThrow(/exceed the 47 available/);
     const fits = connectionPlan(parseStageConfig(withChanges({ mode: 'service' })));
     expect(fits.service).toEqual({ maxTasks: 2, dbPoolMax: 10, connections: 20 });
-    expect(fits.total).toBe(26);
+    expect(fits.consumers.mediaArchiver.connections).toBe(7);
+    expect(fits.total).toBe(33);
+  });
+
+  it("service mode: the media archiver's share still needs Lambda's minimum concurrency", () => {
+    const config = parseStageConfig(
+      withChanges({
+        mode: 'service',
+        mediaArchiver: { ...dev.mediaArchiver, connectionShare: 0.1 },
+      }),
+    );
+    expect(() => connectionPlan(config)).toThrow(/mediaArchiver: .*at least 2/);
   });
 });

@@ -149,10 +149,11 @@ describe('the configuration contract of every deployable', () => {
   }, 300_000);
   afterAll(() => Object.values(synthesized).forEach((s) => s.dispose()));
 
+  const lambdas = ['receiver', 'migrate', 'maintenance', 'processor', 'answerWorker'];
   it.each([
-    ['dev', ['receiver', 'migrate', 'maintenance', 'processor', 'answerWorker', 'campaignSender']],
-    ['prod', ['receiver', 'migrate', 'maintenance', 'processor', 'answerWorker', 'campaignSender']],
-    ['service', ['receiver', 'migrate', 'maintenance', 'service']],
+    ['dev', [...lambdas, 'campaignSender', 'mediaArchiver', 'mediaSweep']],
+    ['prod', [...lambdas, 'campaignSender', 'mediaArchiver', 'mediaSweep']],
+    ['service', ['receiver', 'migrate', 'maintenance', 'mediaArchiver', 'mediaSweep', 'service']],
   ])('%s: every function and task environment satisfies its package schemas', (stage, names) => {
     expect(checkStage(synthesized[stage]!, templateOf(stage))).toEqual(names);
   });
@@ -163,6 +164,9 @@ describe('the configuration contract of every deployable', () => {
     ['dev', 'receiver', 'PAYLOAD_BUCKET'],
     ['prod', 'answerWorker', 'ANSWER_QUEUE_URL'],
     ['prod', 'campaignSender', 'CAMPAIGN_QUEUE_URL'],
+    ['dev', 'mediaArchiver', 'MEDIA_BUCKET'],
+    ['prod', 'mediaArchiver', 'MEDIA_QUEUE_URL'],
+    ['dev', 'mediaSweep', 'MEDIA_QUEUE_URL'],
   ] as const)('%s: a %s environment without %s fails the check, naming it', (stage, fn, name) => {
     const s = synthesized[stage]!;
     const template = templateOf(stage);

@@ -51,7 +51,7 @@ describe('PipelineStack (existing database reached over the internet)', () => {
     const fns = Object.entries(resourcesOf(s.template, 'AWS::Lambda::Function'))
       .filter(([id]) => pipelineFunctionIds(s).includes(id))
       .map(([, f]) => f);
-    expect(fns).toHaveLength(6);
+    expect(fns).toHaveLength(8);
     const answer = fns.find((f) => String(f.Properties!.Description).startsWith('Answer queue'))!;
     expect(answer.Properties!.VpcConfig).toBeUndefined();
     expect(answer.Properties!.Environment).toEqual({

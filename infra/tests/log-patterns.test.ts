@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { ANSWER_NOT_SENT_EVENT } from '@waba/answer-worker';
-import { ANSWER_NOT_SENT_PATTERN } from '../lib/log-patterns';
+import { MEDIA_HASH_MISMATCH_LOG_MESSAGE } from '@waba/media-archiver';
+import { ANSWER_NOT_SENT_PATTERN, MEDIA_HASH_MISMATCH_PATTERN } from '../lib/log-patterns';
 
 /** Applies a `{ $.field = "value" }` CloudWatch Logs pattern to one JSON log line. */
 function matches(pattern: string, line: string): boolean {
@@ -40,5 +41,19 @@ describe('ANSWER_NOT_SENT_PATTERN', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('MEDIA_HASH_MISMATCH_PATTERN', () => {
+  it("matches the archiver's hash-mismatch line and none of its other lines", () => {
+    const lines = logLines((log) => {
+      log.error(
+        { key: 'media/o/2026/12/02/m', reason: 'sha256 mismatch' },
+        MEDIA_HASH_MISMATCH_LOG_MESSAGE,
+      );
+      log.warn({ reason: 'HTTP 500' }, 'media download will be retried');
+      log.info({ key: 'media/o/2026/12/02/m' }, 'media stored');
+    });
+    expect(lines.map((l) => matches(MEDIA_HASH_MISMATCH_PATTERN, l))).toEqual([true, false, false]);
   });
 });

@@ -180,8 +180,8 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
   });
 
   describe('functions', () => {
-    it('six functions of ours: receiver, processor, answer worker, campaign sender, migrations, maintenance', () => {
-      expect(pipelineFunctions()).toHaveLength(6);
+    it('eight functions of ours: receiver, processor, answer worker, campaign sender, migrations, maintenance, media archiver, media sweep', () => {
+      expect(pipelineFunctions()).toHaveLength(8);
     });
 
     it('all run Node.js 22 on arm64, ESM bundles with source maps, with their own log group', () => {
@@ -286,8 +286,8 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
   describe('queues', () => {
     const queues = () => resourcesOf(s.template, 'AWS::SQS::Queue');
 
-    it('six queues, all with SSE', () => {
-      expect(Object.keys(queues())).toHaveLength(6);
+    it('eight queues, all with SSE', () => {
+      expect(Object.keys(queues())).toHaveLength(8);
       for (const q of Object.values(queues())) {
         expect(q.Properties!.SqsManagedSseEnabled).toBe(true);
       }
@@ -324,7 +324,7 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
     it('every work queue redrives to a DLQ after at least 5 receives; DLQs keep 14 days', () => {
       const sources = Object.values(queues()).filter((q) => q.Properties!.RedrivePolicy);
-      expect(sources).toHaveLength(3);
+      expect(sources).toHaveLength(4);
       for (const q of sources) {
         const redrive = q.Properties!.RedrivePolicy as {
           maxReceiveCount: number;
@@ -343,7 +343,7 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
     it('every queue policy refuses requests without TLS', () => {
       const policies = Object.values(resourcesOf(s.template, 'AWS::SQS::QueuePolicy'));
-      expect(policies).toHaveLength(6);
+      expect(policies).toHaveLength(8);
       for (const p of policies) {
         expect((p.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
           expect.objectContaining({
@@ -357,7 +357,7 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
 
   describe('event source mappings', () => {
     it('one per consumer, each with ReportBatchItemFailures', () => {
-      expect(Object.keys(mappings())).toHaveLength(3);
+      expect(Object.keys(mappings())).toHaveLength(4);
       for (const m of Object.values(mappings())) {
         expect(m.Properties!.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       }
@@ -416,15 +416,18 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
     });
   });
 
-  describe('claim-check bucket', () => {
-    const payloads = () =>
+  describe.each([
+    ['claim-check', 'expire-claim-checks'],
+    ['media', 'expire-media-'],
+  ])('%s bucket', (_, rule) => {
+    const bucket = () =>
       Object.entries(resourcesOf(s.template, 'AWS::S3::Bucket')).find(([, b]) =>
-        JSON.stringify(b.Properties?.LifecycleConfiguration).includes('expire-claim-checks'),
+        JSON.stringify(b.Properties?.LifecycleConfiguration).includes(rule),
       )!;
 
-    it('encrypted, public access blocked, access-logged, objects expire', () => {
-      const [, bucket] = payloads();
-      expect(bucket.Properties).toMatchObject({
+    it('encrypted, public access blocked, access-logged, owned by the account', () => {
+      const [, b] = bucket();
+      expect(b.Properties).toMatchObject({
         BucketEncryption: {
           ServerSideEncryptionConfiguration: [
             { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
@@ -436,23 +439,13 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
           IgnorePublicAcls: true,
           RestrictPublicBuckets: true,
         },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
         LoggingConfiguration: { DestinationBucketName: expect.anything() },
-        LifecycleConfiguration: {
-          Rules: [
-            expect.objectContaining({
-              ExpirationInDays: config.payloadRetentionDays,
-              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
-              Status: 'Enabled',
-            }),
-          ],
-        },
       });
-      // Longer than any queue (or DLQ) can hold the pointer.
-      expect(config.payloadRetentionDays).toBeGreaterThan(14);
     });
 
     it('refuses requests without TLS (and below TLS 1.2)', () => {
-      const [id] = payloads();
+      const [id] = bucket();
       s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: id },
         PolicyDocument: {
@@ -469,6 +462,22 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
         },
       });
     });
+  });
+
+  it('claim-checked objects expire after the configured days, longer than any queue holds the pointer', () => {
+    const [, bucket] = Object.entries(resourcesOf(s.template, 'AWS::S3::Bucket')).find(([, b]) =>
+      JSON.stringify(b.Properties?.LifecycleConfiguration).includes('expire-claim-checks'),
+    )!;
+    expect(bucket.Properties!.LifecycleConfiguration).toEqual({
+      Rules: [
+        expect.objectContaining({
+          ExpirationInDays: config.payloadRetentionDays,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        }),
+      ],
+    });
+    expect(config.payloadRetentionDays).toBeGreaterThan(14);
   });
 
   describe('database', () => {
@@ -609,16 +618,17 @@ describe('PipelineStack (lambda mode, dev stage)', () => {
     });
 
     it.each([
-      ['each DLQ holding a message', 'ApproximateNumberOfMessagesVisible', 3],
-      ['each DLQ message nearing expiry', 'ApproximateAgeOfOldestMessage', 4],
+      ['each DLQ holding a message', 'ApproximateNumberOfMessagesVisible', 4],
+      ['each DLQ message nearing expiry', 'ApproximateAgeOfOldestMessage', 5],
       ['API 5xx', '5xx', 1],
       ['API latency', 'Latency', 1],
-      ['function errors', 'Errors', 5],
+      ['function errors', 'Errors', 7],
       ['receiver throttles', 'Throttles', 1],
       ['database CPU', 'CPUUtilization', 1],
       ['database connections', 'DatabaseConnections', 1],
       ['database memory', 'FreeableMemory', 1],
       ['answers not sent', 'AnswersNotSent', 1],
+      ['the oldest pending media', 'MediaOldestPendingSeconds', 1],
     ])('alarms on %s', (_, metric, count) => {
       expect(alarms().filter((a) => a.Properties!.MetricName === metric)).toHaveLength(count);
     });

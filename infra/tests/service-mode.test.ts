@@ -33,8 +33,8 @@ const containerEnv = (): Record<string, unknown> => {
 };
 
 describe('PipelineStack (service mode, Aurora Serverless v2)', () => {
-  it('the Fargate service replaces the SQS-triggered Lambdas', () => {
-    s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+  it('the Fargate service replaces the SQS-triggered Lambdas (the media archiver stays one)', () => {
+    s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     expect(s.stack.functions.processor).toBeUndefined();
     expect(s.stack.functions.answerWorker).toBeUndefined();
     expect(s.stack.functions.campaignSender).toBeUndefined();

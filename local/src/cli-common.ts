@@ -100,6 +100,7 @@ const STRING_OPTIONS = [
   'fallback',
   'handoff-keywords',
   'history',
+  'images',
   'instructions',
   'keywords',
   'kind',

@@ -79,6 +79,7 @@ const USAGE = `usage: npm run cli -- <command>
             [--fallback <text>] [--debounce <s>] [--history <turns>] [--allowed <n1,n2|all>]
             [--rate-limit <count>/<seconds>] [--pii on|off] [--handoff-keywords <k1,k2>] [--default-reply <text>]
             [--unsupported-notice <text>]      sent once per contact and 24 h for messages WhatsApp cannot show
+            [--images on|off]                  send archived images to the model when it accepts images (default off)
             [--rules <file.json>]              rules: [{"keywords":[...],"buttonIds":[...],"reply":"...","buttons":[{"id","title"}]}]
   knowledge import --org <slug> <file.md|file.csv>   Markdown: one entry per heading; CSV: title,body columns
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
@@ -200,6 +201,11 @@ function agentUpdate(args: string[]): Omit<AgentConfigUpdate, 'organization_id' 
   }
   const pii = text('pii');
   if (pii !== undefined) u.pii_redaction = pii === 'on';
+  const images = text('images');
+  if (images !== undefined) {
+    if (images !== 'on' && images !== 'off') throw new UsageError('--images is on or off');
+    u.image_input = images === 'on';
+  }
   const keywords = text('handoff-keywords');
   if (keywords !== undefined)
     u.handoff_keywords = checked('--handoff-keywords', () =>

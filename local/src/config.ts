@@ -27,7 +27,7 @@ export interface StackConfig {
   /** Where replies go; unset: the Meta sandbox started by the stack. */
   graphUrl: string | undefined;
   sandboxPort: number;
-  openai: { apiKey?: string; baseURL?: string; model?: string };
+  openai: { apiKey?: string; baseURL?: string; model?: string; visionModels?: string };
   /**
    * Set (LOCAL_HANDLERS=bundle): the receiver, processor and answer worker run from the bundles
    * in this directory (LOCAL_BUNDLE_DIR, default dist/lambda; `npm run bundle` builds them).
@@ -98,6 +98,8 @@ export const stackEnvSchema = z.object({
   OPENAI_API_KEY: envOptional(),
   OPENAI_BASE_URL: envOptional(),
   OPENAI_MODEL: envOptional(),
+  /** Models of OPENAI_BASE_URL's server that take image inputs (comma-separated). */
+  OPENAI_VISION_MODELS: envOptional(),
   LOG_LEVEL: envOptional(),
   CAMPAIGN_RATE_PER_SECOND: campaignEnvSchema.shape.CAMPAIGN_RATE_PER_SECOND,
   INGEST_BATCH_SIZE: envInt(100, { min: 1, max: 10_000 }),
@@ -160,7 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): {
     stateFile: e.STACK_STATE_FILE ?? '.data/stack.json',
     graphUrl: e.WHATSAPP_GRAPH_URL,
     sandboxPort: e.SANDBOX_PORT,
-    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseURL: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      visionModels: e.OPENAI_VISION_MODELS,
+    },
     logLevel: e.LOG_LEVEL ?? 'info',
     campaignRatePerSecond: e.CAMPAIGN_RATE_PER_SECOND,
     ingest: {

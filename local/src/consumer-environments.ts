@@ -65,6 +65,9 @@ export function consumerEnvironments(
       OPENAI_API_KEY: config.openai.apiKey,
       OPENAI_BASE_URL: config.openai.baseURL,
       OPENAI_MODEL: config.openai.model,
+      OPENAI_VISION_MODELS: config.openai.visionModels,
+      // The images organizations with image input on let their model see.
+      MEDIA_BUCKET: t.mediaBucket,
     }),
     campaignSender: {
       DATABASE_URL: t.databaseUrl,

@@ -241,6 +241,7 @@ export async function startStack(config: StackConfig, logger: Logger): Promise<S
     const answerDeps = await answerDepsFromEnv(env.answerWorker, {
       db,
       sqs,
+      s3,
       logger: log.answerWorker,
     });
     const campaignDeps = await campaignDepsFromEnv(env.campaignSender, {

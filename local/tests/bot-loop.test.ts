@@ -19,6 +19,10 @@ import {
   startFakeOpenAi,
   type FakeOpenAi,
   postSignedWebhook,
+  imageMessage,
+  sandboxMediaBytes,
+  sandboxMediaId,
+  sandboxMediaSha256,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
 import { loadConfig } from '../src/config';
@@ -330,6 +334,8 @@ describe('the bot loop on the local stack', () => {
       OPENAI_API_KEY: 'test-key',
       OPENAI_BASE_URL: llm.baseURL,
       OPENAI_MODEL: 'local-model',
+      // The compatible server's model takes images.
+      OPENAI_VISION_MODELS: 'local-model',
     }));
     afterAll(async () => {
       await llm?.close();
@@ -346,5 +352,33 @@ describe('the bot loop on the local stack', () => {
       expect(llm.requests[0]!.model).toBe('local-model');
       expect(llm.requests[0]!.messages.at(-1)!.content).toBe('what do you sell?');
     });
+
+    it('a photo with a caption, image input on: the model gets the caption and the photo the archiver stored', async () => {
+      await runCli(['agent', 'set', '--org', 'default', '--images', 'on'], () => undefined);
+      const before = llm.requests.length;
+      const mediaId = sandboxMediaId();
+      await customerSends(
+        loop.stack,
+        imageMessage({
+          from: CUSTOMER,
+          mediaId,
+          sha256: sandboxMediaSha256(mediaId),
+          caption: 'here is my receipt',
+        }),
+      );
+
+      // Answered once the image is archived (the answer waits for it through the queue's retry).
+      const request = await until(() => llm.requests[before], 45_000);
+      const [text, image] = request.messages.at(-1)!.content as Array<{
+        type: string;
+        text?: string;
+        image_url?: { url: string };
+      }>;
+      expect(text).toEqual({ type: 'text', text: 'here is my receipt' });
+      expect(image!.image_url!.url).toMatch(/^data:image\/[a-z]+;base64,/);
+      expect(image!.image_url!.url.split(',')[1]).toBe(
+        sandboxMediaBytes(mediaId).toString('base64'),
+      );
+    }, 60_000);
   });
 });

@@ -90,6 +90,20 @@ describe('CLI guards on operator input', () => {
     },
   );
 
+  it('agent set turns image input on and off per organization; off until then', async () => {
+    expect((await getAgentConfig(t.db, orgId)).image_input).toBe(false);
+    await cli('agent', 'set', '--org', 'acme', '--images', 'on');
+    expect((await getAgentConfig(t.db, orgId)).image_input).toBe(true);
+    await cli('agent', 'set', '--org', 'acme', '--images', 'off');
+    expect((await getAgentConfig(t.db, orgId)).image_input).toBe(false);
+  });
+
+  it('agent set refuses --images other than on or off', async () => {
+    const attempt = cli('agent', 'set', '--org', 'acme', '--images', 'yes');
+    await expect(attempt).rejects.toThrow('--images is on or off');
+    await expect(attempt).rejects.toBeInstanceOf(UsageError);
+  });
+
   it('agent set refuses a rules file with an empty rule keyword', async () => {
     const file = join(dir, 'rules.json');
     writeFileSync(file, JSON.stringify([{ keywords: ['price', ''], reply: 'It is 10' }]));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
   beginMediaAttempt,
@@ -23,6 +23,8 @@ import {
   MEDIA_EXPIRY_SECONDS,
   MEDIA_SIZE_LIMITS,
   mediaObjectKey,
+  MEDIA_RETENTION_TAG,
+  MEDIA_RETENTION_TIERS,
   retentionTagging,
 } from './media-object-key';
 
@@ -83,10 +85,20 @@ export async function archiveMedia(job: MediaJob, deps: ArchiveMediaDeps): Promi
     if (expected !== null && !sameHash(expected, stored.digest)) {
       const reason = `sha256 mismatch: the webhook says ${expected}, the downloaded bytes hash to ${stored.digest.toString('hex')}`;
       log.error({ key, bytes: stored.bytes, reason }, MEDIA_HASH_MISMATCH_LOG_MESSAGE);
+      // Quarantined, not deleted: the shortest retention tier's lifecycle rule removes it, so
+      // the archiver needs no s3:DeleteObject (docs/media.md). Its row is failed: nothing serves it.
       await deps.s3
-        .send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }))
+        .send(
+          new PutObjectTaggingCommand({
+            Bucket: deps.bucket,
+            Key: key,
+            Tagging: {
+              TagSet: [{ Key: MEDIA_RETENTION_TAG, Value: String(MEDIA_RETENTION_TIERS[0]) }],
+            },
+          }),
+        )
         .catch((error: unknown) =>
-          log.warn({ err: error, key }, 'mismatched object could not be deleted'),
+          log.warn({ err: error, key }, 'mismatched object could not be quarantined'),
         );
       await markMediaSettled(deps.db, row.id, 'failed', reason);
       return { state: 'failed', reason };

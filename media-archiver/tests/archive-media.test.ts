@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+} from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { processSqsEvent } from '@waba/db-processor';
 import { setMediaRetentionDays } from '@waba/db';
@@ -260,7 +265,7 @@ describe('processMediaJobs(): media to S3 through the Meta sandbox', () => {
     expect(await row(job.mediaId)).toMatchObject({ state: 'stored', attempts: 2, reason: null });
   });
 
-  it('bytes that do not hash to the webhook sha256: failed with the reason, logged at error level, no object', async () => {
+  it('bytes that do not hash to the webhook sha256: failed with the reason, logged at error level, quarantined for the 7-day rule', async () => {
     const job = await testImage('wrongbytes');
 
     const { batchItemFailures } = await archive(job);
@@ -272,7 +277,11 @@ describe('processMediaJobs(): media to S3 through the Meta sandbox', () => {
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 50, msg: MEDIA_HASH_MISMATCH_LOG_MESSAGE }),
     );
-    expect(await keysOf(job.mediaId)).toEqual([]);
+    const [key] = await keysOf(job.mediaId);
+    const { TagSet } = await aws.s3.send(
+      new GetObjectTaggingCommand({ Bucket: aws.bucket, Key: key! }),
+    );
+    expect(TagSet).toEqual([{ Key: 'retention-days', Value: '7' }]);
   });
 
   it('a file growing past its type limit is stopped and failed, nothing stored', async () => {

@@ -1,12 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export type FakeOpenAiContentPart =
+  | { type: 'text'; text: string }
+  | { type: 'image_url'; image_url: { url: string; detail?: string } };
+
 export interface FakeOpenAi {
   baseURL: string;
   /** Request bodies of /chat/completions, in order. */
   requests: Array<{
     model: string;
-    messages: Array<{ role: string; content: string }>;
+    /** A turn's content: text, or text and image parts (`image_url.url` a data URL). */
+    messages: Array<{ role: string; content: string | FakeOpenAiContentPart[] }>;
     response_format?: unknown;
   }>;
   /** What the next calls answer: a reply object (or raw content), an HTTP error status, or a delay. */

@@ -2,6 +2,7 @@ import type { AgentConfigRow } from '@waba/db';
 import type { Agent } from './agent';
 import { openAiAgent } from './openai-agent';
 import { rulesAgent } from './rules-agent';
+import { acceptsImages } from './vision-models';
 
 export interface OpenAiSettings {
   apiKey?: string;
@@ -9,6 +10,8 @@ export interface OpenAiSettings {
   /** Overrides every organization's model (e.g. the one model a local server serves). */
   model?: string;
   timeoutMs?: number;
+  /** Models that take image inputs (OPENAI_VISION_MODELS); unset: VISION_MODELS. */
+  visionModels?: readonly string[];
 }
 
 /**
@@ -19,10 +22,12 @@ export interface OpenAiSettings {
 export function agentFactory(openai: OpenAiSettings): (config: AgentConfigRow) => Agent {
   return (config) => {
     if (openai.apiKey && config.kind !== 'rules') {
+      const model = openai.model ?? config.model;
       return openAiAgent({
         apiKey: openai.apiKey,
         baseURL: openai.baseURL,
-        model: openai.model ?? config.model,
+        model,
+        acceptsImages: acceptsImages(model, openai.visionModels),
         temperature: config.temperature,
         timeoutMs: openai.timeoutMs,
       });

@@ -10,6 +10,8 @@ export interface OpenAiAgentOptions {
   baseURL?: string;
   model: string;
   temperature: number;
+  /** The model takes image inputs: images of the messages go with their captions. */
+  acceptsImages?: boolean;
   /** Below Meta's patience and the worker's own timeout. */
   timeoutMs?: number;
   maxRetries?: number;
@@ -30,8 +32,32 @@ export function buildMessages(input: AgentInput): OpenAI.Chat.ChatCompletionMess
         ? { role: 'user', content: t.text }
         : { role: 'assistant', content: t.text },
     ),
-    { role: 'user', content: input.messages.map((m) => m.text).join('\n') },
+    { role: 'user', content: customerContent(input.messages) },
   ];
+}
+
+/**
+ * The customer's messages as one user turn: plain text, or, when one carries
+ * an image, text and image parts in their order (the image as a data URL, so
+ * the provider needs no access to the bucket).
+ */
+function customerContent(
+  messages: AgentInput['messages'],
+): string | OpenAI.Chat.ChatCompletionContentPart[] {
+  if (!messages.some((m) => m.image)) return messages.map((m) => m.text).join('\n');
+  return messages.flatMap((m): OpenAI.Chat.ChatCompletionContentPart[] => [
+    { type: 'text', text: m.text },
+    ...(m.image
+      ? [
+          {
+            type: 'image_url' as const,
+            image_url: {
+              url: `data:${m.image.mimeType};base64,${Buffer.from(m.image.bytes).toString('base64')}`,
+            },
+          },
+        ]
+      : []),
+  ]);
 }
 
 /**
@@ -49,6 +75,7 @@ export function openAiAgent(options: OpenAiAgentOptions): Agent {
   const schema = z.toJSONSchema(agentReplySchema, { target: 'draft-7' });
   return {
     name: `openai:${options.model}`,
+    acceptsImages: options.acceptsImages ?? false,
     async answer(input, signal): Promise<AgentReply> {
       const completion = await client.chat.completions.create(
         {

@@ -18,6 +18,7 @@ function matches(rule: AgentRule, input: AgentInput): boolean {
 export function rulesAgent(rules: AgentRule[], defaultReply: string): Agent {
   return {
     name: 'rules',
+    acceptsImages: false,
     async answer(input): Promise<AgentReply> {
       const rule = rules.find((r) => matches(r, input));
       if (rule)

@@ -205,6 +205,18 @@ export const stageConfigSchema = z
         ratePerSecond: z.number().int().min(1).max(1000),
       }),
     ),
+    /**
+     * The media archiver (a Lambda in both modes: downloads are I/O-bound and
+     * rare next to webhooks) and its sweep, which re-enqueues `pending` media.
+     */
+    mediaArchiver: batchRule(
+      consumerBase.extend({
+        /** How often the sweep runs (an EventBridge schedule). */
+        sweepEveryMinutes: z.number().int().min(1).max(60),
+        /** Alarm when the oldest `pending` media row is older than this. */
+        pendingAgeAlarmSeconds: z.number().int().min(300),
+      }),
+    ),
     service: serviceSchema.optional(),
     api: z.object({
       /** Stage-wide throttling of the HTTP API. */
@@ -236,6 +248,11 @@ export const stageConfigSchema = z
         apiKeySecretKmsKeyArn: kmsKeyArn.optional(),
         baseUrl: z.string().url().optional(),
         model: z.string().optional(),
+        /** A compatible server's models that take images (OPENAI_VISION_MODELS); unset: OpenAI's. */
+        visionModels: z
+          .array(z.string().regex(/^[^,\s]+$/))
+          .min(1)
+          .optional(),
       })
       .optional(),
     /** An SSM-managed instance (no SSH, no inbound) to tunnel to the database for the CLI and psql. */

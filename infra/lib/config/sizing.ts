@@ -4,8 +4,15 @@ import type { ConsumerConfig, StageConfig } from './schema';
 export const ESM_MIN_CONCURRENCY = 2;
 export const ESM_MAX_CONCURRENCY = 1000;
 
-export type ConsumerName = 'processor' | 'answerWorker' | 'campaignSender';
-export const CONSUMERS: readonly ConsumerName[] = ['processor', 'answerWorker', 'campaignSender'];
+export type ConsumerName = 'processor' | 'answerWorker' | 'campaignSender' | 'mediaArchiver';
+export const CONSUMERS: readonly ConsumerName[] = [
+  'processor',
+  'answerWorker',
+  'campaignSender',
+  'mediaArchiver',
+];
+/** Consumers that stay Lambdas behind their event source mapping in service mode too. */
+export const LAMBDA_CONSUMERS: readonly ConsumerName[] = ['mediaArchiver'];
 
 export interface ConsumerSizing {
   /** The event source mapping's maximumConcurrency. */
@@ -44,7 +51,10 @@ export function visibilityTimeoutSeconds(consumer: {
  * concurrency is what that share holds at its pool size, so that
  * Σ maxConcurrency × DB_POOL_MAX + reserved ≤ budget. Throws when a share is
  * too small for Lambda's minimum concurrency of 2, or when reserved
- * concurrency would throttle the mapping below its maximum.
+ * concurrency would throttle the mapping below its maximum. In service mode
+ * the task's pools and the consumers that stay Lambdas (the media archiver)
+ * share what is left after the reserve. The media sweep (concurrency 1, one
+ * connection) runs from the reserved connections.
  */
 export function connectionPlan(config: StageConfig): ConnectionPlan {
   const available = config.connectionBudget - config.reservedConnections;
@@ -60,7 +70,8 @@ export function connectionPlan(config: StageConfig): ConnectionPlan {
     const c = consumer(name);
     const fits = Math.floor((available * c.connectionShare) / shares / c.dbPoolMax);
     const maxConcurrency = Math.min(ESM_MAX_CONCURRENCY, fits);
-    if (config.mode === 'lambda' && maxConcurrency < ESM_MIN_CONCURRENCY) {
+    const isLambda = config.mode === 'lambda' || LAMBDA_CONSUMERS.includes(name);
+    if (isLambda && maxConcurrency < ESM_MIN_CONCURRENCY) {
       throw new Error(
         `${name}: its share of the connection budget holds ${fits} instance(s) of ${c.dbPoolMax} connection(s); ` +
           `an SQS event source needs at least ${ESM_MIN_CONCURRENCY}: raise connectionBudget or its connectionShare`,
@@ -78,19 +89,24 @@ export function connectionPlan(config: StageConfig): ConnectionPlan {
       connections: maxConcurrency * c.dbPoolMax,
     };
   }
+  const lambdaConnections = LAMBDA_CONSUMERS.reduce(
+    (sum, name) => sum + consumers[name].connections,
+    0,
+  );
   let service: ConnectionPlan['service'];
   if (config.mode === 'service' && config.service) {
     const { maxTasks, dbPoolMax } = config.service;
     service = { maxTasks, dbPoolMax, connections: maxTasks * dbPoolMax };
-    if (service.connections > available) {
+    const left = available - lambdaConnections;
+    if (service.connections > left) {
       throw new Error(
-        `service: ${maxTasks} task(s) × pool ${dbPoolMax} = ${service.connections} connections exceed the ${available} available`,
+        `service: ${maxTasks} task(s) × pool ${dbPoolMax} = ${service.connections} connections exceed the ${left} available`,
       );
     }
   }
   const consumersTotal =
     config.mode === 'service'
-      ? (service?.connections ?? 0)
+      ? (service?.connections ?? 0) + lambdaConnections
       : CONSUMERS.reduce((sum, name) => sum + consumers[name].connections, 0);
   const plan: ConnectionPlan = {
     budget: config.connectionBudget,

@@ -8,6 +8,7 @@ import { campaignEnvSchema } from '@waba/campaign-sender/env';
 import { serviceEnvSchema } from '@waba/consumer-service/env';
 import { maintenanceEnvSchema } from '@waba/db/env';
 import { processorEnvSchema } from '@waba/db-processor/env';
+import { mediaArchiverEnvSchema } from '@waba/media-archiver/env';
 import { envFor, envSome } from '@waba/whatsapp';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/schema';
@@ -40,7 +41,8 @@ export interface ConsumersProps {
  * before anything reads it), the daily partition maintenance, and the three
  * queue consumers (processor, answer worker, campaign sender) as Lambdas
  * behind event source mappings, or in `service` mode one Fargate service
- * running all three.
+ * running all three; in both modes the media archiver (a Lambda on the media
+ * queue) and its scheduled sweep.
  *
  * Its resources are created in `scope` itself (see Network): their logical
  * IDs stay those of a deployed stack.
@@ -51,13 +53,17 @@ export class Consumers extends Construct {
   readonly processor?: WabaFunction;
   readonly answerWorker?: WabaFunction;
   readonly campaignSender?: WabaFunction;
+  /** The media archiver: a Lambda in both modes. */
+  readonly mediaArchiver: WabaFunction;
+  /** Re-enqueues `pending` media rows older than a threshold, on a schedule. */
+  readonly mediaSweep: WabaFunction;
   readonly service?: PipelineService;
 
   constructor(scope: Construct, id: string, props: ConsumersProps) {
     super(scope, id);
     const { config, plan, network, data, logs } = props;
     const db = data.database;
-    const { ingest, answer, campaign } = data.queues;
+    const { ingest, answer, campaign, media } = data.queues;
     const inVpc = network.clientPlacement(db.clientSecurityGroup);
     const dbEnv = (caPath: string): Record<string, string> => ({
       ...db.clientEnvironment(),
@@ -115,6 +121,9 @@ export class Consumers extends Construct {
       OPENAI_API_KEY_SECRET_ARN: openAiSecret?.secretArn,
       OPENAI_BASE_URL: config.openAi?.baseUrl,
       OPENAI_MODEL: config.openAi?.model,
+      OPENAI_VISION_MODELS: config.openAi?.visionModels?.join(','),
+      // Images of organizations with image input on are read from the media archive.
+      MEDIA_BUCKET: data.media.bucketName,
     });
     const campaignEnv = (timeoutSeconds: number) =>
       envFor(campaignEnvSchema, {
@@ -128,12 +137,23 @@ export class Consumers extends Construct {
       INGEST_QUEUE_URL: ingest.queue.queueUrl,
       ANSWER_QUEUE_URL: answer.queue.queueUrl,
       ANSWER_DELAY_SECONDS: config.answerWorker.answerDelaySeconds,
+      // One archive job per inbound media item, after its transaction commits.
+      MEDIA_QUEUE_URL: media.queue.queueUrl,
+    });
+    const mediaEnv = envFor(mediaArchiverEnvSchema, {
+      ...graph,
+      MEDIA_BUCKET: data.media.bucketName,
+      MEDIA_QUEUE_URL: media.queue.queueUrl,
+      // A download ends before the function's timeout, so its failure is recorded.
+      MEDIA_DOWNLOAD_TIMEOUT_MS:
+        Math.max(5, config.mediaArchiver.timeoutSeconds - SLICE_MARGIN_SECONDS) * 1000,
     });
 
     /** What each consumer may do, granted to its function or to the service's task role. */
     const grants = {
       processor: (g: IGrantable) => {
         answer.queue.grantSendMessages(g);
+        media.queue.grantSendMessages(g);
         g.grantPrincipal.addToPrincipalPolicy(
           new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.payloadObjects] }),
         );
@@ -141,53 +161,104 @@ export class Consumers extends Construct {
       answerWorker: (g: IGrantable) => {
         grantSecretRead(data.accessTokenSecret, g);
         if (openAiSecret) grantSecretRead(openAiSecret, g);
+        // Read only: the images an organization lets its model see.
+        g.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['s3:GetObject'], resources: [data.mediaObjects] }),
+        );
       },
       campaignSender: (g: IGrantable) => {
         grantSecretRead(data.accessTokenSecret, g);
         campaign.queue.grantSendMessages(g);
       },
+      // Write only, on the media prefix: no read, no delete, nothing of the claim-check bucket.
+      // A streamed upload is multipart: one that fails is aborted (its parts are not kept).
+      mediaArchiver: (g: IGrantable) => {
+        grantSecretRead(data.accessTokenSecret, g);
+        g.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['s3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+            resources: [data.mediaObjects],
+          }),
+        );
+      },
     } satisfies Record<ConsumerName, (g: IGrantable) => void>;
 
+    const consumer = (
+      name: ConsumerName,
+      id: string,
+      source: QueueWithDlq,
+      environment: Record<string, string>,
+      description: string,
+    ): WabaFunction => {
+      const c = config[name];
+      const fn = new WabaFunction(scope, id, {
+        description,
+        bundle: name,
+        memoryMiB: c.memoryMiB,
+        timeoutSeconds: c.timeoutSeconds,
+        reservedConcurrentExecutions: c.reservedConcurrency,
+        environment: {
+          ...dbEnv(LAMBDA_RDS_CA),
+          // DB_POOL_MAX means the same in every consumer's contract.
+          ...envSome(processorEnvSchema, { DB_POOL_MAX: c.dbPoolMax }),
+          ...environment,
+        },
+        ...inVpc,
+        ...logs,
+      });
+      grantSecretRead(db.secret, fn);
+      source.queue.grantConsumeMessages(fn);
+      grants[name](fn);
+      const mapping = new EventSourceMapping(scope, `${id}Source`, {
+        target: fn,
+        eventSourceArn: source.queue.queueArn,
+        batchSize: c.batchSize,
+        maxBatchingWindow:
+          c.batchingWindowSeconds > 0 ? Duration.seconds(c.batchingWindowSeconds) : undefined,
+        reportBatchItemFailures: true,
+        maxConcurrency: plan.consumers[name].maxConcurrency,
+      });
+      // No message is consumed before the schema exists.
+      mapping.node.addDependency(migrations.resource);
+      return fn;
+    };
+
+    // The media archiver is a Lambda in both modes, the sweep its scheduled companion.
+    this.mediaArchiver = consumer(
+      'mediaArchiver',
+      'MediaArchiver',
+      media,
+      mediaEnv,
+      'Media queue → Graph API media URL → streamed to S3, hash checked, media_objects row',
+    );
+    // One connection, every few minutes (a run is far shorter than the interval): it comes
+    // out of the reserved connections. No reserved concurrency: a new account's quota
+    // cannot spare it, and the schedule does not overlap itself.
+    this.mediaSweep = new WabaFunction(scope, 'MediaSweep', {
+      description:
+        'Scheduled: re-enqueues pending media rows older than a threshold, logs the oldest age',
+      bundle: 'mediaSweep',
+      memoryMiB: 256,
+      timeoutSeconds: 60,
+      environment: {
+        ...dbEnv(LAMBDA_RDS_CA),
+        ...envSome(processorEnvSchema, { DB_POOL_MAX: 1 }),
+        ...mediaEnv,
+      },
+      ...inVpc,
+      ...logs,
+    });
+    grantSecretRead(db.secret, this.mediaSweep);
+    media.queue.grantSendMessages(this.mediaSweep);
+    const sweep = new Rule(scope, 'MediaSweepSchedule', {
+      description: `Media sweep, every ${config.mediaArchiver.sweepEveryMinutes} minutes`,
+      schedule: Schedule.rate(Duration.minutes(config.mediaArchiver.sweepEveryMinutes)),
+    });
+    // No retry: the next run is a few minutes away and does the same.
+    sweep.addTarget(new LambdaFunction(this.mediaSweep, { retryAttempts: 0 }));
+    sweep.node.addDependency(migrations.resource);
+
     if (config.mode === 'lambda') {
-      const consumer = (
-        name: ConsumerName,
-        id: string,
-        source: QueueWithDlq,
-        environment: Record<string, string>,
-        description: string,
-      ): WabaFunction => {
-        const c = config[name];
-        const fn = new WabaFunction(scope, id, {
-          description,
-          bundle: name,
-          memoryMiB: c.memoryMiB,
-          timeoutSeconds: c.timeoutSeconds,
-          reservedConcurrentExecutions: c.reservedConcurrency,
-          environment: {
-            ...dbEnv(LAMBDA_RDS_CA),
-            // DB_POOL_MAX means the same in every consumer's contract.
-            ...envSome(processorEnvSchema, { DB_POOL_MAX: c.dbPoolMax }),
-            ...environment,
-          },
-          ...inVpc,
-          ...logs,
-        });
-        grantSecretRead(db.secret, fn);
-        source.queue.grantConsumeMessages(fn);
-        grants[name](fn);
-        const mapping = new EventSourceMapping(scope, `${id}Source`, {
-          target: fn,
-          eventSourceArn: source.queue.queueArn,
-          batchSize: c.batchSize,
-          maxBatchingWindow:
-            c.batchingWindowSeconds > 0 ? Duration.seconds(c.batchingWindowSeconds) : undefined,
-          reportBatchItemFailures: true,
-          maxConcurrency: plan.consumers[name].maxConcurrency,
-        });
-        // No message is consumed before the schema exists.
-        mapping.node.addDependency(migrations.resource);
-        return fn;
-      };
       this.processor = consumer(
         'processor',
         'Processor',
@@ -244,7 +315,10 @@ export class Consumers extends Construct {
       const task = this.service.taskDefinition.taskRole;
       grantSecretRead(db.secret, task);
       for (const source of [ingest, answer, campaign]) source.queue.grantConsumeMessages(task);
-      for (const grant of Object.values(grants)) grant(task);
+      // The task runs these three; the media archiver stays a Lambda with its own grants.
+      for (const name of ['processor', 'answerWorker', 'campaignSender'] as const) {
+        grants[name](task);
+      }
       this.service.service.node.addDependency(migrations.resource);
     }
 

@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MEDIA_RETENTION_TAG, MEDIA_RETENTION_TIERS } from '@waba/media-archiver';
 import { GRAPH_TOKEN_PLACEHOLDER } from '@waba/whatsapp';
 import type { ConsumerConfig, StageConfig } from '../config/schema';
 import { visibilityTimeoutSeconds } from '../config/sizing';
@@ -27,7 +28,15 @@ export interface DataProps {
 }
 
 /** The queue each consumer reads. */
-export type PipelineQueues = { ingest: QueueWithDlq; answer: QueueWithDlq; campaign: QueueWithDlq };
+export type PipelineQueues = {
+  ingest: QueueWithDlq;
+  answer: QueueWithDlq;
+  campaign: QueueWithDlq;
+  media: QueueWithDlq;
+};
+
+/** The key prefix of archived media: media/<organization>/<yyyy>/<mm>/<dd>/<media id>. */
+export const MEDIA_PREFIX = 'media/';
 
 /**
  * What the pipeline keeps: Postgres, the queues with their DLQs (visibility
@@ -48,6 +57,10 @@ export class PipelineData extends Construct {
   readonly payloads: Bucket;
   /** The claim-check objects (the receiver writes them, the processor reads them). */
   readonly payloadObjects: string;
+  /** Archived media: customers' photos, voice notes and documents (the media archiver writes them). */
+  readonly media: Bucket;
+  /** The archived media objects (media/*): the archiver puts them, the answer worker reads images. */
+  readonly mediaObjects: string;
   readonly queues: PipelineQueues;
 
   constructor(scope: Construct, id: string, props: DataProps) {
@@ -94,22 +107,22 @@ export class PipelineData extends Construct {
         )
       : undefined;
 
-    const accessLogs = new Bucket(scope, 'AccessLogs', {
+    // Every bucket: SSE-S3, TLS ≥ 1.2 only, private, owned by the account, removed like the data.
+    const privateBucket = {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
       removalPolicy,
       autoDeleteObjects: !retain,
+    };
+    const accessLogs = new Bucket(scope, 'AccessLogs', {
+      ...privateBucket,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
     });
     this.payloads = new Bucket(scope, 'Payloads', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      ...privateBucket,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'payloads/',
       lifecycleRules: [
@@ -119,10 +132,25 @@ export class PipelineData extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
-      removalPolicy,
-      autoDeleteObjects: !retain,
     });
     this.payloadObjects = this.payloads.arnForObjects('webhooks/*');
+    this.media = new Bucket(scope, 'MediaArchive', {
+      ...privateBucket,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'media/',
+      lifecycleRules: [
+        // Uploads are multipart streams; one the archiver did not finish is not kept.
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // The archiver tags each object with its organization's tier; untagged objects stay.
+        ...MEDIA_RETENTION_TIERS.map((days) => ({
+          id: `expire-media-${days}-days`,
+          prefix: MEDIA_PREFIX,
+          tagFilters: { [MEDIA_RETENTION_TAG]: String(days) },
+          expiration: Duration.days(days),
+        })),
+      ],
+    });
+    this.mediaObjects = this.media.arnForObjects(`${MEDIA_PREFIX}*`);
 
     const queue = (name: string, consumer: ConsumerConfig, maxMessageSizeBytes?: number) =>
       new QueueWithDlq(scope, name, {
@@ -136,6 +164,7 @@ export class PipelineData extends Construct {
       ingest: queue('Ingest', config.processor, 1_048_576),
       answer: queue('Answer', config.answerWorker),
       campaign: queue('Campaign', config.campaignSender),
+      media: queue('Media', config.mediaArchiver),
     };
     this.outputs(scope, config);
     this.acknowledgeNagFindings(config);
@@ -181,6 +210,7 @@ export class PipelineData extends Construct {
       out(`${title}DlqArn`, pair.dlq.queueArn, `source ARN for aws sqs start-message-move-task`);
     }
     out('PayloadBucketName', this.payloads.bucketName, 'Claim-checked webhook bodies');
+    out('MediaBucketName', this.media.bucketName, 'Archived media (media/<organization>/…)');
   }
 
   /** cdk-nag findings on the data that do not apply here, each with its reason. */
@@ -190,6 +220,11 @@ export class PipelineData extends Construct {
       stack,
       `AwsSolutions-IAM5[Resource::<${bucketToken(stack, this.payloads)}.Arn>/webhooks/*]`,
       'Object-level access to the claim-check prefix only: every object key is a new payload (webhooks/<date>/<sha256>.json).',
+    );
+    acknowledge(
+      stack,
+      `AwsSolutions-IAM5[Resource::<${bucketToken(stack, this.media)}.Arn>/media/*]`,
+      'Object-level access to the media prefix only: every object key is a new media item (media/<organization>/<yyyy>/<mm>/<dd>/<media id>).',
     );
     for (const secret of [this.appsSecret, this.accessTokenSecret]) {
       acknowledge(

@@ -92,12 +92,20 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * A metric summing a numeric `field` of the JSON log lines whose `msg` is
-   * `message`, over a metric filter on each log group.
+   * A metric of a numeric `field` of the JSON log lines whose `msg` is
+   * `message` (summed unless another statistic is asked for), over a metric
+   * filter on each log group.
    */
   logFieldMetric(
     id: string,
-    options: { logGroups: ILogGroup[]; message: string; field: string; period?: Duration },
+    options: {
+      logGroups: ILogGroup[];
+      message: string;
+      field: string;
+      period?: Duration;
+      /** Sum unless set (a gauge such as an age wants the maximum). */
+      statistic?: string;
+    },
   ): Metric {
     const namespace = `${Stack.of(this).stackName}/Pipeline`;
     options.logGroups.forEach(
@@ -113,7 +121,7 @@ export class Monitoring extends Construct {
     return new Metric({
       namespace,
       metricName: id,
-      statistic: Stats.SUM,
+      statistic: options.statistic ?? Stats.SUM,
       period: options.period ?? Duration.minutes(5),
     });
   }

@@ -3,7 +3,12 @@ import { ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/schema';
 import type { ConnectionPlan } from '../config/sizing';
-import { ANSWER_NOT_SENT_PATTERN } from '../log-patterns';
+import {
+  ANSWER_NOT_SENT_PATTERN,
+  MEDIA_HASH_MISMATCH_PATTERN,
+  MEDIA_SWEEP_AGE_FIELD,
+  MEDIA_SWEEP_LOG_MESSAGE,
+} from '../log-patterns';
 import { capitalize, type PipelineQueues } from './data';
 import type { Database } from './database';
 import type { IngressMetrics } from './ingress';
@@ -22,6 +27,8 @@ export interface PipelineFunctions {
   processor?: WabaFunction;
   answerWorker?: WabaFunction;
   campaignSender?: WabaFunction;
+  mediaArchiver: WabaFunction;
+  mediaSweep: WabaFunction;
 }
 
 export interface ObservabilityProps {
@@ -38,7 +45,8 @@ export interface ObservabilityProps {
 /**
  * The alarms (to one SNS topic) and the dashboard of the pipeline: the API's
  * errors and latency, the DLQs and the ingest backlog, each function's
- * errors, answers not sent, misrouted webhooks, the database and the service.
+ * errors, answers not sent, media waiting to be archived, misrouted webhooks,
+ * the database and the service.
  *
  * Its Monitoring construct is created in `scope` itself (see Network): the
  * alarms keep their logical IDs.
@@ -53,8 +61,8 @@ export class Observability extends Construct {
     this.monitoring = m;
     const fiveMinutes = Duration.minutes(5);
     const minute = Duration.minutes(1);
-    const { ingest, answer, campaign } = props.queues;
-    const queues = { Ingest: ingest, Answer: answer, Campaign: campaign };
+    const { ingest, answer, campaign, media } = props.queues;
+    const queues = { Ingest: ingest, Answer: answer, Campaign: campaign, Media: media };
 
     m.alarm('ApiServerErrors', {
       metric: api.serverErrors({ period: fiveMinutes, statistic: Stats.SUM }),
@@ -117,6 +125,27 @@ export class Observability extends Construct {
           'The answer worker gave up on replies (Meta refused them, or the Graph API token is a placeholder, expired or revoked): read its log, check the token secret',
       });
     }
+    m.alarm('MediaPendingAge', {
+      metric: m.logFieldMetric('MediaOldestPendingSeconds', {
+        logGroups: [functions.mediaSweep.logs],
+        message: MEDIA_SWEEP_LOG_MESSAGE,
+        field: MEDIA_SWEEP_AGE_FIELD,
+        statistic: Stats.MAXIMUM,
+        period: Duration.minutes(Math.max(5, config.mediaArchiver.sweepEveryMinutes)),
+      }),
+      threshold: config.mediaArchiver.pendingAgeAlarmSeconds,
+      description:
+        'A media item has waited too long to be archived (the sweep found it pending): check the media archiver, its DLQ and the Graph API token; Meta forgets media after about 7 days',
+    });
+    logAlarm(m, 'MediaHashMismatch', {
+      logGroup: functions.mediaArchiver.logs,
+      pattern: MEDIA_HASH_MISMATCH_PATTERN,
+      metricName: 'MediaHashMismatches',
+      period: fiveMinutes,
+      threshold: 1,
+      description:
+        "Downloaded media did not hash to the webhook's sha256 (the media is failed): read the archiver's log; a proxy or Meta's CDN may have altered it",
+    });
     m.misroutedWebhooksAlarm(
       [functions.processor?.logs, service?.logs].filter((g) => g !== undefined),
     );
