@@ -143,3 +143,7 @@ export type { SuppressionInput } from './suppression.repository';
 export { campaignSpend, dailySpend, importRateCard } from './spend.repository';
 export type { RateCardInput } from './spend.repository';
 export { emptyAccountFieldsBatch, writeAccountFields } from './account-field.repository';
+export { exportContact, toJsonLines } from './contact-export.repository';
+export type { ExportKind, ExportRecord } from './contact-export.repository';
+export { UnknownContactError } from './person';
+export type { ContactKey } from './person';

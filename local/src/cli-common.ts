@@ -73,6 +73,7 @@ const STRING_OPTIONS = [
   'months-ahead',
   'name',
   'org',
+  'out',
   'outcome',
   'phone-number-id',
   'pii',
@@ -90,6 +91,8 @@ const STRING_OPTIONS = [
   'temperature',
   'template',
   'unsupported-notice',
+  'user-id',
+  'wa-id',
   'waba-id',
   'webhook-events-months',
 ] as const;

@@ -42,6 +42,7 @@ import { runCampaignCommand, CAMPAIGN_USAGE } from './cli-campaign';
 import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import { runSpendCommand, SPEND_USAGE } from './cli-spend';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
+import { runContactCommand, CONTACT_USAGE } from './cli-contact';
 import {
   checked,
   flag,
@@ -80,6 +81,7 @@ const USAGE = `usage: npm run cli -- <command>
   handoff pause|resume --org <slug> --contact <wa_id|user_id> [--phone-number-id <id>]
 ${CAMPAIGN_USAGE}
 ${SUPPRESSION_USAGE}
+${CONTACT_USAGE}
 ${SPEND_USAGE}
 ${DB_USAGE}
 Connects to the running local stack (.data/stack.json), or to DATABASE_URL, AWS_REGION and
@@ -220,6 +222,7 @@ export async function runCli(
   if (group === 'analyst') return runAnalystCommand(t, args, out);
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
   if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
+  if (group === 'contact') return runContactCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>
