@@ -19,6 +19,7 @@ import * as unsupportedNotice from './2026-12-02T110200_unsupported_notice';
 import * as suppressions from './2026-12-02T120000_suppressions';
 import * as statusPricing from './2026-12-02T120100_status_pricing';
 import * as rateCards from './2026-12-02T120200_rate_cards';
+import * as erasureLog from './2026-12-02T170000_erasure_log';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T120000_suppressions': suppressions,
   '2026-12-02T120100_status_pricing': statusPricing,
   '2026-12-02T120200_rate_cards': rateCards,
+  '2026-12-02T170000_erasure_log': erasureLog,
 };

@@ -1,14 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './connection';
-import {
-  accountEventsNaming,
-  extractsNaming,
-  findPerson,
-  rawBodiesNaming,
-  type ContactKey,
-  type Person,
-} from './person';
-import { splitPersonItems, splitWebhookBody } from './person-items';
+import { auditHits, findPerson, type ContactKey, type Person } from './person';
 
 /** Kinds of records an export holds, one per place the person's data lives (docs/privacy.md). */
 export type ExportKind =
@@ -127,33 +119,14 @@ async function ownRows(db: Db, org: string, p: Person): Promise<ExportRecord[]> 
 
 /** The person's items of the audit trail: raw bodies, reduced bodies and account events. */
 async function auditItems(db: Db, org: string, p: Person): Promise<ExportRecord[]> {
-  const records: ExportRecord[] = [];
-  for (const e of await accountEventsNaming(db, org, p).execute()) {
-    const { removed, named } = splitPersonItems(e.value, p.marks);
-    const items = named ? [{ path: '$', item: e.value }] : removed;
-    if (items.length > 0)
-      records.push({
-        kind: 'account_event',
-        row: { id: e.id, field: e.field, occurred_at: e.occurred_at, items },
-      });
-  }
-  for (const w of await rawBodiesNaming(db, org, p).execute()) {
-    const { removed } = splitWebhookBody(JSON.parse(w.raw_body), p.marks, p.scope);
-    if (removed.length > 0)
-      records.push({
-        kind: 'webhook_event',
-        row: { id: w.id, received_at: w.received_at, items: removed },
-      });
-  }
-  for (const x of await extractsNaming(db, org, p).execute()) {
-    const { removed } = splitWebhookBody(x.body, p.marks);
-    if (removed.length > 0)
-      records.push({
-        kind: 'webhook_event_extract',
-        row: { id: x.id, received_at: x.received_at, items: removed },
-      });
-  }
-  return records;
+  return (await auditHits(db, org, p)).map((h) => ({
+    kind: h.kind,
+    row: {
+      id: h.id,
+      at: h.at,
+      items: h.whole ? [{ path: '$', item: 'the whole row' }] : h.removed,
+    },
+  }));
 }
 
 /**

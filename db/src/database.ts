@@ -15,6 +15,7 @@ import type {
   TemplatesTable,
 } from './account-field.table';
 import type { ContactIdentityChangesTable, ContactsTable } from './contact.table';
+import type { ErasureLogTable } from './erasure-log.table';
 import type {
   AnalystBindingsTable,
   CampaignAudienceTable,
@@ -83,4 +84,5 @@ export interface Database {
   campaign_stats: CampaignStatsView;
   campaign_daily_stats: CampaignDailyStatsView;
   campaign_failure_reasons: CampaignFailureReasonsView;
+  erasure_log: ErasureLogTable;
 }

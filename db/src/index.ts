@@ -147,3 +147,6 @@ export { exportContact, toJsonLines } from './contact-export.repository';
 export type { ExportKind, ExportRecord } from './contact-export.repository';
 export { UnknownContactError } from './person';
 export type { ContactKey } from './person';
+export { eraseContact } from './contact-erasure.repository';
+export type { ErasureReport } from './contact-erasure.repository';
+export type { ErasureLogRow } from './erasure-log.table';

@@ -3,7 +3,12 @@ import type { ContactRow } from './contact.table';
 import type { Database } from './database';
 import { findContact } from './contact.repository';
 import { DbError } from './errors';
-import type { BodyScope } from './person-items';
+import {
+  splitPersonItems,
+  splitWebhookBody,
+  type BodyScope,
+  type PersonItem,
+} from './person-items';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -87,7 +92,7 @@ export function containsAny(values: readonly string[]): string[] {
  * Raw audit bodies of the organization (its own, or shared with others and
  * reduced for it in webhook_event_extracts) whose text names the person.
  */
-export function rawBodiesNaming(db: Executor, organizationId: string, person: Person) {
+function rawBodiesNaming(db: Executor, organizationId: string, person: Person) {
   return db
     .selectFrom('webhook_events as w')
     .select(['w.id', 'w.received_month', 'w.received_at', 'w.raw_body'])
@@ -110,7 +115,7 @@ export function rawBodiesNaming(db: Executor, organizationId: string, person: Pe
 }
 
 /** The organization's reduced bodies whose JSON names the person. */
-export function extractsNaming(db: Executor, organizationId: string, person: Person) {
+function extractsNaming(db: Executor, organizationId: string, person: Person) {
   return db
     .selectFrom('webhook_event_extracts')
     .select(['id', 'received_month', 'received_at', 'body'])
@@ -120,11 +125,69 @@ export function extractsNaming(db: Executor, organizationId: string, person: Per
 }
 
 /** The organization's account events whose value names the person. */
-export function accountEventsNaming(db: Executor, organizationId: string, person: Person) {
+function accountEventsNaming(db: Executor, organizationId: string, person: Person) {
   return db
     .selectFrom('account_events')
     .selectAll()
     .where('organization_id', '=', organizationId)
     .where(sql<boolean>`value::text like any(${containsAny(person.identifiers)}::text[])`)
     .orderBy('occurred_at');
+}
+
+/** One row of the audit trail naming the person: what stays of it and the person's items. */
+export interface AuditHit {
+  kind: 'account_event' | 'webhook_event' | 'webhook_event_extract';
+  id: number;
+  /** Partition key of raw and reduced bodies. */
+  receivedMonth: Date | null;
+  at: Date;
+  kept: unknown;
+  removed: PersonItem[];
+  /** The row names the person outside any item (an account event about them alone): it goes whole. */
+  whole: boolean;
+}
+
+/** The rows of the organization's audit trail holding items of the person. */
+export async function auditHits(
+  db: Executor,
+  organizationId: string,
+  p: Person,
+): Promise<AuditHit[]> {
+  const hits: AuditHit[] = [];
+  for (const e of await accountEventsNaming(db, organizationId, p).execute()) {
+    const { kept, removed, named } = splitPersonItems(e.value, p.marks);
+    const whole = named ? [{ path: '$', item: e.value }] : removed;
+    hits.push({
+      kind: 'account_event',
+      id: e.id,
+      receivedMonth: null,
+      at: e.occurred_at,
+      kept,
+      removed: whole,
+      whole: named,
+    });
+  }
+  for (const w of await rawBodiesNaming(db, organizationId, p).execute()) {
+    const split = splitWebhookBody(JSON.parse(w.raw_body), p.marks, p.scope);
+    hits.push({
+      kind: 'webhook_event',
+      id: w.id,
+      receivedMonth: w.received_month,
+      at: w.received_at,
+      ...split,
+      whole: false,
+    });
+  }
+  for (const x of await extractsNaming(db, organizationId, p).execute()) {
+    const split = splitWebhookBody(x.body, p.marks);
+    hits.push({
+      kind: 'webhook_event_extract',
+      id: x.id,
+      receivedMonth: x.received_month,
+      at: x.received_at,
+      ...split,
+      whole: false,
+    });
+  }
+  return hits.filter((h) => h.whole || h.removed.length > 0);
 }

@@ -35,6 +35,7 @@ describe('migrations', () => {
       'contacts',
       'conversations',
       'daily_spend',
+      'erasure_log',
       'knowledge_entries',
       'marketing_preferences',
       'message_costs',

@@ -53,6 +53,7 @@ const STRING_OPTIONS = [
   'action',
   'allowed',
   'app-id',
+  'by',
   'category',
   'components',
   'contact',

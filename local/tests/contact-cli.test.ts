@@ -61,6 +61,31 @@ describe('contact export|erase (CLI)', () => {
     expect(out).toContain('message\t1');
   });
 
+  it('erase redacts the customer, logs who asked, and a second erase finds nobody', async () => {
+    const out = await cli(
+      'contact',
+      'erase',
+      '--org',
+      'acme',
+      '--wa-id',
+      CUSTOMER,
+      '--by',
+      'ticket-7',
+    );
+    expect(out[0]).toMatch(/^erased contact \d+ \(erasure_log \d+\)$/);
+    expect(out).toContain('message\t1');
+    const [log] = await t.db.selectFrom('erasure_log').selectAll().execute();
+    expect(log).toMatchObject({ erased_by: 'ticket-7', row_counts: { contact: 1, message: 1 } });
+    const bodies = await t.db.selectFrom('messages').select('body').execute();
+    expect(bodies).toEqual([{ body: null }]);
+    await expect(
+      cli('contact', 'erase', '--org', 'acme', '--wa-id', CUSTOMER, '--by', 'ticket-7'),
+    ).rejects.toThrow(`no contact ${CUSTOMER} in this organization`);
+    await expect(cli('contact', 'erase', '--org', 'acme', '--wa-id', CUSTOMER)).rejects.toThrow(
+      '--by is required',
+    );
+  });
+
   it('export needs exactly one of --wa-id and --user-id', async () => {
     const file = join(dir, 'x.jsonl');
     await expect(cli('contact', 'export', '--org', 'acme', '--out', file)).rejects.toThrow(

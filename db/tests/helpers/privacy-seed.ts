@@ -34,6 +34,18 @@ export const OTTO = { waId: '5511900000002', name: 'Otto Outro', text: 'please c
 /** Paula's number writes to Globex too: another organization's customer, never touched. */
 export const GLOBEX_TEXT = 'paula writing to globex';
 
+/** Rows of Paula's in Acme per kind, as the seed makes them (export records, erasure counts). */
+export const PAULA_ROWS = {
+  contact: 1,
+  message: 3, // two inbound, one campaign send
+  status_event: 2,
+  campaign_audience: 1,
+  suppression: 1,
+  answer_attempt: 1,
+  webhook_event: 2,
+  webhook_event_extract: 2,
+};
+
 export interface Seeded {
   acme: string;
   globex: string;
