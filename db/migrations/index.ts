@@ -20,6 +20,7 @@ import * as suppressions from './2026-12-02T120000_suppressions';
 import * as statusPricing from './2026-12-02T120100_status_pricing';
 import * as rateCards from './2026-12-02T120200_rate_cards';
 import * as erasureLog from './2026-12-02T170000_erasure_log';
+import * as organizationRetention from './2026-12-02T170100_organization_retention';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T120100_status_pricing': statusPricing,
   '2026-12-02T120200_rate_cards': rateCards,
   '2026-12-02T170000_erasure_log': erasureLog,
+  '2026-12-02T170100_organization_retention': organizationRetention,
 };

@@ -150,3 +150,5 @@ export type { ContactKey } from './person';
 export { eraseContact } from './contact-erasure.repository';
 export type { ErasureReport } from './contact-erasure.repository';
 export type { ErasureLogRow } from './erasure-log.table';
+export { enforceRetention, organizationRetention, setOrganizationRetention } from './retention';
+export type { OrganizationRetention, RetentionReport } from './retention';

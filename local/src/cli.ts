@@ -43,6 +43,7 @@ import { runAnalystCommand, runDbCommand, DB_USAGE } from './cli-db';
 import { runSpendCommand, SPEND_USAGE } from './cli-spend';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import { runContactCommand, CONTACT_USAGE } from './cli-contact';
+import { runRetentionCommand, RETENTION_USAGE } from './cli-retention';
 import {
   checked,
   flag,
@@ -63,6 +64,7 @@ const USAGE = `usage: npm run cli -- <command>
   org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
                                           (--app-id: the Meta app whose secret signs the number's webhooks; unset: the default app of /webhook)
   org list
+${RETENTION_USAGE}
   dlq list   [--queue ingest|answer|campaign] [--max 50]
   dlq redrive [--queue ingest|answer|campaign]   move dead-lettered messages back to their queue
   webhooks stats                          audit rows by outcome, items not applied as misrouted, and changes of unknown fields
@@ -223,6 +225,8 @@ export async function runCli(
   if (group === 'suppression' || group === 'optout') return runSuppressionCommand(t, args, out);
   if (group === 'rates' || group === 'spend') return runSpendCommand(t, args, out);
   if (group === 'contact') return runContactCommand(t, args, out);
+  if (group === 'org' && (command === 'show' || command === 'retention'))
+    return runRetentionCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>

@@ -17,7 +17,7 @@ import { UsageError } from '../src/cli-common';
 const NUMBER = { phoneNumberId: '3200001', wabaId: '4200001' };
 const CUSTOMER = '5521900000001';
 
-describe('contact export|erase (CLI)', () => {
+describe('contact export|erase, org show|retention (CLI)', () => {
   let t: TestDatabase;
   let dir: string;
 
@@ -83,6 +83,36 @@ describe('contact export|erase (CLI)', () => {
     ).rejects.toThrow(`no contact ${CUSTOMER} in this organization`);
     await expect(cli('contact', 'erase', '--org', 'acme', '--wa-id', CUSTOMER)).rejects.toThrow(
       '--by is required',
+    );
+  });
+
+  it('org retention sets the retention per organization and org show shows the effective policy', async () => {
+    expect(await cli('org', 'show', '--org', 'acme')).toEqual([
+      expect.stringMatching(/^acme\t[0-9a-f-]{36}\tAcme$/),
+      'messages\tkept',
+      'raw bodies\tkept (until its partition is dropped: WEBHOOK_EVENTS_RETENTION_MONTHS, default 3 months)',
+      'status events\tkept (until its partition is dropped: STATUS_EVENTS_RETENTION_MONTHS, default 13 months)',
+    ]);
+    await cli(
+      'org',
+      'retention',
+      '--org',
+      'acme',
+      '--messages-days',
+      '30',
+      '--raw-bodies-days',
+      '7',
+    );
+    const shown = await cli('org', 'show', '--org', 'acme');
+    expect(shown.slice(1, 3)).toEqual(['messages\t30 days', 'raw bodies\t7 days']);
+    await cli('org', 'retention', '--org', 'acme', '--messages-days', 'none');
+    expect((await cli('org', 'show', '--org', 'acme'))[1]).toBe('messages\tkept');
+    await expect(cli('org', 'retention', '--org', 'acme', '--messages-days', '0')).rejects.toThrow(
+      '--messages-days: a whole number of days ≥ 1, or none',
+    );
+    const maintained = await cli('db', 'maintain');
+    expect(maintained).toContainEqual(
+      expect.stringMatching(/^redacted past organization retention: messages \d+/),
     );
   });
 
