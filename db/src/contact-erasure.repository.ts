@@ -153,6 +153,10 @@ export async function eraseContact(
       'campaign_audience',
       sql`update campaign_audience a set wa_id = 'erased:' || gen_random_uuid(), parameters = '{}'::jsonb,
         contact_id = null, last_error = null, updated_at = now(),
+        -- Never sent now: a pending recipient who was erased is settled, not sent to an address that is gone.
+        status = case when a.status = 'pending' then 'failed' else a.status end,
+        failed_at = case when a.status = 'pending' then now() else a.failed_at end,
+        error_title = case when a.status = 'pending' then 'contact erased' else a.error_title end,
         wamid = (select m.new from ${renamed} where m.old = a.wamid)
       where a.organization_id = ${org} and (a.contact_id = ${id} or a.wa_id = ${any(ids)})`,
     );

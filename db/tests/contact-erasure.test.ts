@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
-import { eraseContact, exportContact, findContact, UnknownContactError } from '@waba/db';
+import {
+  createCampaign,
+  eraseContact,
+  exportContact,
+  findContact,
+  importAudience,
+  UnknownContactError,
+} from '@waba/db';
 import { metaEscape } from '@waba/whatsapp';
 import {
   messagesEntry,
@@ -65,6 +72,32 @@ describe('eraseContact()', () => {
     await expect(exportContact(t.db, s.acme, { waId: PAULA.waId })).rejects.toThrow(
       UnknownContactError,
     );
+  });
+
+  it('settles a pending audience row of the customer instead of leaving it to be sent', async () => {
+    const next = await createCampaign(t.db, {
+      organizationId: s.acme,
+      name: 'summer',
+      templateName: 'summer_sale',
+      templateLanguage: 'en_US',
+    });
+    await importAudience(t.db, next.id, [
+      { line: 2, waId: PAULA.waId, parameters: {} },
+      { line: 3, waId: OTTO.waId, parameters: {} },
+    ]);
+
+    await eraseContact(t.db, s.acme, { waId: PAULA.waId }, { by: 'ticket-1' });
+
+    const rows = await t.db
+      .selectFrom('campaign_audience')
+      .select(['wa_id', 'status', 'error_title'])
+      .where('campaign_id', '=', next.id)
+      .orderBy('line_number')
+      .execute();
+    expect(rows).toEqual([
+      { wa_id: expect.stringMatching(/^erased:/), status: 'failed', error_title: 'contact erased' },
+      { wa_id: OTTO.waId, status: 'pending', error_title: null },
+    ]);
   });
 
   it('logs when, by whom and how many rows of which kind, never the data', async () => {
