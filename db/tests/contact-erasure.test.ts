@@ -9,6 +9,7 @@ import {
 } from '@waba/db';
 import { metaEscape } from '@waba/whatsapp';
 import {
+  fromUsernameUser,
   messagesEntry,
   processBodies,
   textMessage,
@@ -141,6 +142,27 @@ describe('eraseContact()', () => {
     expect(thread).toEqual([{ body: 'hello again' }]);
     const exported = await exportContact(t.db, s.acme, { waId: PAULA.waId });
     expect(exported.filter((r) => r.kind === 'message')).toHaveLength(1);
+  });
+
+  it('erases a customer known only by a business-scoped user id', async () => {
+    const user = { userId: 'BR.1122334455667788', username: '@quiet' };
+    const { messages, contacts } = fromUsernameUser(
+      [textMessage({ body: 'no number from me' })],
+      user,
+    );
+    const body = metaEscape(
+      JSON.stringify(webhookPayload({ entries: [messagesEntry({ ...ACME, messages, contacts })] })),
+    );
+    expect(await processBodies(t.db, [body])).toEqual([]);
+
+    const report = await eraseContact(t.db, s.acme, { userId: user.userId }, { by: 'ticket-3' });
+
+    expect(report.rowCounts).toMatchObject({ contact: 1, message: 1, webhook_event: 1 });
+    const left = await sql<{ n: number }>`
+      select (select count(*) from contacts where user_id = ${user.userId} or username = ${user.username})
+        + (select count(*) from webhook_events where raw_body like ${`%${user.userId}%`})
+        + (select count(*) from messages where body = 'no number from me') as n`.execute(t.db);
+    expect(left.rows).toEqual([{ n: 0 }]);
   });
 
   it('changes nothing when the contact is unknown', async () => {
