@@ -23,6 +23,8 @@ import * as campaignRefusalsLimits from './2026-12-02T130000_campaign_refusals_l
 import * as templateSync from './2026-12-02T140000_template_sync';
 import * as mediaObjects from './2026-12-02T150000_media_objects';
 import * as agentImageInput from './2026-12-02T160000_agent_image_input';
+import * as erasureLog from './2026-12-02T170000_erasure_log';
+import * as organizationRetention from './2026-12-02T170100_organization_retention';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -53,4 +55,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T140000_template_sync': templateSync,
   '2026-12-02T150000_media_objects': mediaObjects,
   '2026-12-02T160000_agent_image_input': agentImageInput,
+  '2026-12-02T170000_erasure_log': erasureLog,
+  '2026-12-02T170100_organization_retention': organizationRetention,
 };

@@ -15,6 +15,7 @@ import type {
   TemplatesTable,
 } from './account-field.table';
 import type { ContactIdentityChangesTable, ContactsTable } from './contact.table';
+import type { ErasureLogTable } from './erasure-log.table';
 import type {
   AnalystBindingsTable,
   CampaignAudienceTable,
@@ -94,4 +95,5 @@ export interface Database {
   sending_limits: SendingLimitsTable;
   messaging_window_recipients: MessagingWindowRecipientsTable;
   campaign_outcome_reasons: CampaignOutcomeReasonsView;
+  erasure_log: ErasureLogTable;
 }

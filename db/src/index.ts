@@ -190,3 +190,12 @@ export {
   takeStalePendingMedia,
 } from './media-object.repository';
 export type { MediaAttempt, PendingMediaInput } from './media-object.repository';
+export { exportContact, toJsonLines } from './contact-export.repository';
+export type { ExportKind, ExportRecord } from './contact-export.repository';
+export { UnknownContactError } from './person';
+export type { ContactKey } from './person';
+export { eraseContact } from './contact-erasure.repository';
+export type { ErasureReport } from './contact-erasure.repository';
+export type { ErasureLogRow } from './erasure-log.table';
+export { enforceRetention, organizationRetention, setOrganizationRetention } from './retention';
+export type { OrganizationRetention, RetentionReport } from './retention';

@@ -17,6 +17,10 @@ export interface OrganizationsTable {
   media_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: ColumnType<Date, Date | string | undefined, never>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Retention per organization (db/src/retention.ts); null keeps the rows. */
+  message_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  raw_body_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
+  status_event_retention_days: ColumnType<number | null, number | null | undefined, number | null>;
 }
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type NewOrganization = Insertable<OrganizationsTable>;

@@ -263,6 +263,15 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
       answers_wamids: [`wamid.in-${slug}`],
     })
     .execute();
+  await db
+    .insertInto('erasure_log')
+    .values({
+      organization_id: id,
+      erased_by: 'operator',
+      kinds: ['contact'],
+      row_counts: '{"contact":1}',
+    })
+    .execute();
   return id;
 }
 

@@ -113,7 +113,11 @@ describe('maintenance handler (Lambda entry point)', () => {
     try {
       const report = await handler(scheduledEvent);
 
-      expect(report).toEqual({ created: expect.any(Array), dropped: expect.any(Array) });
+      expect(report).toEqual({
+        created: expect.any(Array),
+        dropped: expect.any(Array),
+        redacted: expect.objectContaining({ messages: 0 }),
+      });
       expect(log).toHaveBeenCalledWith(expect.stringContaining('partitions maintained'));
     } finally {
       log.mockRestore();

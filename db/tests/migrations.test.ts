@@ -36,6 +36,7 @@ describe('migrations', () => {
       'contacts',
       'conversations',
       'daily_spend',
+      'erasure_log',
       'knowledge_entries',
       'marketing_preferences',
       'media_objects',

@@ -4,6 +4,7 @@ import {
   dropAnalyst,
   listAnalysts,
   listPartitions,
+  enforceRetention,
   maintainPartitions,
   parseRetentionMonths,
 } from '@waba/db';
@@ -58,6 +59,12 @@ export async function runDbCommand(
       );
       out(`created: ${report.created.join(', ') || 'none'}`);
       out(`dropped: ${report.dropped.join(', ') || 'none'}`);
+      const redacted = await withDb(t, (db) => enforceRetention(db));
+      out(
+        `redacted past organization retention: ${Object.entries(redacted)
+          .map(([table, n]) => `${table} ${n}`)
+          .join(', ')}`,
+      );
       return;
     }
     case 'partitions': {

@@ -46,6 +46,8 @@ import { runLimitsCommand } from './cli-campaign-refusals';
 import { MEDIA_USAGE, runMediaCommand } from './cli-media';
 import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import { runTemplateCommand, TEMPLATE_USAGE } from './cli-template';
+import { runContactCommand, CONTACT_USAGE } from './cli-contact';
+import { runRetentionCommand, RETENTION_USAGE } from './cli-retention';
 import {
   checked,
   flag,
@@ -66,6 +68,7 @@ const USAGE = `usage: npm run cli -- <command>
   org add --name <name> --slug <slug> --phone-number-id <id> --waba-id <id> [--display-phone <n>] [--app-id <id>]
                                           (--app-id: the Meta app whose secret signs the number's webhooks; unset: the default app of /webhook)
   org list
+${RETENTION_USAGE}
   dlq list   [--queue ingest|answer|campaign|media] [--max 50]
   dlq redrive [--queue ingest|answer|campaign|media]   move dead-lettered messages back to their queue
   webhooks stats                          audit rows by outcome, items not applied as misrouted, and changes of unknown fields
@@ -86,6 +89,7 @@ const USAGE = `usage: npm run cli -- <command>
 ${TEMPLATE_USAGE}
 ${CAMPAIGN_USAGE}
 ${SUPPRESSION_USAGE}
+${CONTACT_USAGE}
 ${SPEND_USAGE}
 ${MEDIA_USAGE}
 ${DB_USAGE}
@@ -238,6 +242,9 @@ export async function runCli(
   if (group === 'limits') return runLimitsCommand(t, args, out);
   if (group === 'media' || (group === 'org' && command === 'set'))
     return runMediaCommand(t, args, out);
+  if (group === 'contact') return runContactCommand(t, args, out);
+  if (group === 'org' && (command === 'show' || command === 'retention'))
+    return runRetentionCommand(t, args, out);
   switch (`${group} ${command}`) {
     case 'org add': {
       const org = await withDb(t, (db) =>
