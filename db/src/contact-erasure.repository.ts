@@ -13,6 +13,8 @@ export interface ErasureReport {
   contactId: number;
   rowCounts: Record<string, number>;
   logId: number;
+  /** The person's archived files (media bucket keys): deleted by the caller once this commits. */
+  mediaKeys: string[];
 }
 
 const any = (values: readonly string[]) => sql`any(${values}::text[])`;
@@ -128,6 +130,23 @@ export async function eraseContact(
       'standby_events',
       sql`(contact_wa_id = ${any(ids)} or contact_user_id = ${any(ids)})`,
     );
+    const media = await trx
+      .deleteFrom('media_objects')
+      .where('organization_id', '=', org)
+      .where(sql<boolean>`wamid = ${any(wamids)}`)
+      .returning('s3_key')
+      .execute();
+    count('media_object', media.length);
+    // The 24-hour messaging window keeps counting the send, under a pseudonym.
+    count(
+      'messaging_window',
+      Number(
+        (
+          await sql`update messaging_window_recipients set recipient = 'erased:' || gen_random_uuid()
+            where organization_id = ${org} and recipient = ${any(ids)}`.execute(trx)
+        ).numAffectedRows ?? 0,
+      ),
+    );
     await del('conversation', 'conversations', sql`contact_id = ${id}`);
     await del('answer_attempt', 'answer_attempts', sql`contact_id = ${id}`);
     await del('identity_change', 'contact_identity_changes', sql`contact_id = ${id}`);
@@ -178,6 +197,7 @@ export async function eraseContact(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { contactId: id, rowCounts: counts, logId: log.id };
+    const mediaKeys = media.map((m) => m.s3_key).filter((k): k is string => k !== null);
+    return { contactId: id, rowCounts: counts, logId: log.id, mediaKeys };
   });
 }

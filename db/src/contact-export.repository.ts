@@ -17,6 +17,8 @@ export type ExportKind =
   | 'conversation'
   | 'call'
   | 'standby_event'
+  | 'media_object'
+  | 'messaging_window'
   | 'account_event'
   | 'webhook_event'
   | 'webhook_event_extract';
@@ -44,7 +46,7 @@ async function ownRows(db: Db, org: string, p: Person): Promise<ExportRecord[]> 
       .where('organization_id', '=', org)
       .where('contact_id', '=', id)
       .execute();
-  const byWamid = (table: 'message_revisions' | 'message_reactions') =>
+  const byWamid = (table: 'message_revisions' | 'message_reactions' | 'media_objects') =>
     db
       .selectFrom(table as 'message_revisions')
       .selectAll()
@@ -79,7 +81,10 @@ async function ownRows(db: Db, org: string, p: Person): Promise<ExportRecord[]> 
     .where('organization_id', '=', org)
     .where(sql<boolean>`(contact_id = ${id} or wa_id = ${any(ids)})`)
     .execute();
-  const byIds = (table: 'marketing_preferences' | 'calls' | 'standby_events', cols: string[]) =>
+  const byIds = (
+    table: 'marketing_preferences' | 'calls' | 'standby_events' | 'messaging_window_recipients',
+    cols: string[],
+  ) =>
     db
       .selectFrom(table as 'calls')
       .selectAll()
@@ -114,6 +119,9 @@ async function ownRows(db: Db, org: string, p: Person): Promise<ExportRecord[]> 
       await byIds('calls', ['contact_wa_id', 'contact_user_id', 'from_id', 'to_id']),
     ),
     ...tagged('standby_event', await byIds('standby_events', ['contact_wa_id', 'contact_user_id'])),
+    // Archived files: their rows (S3 key, size, sha256); `contact export` writes the files beside.
+    ...tagged('media_object', await byWamid('media_objects')),
+    ...tagged('messaging_window', await byIds('messaging_window_recipients', ['recipient'])),
   ];
 }
 

@@ -55,6 +55,8 @@ const KIND_OF_TABLE: Record<string, string> = {
   conversations: 'conversation',
   calls: 'call',
   standby_events: 'standby_event',
+  media_objects: 'media_object',
+  messaging_window_recipients: 'messaging_window',
   account_events: 'account_event',
   webhook_events: 'webhook_event',
   webhook_event_extracts: 'webhook_event_extract',

@@ -37,10 +37,11 @@ describe('media on the local stack: webhook → receiver → processor → media
   });
 
   /** Posts a signed image webhook through the receiver; its wamid, media id and sha256. */
-  async function postImage(fault?: SandboxMediaFault, ageSeconds = 0) {
+  async function postImage(fault?: SandboxMediaFault, ageSeconds = 0, from?: string) {
     const mediaId = sandboxMediaId(fault);
     const sha256 = sandboxMediaSha256(mediaId);
     const message = imageMessage({
+      ...(from === undefined ? {} : { from }),
       mediaId,
       sha256,
       caption: 'here is my receipt',
@@ -107,6 +108,57 @@ describe('media on the local stack: webhook → receiver → processor → media
     const out = join(mkdtempSync(join(tmpdir(), 'media-')), 'receipt.jpg');
     await cli(['media', 'get', image.wamid, '--out', out]);
     expect(createHash('sha256').update(readFileSync(out)).digest('base64')).toBe(image.sha256);
+  });
+
+  it("contact export writes the customer's archived file; contact erase deletes it from S3 with its row", async () => {
+    const customer = '5531988887777';
+    const image = await postImage(undefined, 0, customer);
+    const row = await settled(image.mediaId);
+    const out = join(mkdtempSync(join(tmpdir(), 'export-')), 'customer.jsonl');
+
+    const exported = await cli([
+      'contact',
+      'export',
+      '--org',
+      'default',
+      '--wa-id',
+      customer,
+      '--out',
+      out,
+    ]);
+
+    expect(exported).toContain(`wrote 1 media file(s) to ${out}.media/`);
+    const file = readFileSync(join(`${out}.media`, image.mediaId));
+    expect(createHash('sha256').update(file).digest('base64')).toBe(image.sha256);
+    const kinds = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).kind);
+    expect(kinds).toContain('media_object');
+
+    const erased = await cli([
+      'contact',
+      'erase',
+      '--org',
+      'default',
+      '--wa-id',
+      customer,
+      '--by',
+      'ticket-7',
+    ]);
+
+    expect(erased).toContain('media files deleted\t1');
+    const s3 = s3Client({ endpoint: stack.state.awsEndpoint, region: stack.state.region });
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: stack.queues.mediaBucket, Key: row.s3_key! })),
+    ).rejects.toMatchObject({ name: 'NoSuchKey' });
+    expect(
+      await t.db
+        .selectFrom('media_objects')
+        .select('id')
+        .where('media_id', '=', image.mediaId)
+        .execute(),
+    ).toEqual([]);
   });
 
   it.each([

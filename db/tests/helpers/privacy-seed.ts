@@ -42,6 +42,8 @@ export const PAULA_ROWS = {
   campaign_audience: 1,
   suppression: 1,
   answer_attempt: 1,
+  media_object: 1,
+  messaging_window: 1,
   webhook_event: 2,
   webhook_event_extract: 2,
 };
@@ -105,6 +107,10 @@ export async function seedPrivacy(db: Db): Promise<Seeded> {
     { line: 2, waId: PAULA.waId, parameters: { first_name: 'Paula' } },
     { line: 3, waId: OTTO.waId, parameters: { first_name: 'Otto' } },
   ]);
+  // Claimed by the sender (as its claim does) before each send is recorded.
+  await sql`update campaign_audience set status = 'sending' where campaign_id = ${campaign.id}`.execute(
+    db,
+  );
   const sends = [PAULA.waId, OTTO.waId].map((waId) => ({ waId, wamid: wamid(waId) }));
   for (const s of sends)
     await recordAccepted(db, {
@@ -140,5 +146,13 @@ export async function seedPrivacy(db: Db): Promise<Seeded> {
     insert into answer_attempts (organization_id, phone_number_id, state, answers_wamids, contact_id, agent, reply_parts)
     values (${acme}, ${ACME.phoneNumberId}, 'sent', ${paulaWamids}::text[], ${paula.id}, 'rules',
       ${JSON.stringify([{ text: `About ${PAULA.texts[0]}: we are on it` }])}::jsonb)`.execute(db);
+  // An archived photo of her first message, and her place in the 24-hour messaging window.
+  await sql`
+    insert into media_objects (organization_id, wamid, media_id, media_type, mime_type, bytes, s3_key, state)
+    values (${acme}, ${paulaWamids[0]!}, '1234567890123456', 'image', 'image/jpeg', 42,
+      ${`media/${acme}/2026/12/02/1234567890123456`}, 'stored')`.execute(db);
+  await sql`
+    insert into messaging_window_recipients (organization_id, waba_id, recipient, first_sent_at)
+    values (${acme}, ${ACME.wabaId}, ${PAULA.waId}, now())`.execute(db);
   return { acme, globex, campaignId: campaign.id, paulaWamids, ottoWamid };
 }
