@@ -4,6 +4,7 @@ import { metaEscape } from '@waba/whatsapp';
 import type { Db } from './connection';
 import type { Database } from './database';
 import { auditHits, findPerson, type ContactKey, type Person } from './person';
+import type { BodyScope } from './person-items';
 import { pgJson } from './pg-safe';
 
 type Trx = Transaction<Database>;
@@ -15,6 +16,19 @@ export interface ErasureReport {
   logId: number;
   /** The person's archived files (media bucket keys): deleted by the caller once this commits. */
   mediaKeys: string[];
+  /**
+   * Outside the database, for the caller once this commits: the claim-check
+   * copies of the redacted raw bodies (payload bucket key `webhooks/<day>/<sha256>.json`,
+   * written only for large bodies) with what stays of each, and what names
+   * the person (identifiers, wamids) and which changes are the organization's,
+   * to redact queued bodies the same way. Never logged.
+   */
+  outside: {
+    claimChecks: Array<{ key: string; body: string }>;
+    marks: string[];
+    scope: BodyScope;
+    contactId: number;
+  };
 }
 
 const any = (values: readonly string[]) => sql`any(${values}::text[])`;
@@ -36,7 +50,8 @@ async function redactAudit(
   org: string,
   p: Person,
   count: (k: string, n: number) => void,
-) {
+): Promise<Array<{ key: string; body: string }>> {
+  const claimChecks: Array<{ key: string; body: string }> = [];
   for (const h of await auditHits(trx, org, p)) {
     count(h.kind, 1);
     if (h.kind === 'account_event') {
@@ -48,9 +63,13 @@ async function redactAudit(
           .where('id', '=', h.id)
           .execute();
     } else if (h.kind === 'webhook_event') {
+      const body = metaEscape(JSON.stringify(h.kept));
+      // The receiver's claim-check key: the day it received the body and the body's hash.
+      const day = h.at.toISOString().slice(0, 10).replaceAll('-', '/');
+      claimChecks.push({ key: `webhooks/${day}/${h.bodySha256}.json`, body });
       await trx
         .updateTable('webhook_events')
-        .set({ raw_body: metaEscape(JSON.stringify(h.kept)) })
+        .set({ raw_body: body })
         .where('id', '=', h.id)
         .where('received_month', '=', h.receivedMonth!)
         .execute();
@@ -63,6 +82,7 @@ async function redactAudit(
         .execute();
     }
   }
+  return claimChecks;
 }
 
 /**
@@ -95,7 +115,7 @@ export async function eraseContact(
       if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
     };
 
-    await redactAudit(trx, org, p, count);
+    const claimChecks = await redactAudit(trx, org, p, count);
 
     const del = async (kind: string, table: string, where: ReturnType<typeof sql>) =>
       count(
@@ -198,6 +218,12 @@ export async function eraseContact(
       .returning('id')
       .executeTakeFirstOrThrow();
     const mediaKeys = media.map((m) => m.s3_key).filter((k): k is string => k !== null);
-    return { contactId: id, rowCounts: counts, logId: log.id, mediaKeys };
+    return {
+      contactId: id,
+      rowCounts: counts,
+      logId: log.id,
+      mediaKeys,
+      outside: { claimChecks, marks: [...p.marks], scope: p.scope, contactId: id },
+    };
   });
 }

@@ -195,6 +195,8 @@ export type { ExportKind, ExportRecord } from './contact-export.repository';
 export { UnknownContactError } from './person';
 export type { ContactKey } from './person';
 export { eraseContact } from './contact-erasure.repository';
+export { splitWebhookBody } from './person-items';
+export type { BodyScope } from './person-items';
 export type { ErasureReport } from './contact-erasure.repository';
 export type { ErasureLogRow } from './erasure-log.table';
 export { enforceRetention, organizationRetention, setOrganizationRetention } from './retention';

@@ -95,7 +95,7 @@ export function containsAny(values: readonly string[]): string[] {
 function rawBodiesNaming(db: Executor, organizationId: string, person: Person) {
   return db
     .selectFrom('webhook_events as w')
-    .select(['w.id', 'w.received_month', 'w.received_at', 'w.raw_body'])
+    .select(['w.id', 'w.received_month', 'w.received_at', 'w.raw_body', 'w.body_sha256'])
     .where((eb) =>
       eb.or([
         eb('w.organization_id', '=', organizationId),
@@ -145,6 +145,8 @@ export interface AuditHit {
   removed: PersonItem[];
   /** The row names the person outside any item (an account event about them alone): it goes whole. */
   whole: boolean;
+  /** Raw bodies: the body's SHA-256 (hex), which names its claim-check copy in S3. */
+  bodySha256?: string;
 }
 
 /** The rows of the organization's audit trail holding items of the person. */
@@ -176,6 +178,7 @@ export async function auditHits(
       at: w.received_at,
       ...split,
       whole: false,
+      bodySha256: w.body_sha256,
     });
   }
   for (const x of await extractsNaming(db, organizationId, p).execute()) {

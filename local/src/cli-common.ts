@@ -26,6 +26,8 @@ export interface Target {
   /** The bucket archived media is in (MEDIA_BUCKET), and a client for it. */
   s3?: S3Client;
   mediaBucket?: string;
+  /** The claim-check bucket (PAYLOAD_BUCKET): large webhook bodies. */
+  payloadBucket?: string;
 }
 
 /** The Graph client of the environment: WHATSAPP_ACCESS_TOKEN (or its secret), WHATSAPP_GRAPH_URL, WHATSAPP_GRAPH_VERSION. */
@@ -59,6 +61,7 @@ export function target(): Target {
       },
       s3: s3Client(aws),
       ...(state.mediaBucket === undefined ? {} : { mediaBucket: state.mediaBucket }),
+      payloadBucket: state.bucket,
     };
   }
   return {
@@ -73,6 +76,7 @@ export function target(): Target {
     },
     s3: new S3Client({}),
     ...(env.MEDIA_BUCKET === undefined ? {} : { mediaBucket: env.MEDIA_BUCKET }),
+    ...(env.PAYLOAD_BUCKET === undefined ? {} : { payloadBucket: env.PAYLOAD_BUCKET }),
   };
 }
 

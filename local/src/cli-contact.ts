@@ -12,12 +12,14 @@ import {
   type MediaObjectRow,
 } from '@waba/db';
 import { flag, orgOf, required, UsageError, withDb, type Target } from './cli-common';
+import { eraseOutside } from './cli-contact-outside';
 
 export const CONTACT_USAGE = `  contact export --org <slug> (--wa-id <n> | --user-id <bsuid>) --out <file.jsonl>
                                           everything held about the customer in that organization (docs/privacy.md)
   contact erase --org <slug> (--wa-id <n> | --user-id <bsuid>) --by <operator or ticket>
                                           erases or redacts the customer's data everywhere in that organization;
-                                          other customers' items of shared bodies and campaign totals stay`;
+                                          other customers' items of shared bodies and campaign totals stay;
+                                          then its archived files, the claim-check copies and dead letters`;
 
 /** The media bucket of the target, or an error naming what is missing. */
 function mediaStore(t: Target): { s3: NonNullable<Target['s3']>; bucket: string } {
@@ -100,6 +102,10 @@ export async function runContactCommand(
         }
         out(`media files deleted\t${report.mediaKeys.length - errors.length}`);
       }
+      const outside = await eraseOutside(t, report.outside);
+      if (outside.claimChecks > 0) out(`claim-check copies redacted\t${outside.claimChecks}`);
+      for (const [queue, n] of Object.entries(outside.deadLetters))
+        out(`${queue} dead letters erased\t${n}`);
       for (const [kind, n] of Object.entries(report.rowCounts)) out(`${kind}\t${n}`);
       return;
     }

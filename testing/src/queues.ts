@@ -77,8 +77,16 @@ export async function createBucket(s3: S3Client, bucket: string): Promise<void> 
   }
 }
 
-/** Every message waiting in a queue of the emulator, with its message attributes (receives until empty). */
-export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+/**
+ * Every message waiting in a queue, with its message attributes (receives
+ * until empty); each stays hidden for `visibilityTimeoutSeconds` (default:
+ * the queue's own).
+ */
+export async function drainQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  options: { visibilityTimeoutSeconds?: number } = {},
+): Promise<Message[]> {
   const out: Message[] = [];
   for (;;) {
     const r = await sqs.send(
@@ -87,6 +95,9 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<Mess
         MaxNumberOfMessages: 10,
         MessageAttributeNames: ['All'],
         WaitTimeSeconds: 0,
+        ...(options.visibilityTimeoutSeconds === undefined
+          ? {}
+          : { VisibilityTimeout: options.visibilityTimeoutSeconds }),
       }),
     );
     if (!r.Messages?.length) return out;
