@@ -1,38 +1,6 @@
-import { sql } from 'kysely';
-import { eraseContact, exportContact, type Db, type ExportRecord } from '@waba/db';
-import { useTestDatabase } from '@waba/testing';
+import { eraseContact, exportContact, type ExportRecord } from '@waba/db';
+import { searchDatabase, useTestDatabase } from '@waba/testing';
 import { GLOBEX, OTTO, PAULA, seedPrivacy, type Seeded } from './helpers/privacy-seed';
-
-interface Hit {
-  table: string;
-  row: Record<string, unknown>;
-}
-
-/** Every row of every table whose text, array or JSON columns contain one of `needles`. */
-async function searchDatabase(db: Db, needles: readonly string[]): Promise<Hit[]> {
-  const { rows: columns } = await sql<{ table_name: string; column_name: string }>`
-    select c.table_name, c.column_name from information_schema.columns c
-    join pg_class r on r.relname = c.table_name and r.relnamespace = 'public'::regnamespace
-    where c.table_schema = 'public' and r.relkind in ('r', 'p') and not r.relispartition
-      and c.table_name not like 'kysely_%'
-      and (c.data_type in ('text', 'character varying', 'jsonb', 'json', 'tsvector', 'ARRAY'))
-    order by 1, 2`.execute(db);
-  const byTable = new Map<string, string[]>();
-  for (const c of columns)
-    byTable.set(c.table_name, [...(byTable.get(c.table_name) ?? []), c.column_name]);
-  const patterns = needles.map((n) => `%${n.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
-  const hits: Hit[] = [];
-  for (const [table, cols] of byTable) {
-    const { rows } = await sql<{ row: Record<string, unknown> }>`
-      select to_jsonb(t) as row from ${sql.table(table)} t
-      where ${sql.join(
-        cols.map((c) => sql`${sql.ref(c)}::text like any(${patterns}::text[])`),
-        sql` or `,
-      )}`.execute(db);
-    hits.push(...rows.map((r) => ({ table, row: r.row })));
-  }
-  return hits;
-}
 
 const countsByKind = (records: readonly ExportRecord[]) => {
   const counts: Record<string, number> = {};
