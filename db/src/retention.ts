@@ -8,6 +8,8 @@ export interface OrganizationRetention {
   messageDays: number | null;
   rawBodyDays: number | null;
   statusEventDays: number | null;
+  /** Archived media (`org set --media-retention-days`): enforced by the bucket's lifecycle rules, not here. */
+  mediaDays: number | null;
 }
 
 /** Rows redacted by one run, per table. */
@@ -82,13 +84,19 @@ export async function organizationRetention(
 ): Promise<OrganizationRetention> {
   const o = await db
     .selectFrom('organizations')
-    .select(['message_retention_days', 'raw_body_retention_days', 'status_event_retention_days'])
+    .select([
+      'message_retention_days',
+      'raw_body_retention_days',
+      'status_event_retention_days',
+      'media_retention_days',
+    ])
     .where('id', '=', organizationId)
     .executeTakeFirstOrThrow();
   return {
     messageDays: o.message_retention_days,
     rawBodyDays: o.raw_body_retention_days,
     statusEventDays: o.status_event_retention_days,
+    mediaDays: o.media_retention_days,
   };
 }
 
@@ -96,7 +104,7 @@ export async function organizationRetention(
 export async function setOrganizationRetention(
   db: Executor,
   organizationId: string,
-  retention: Partial<OrganizationRetention>,
+  retention: Partial<Omit<OrganizationRetention, 'mediaDays'>>,
 ): Promise<OrganizationRetention> {
   const set: Record<string, number | null> = {};
   if (retention.messageDays !== undefined) set.message_retention_days = retention.messageDays;

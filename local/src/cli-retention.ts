@@ -4,11 +4,13 @@ import {
   setOrganizationRetention,
   type OrganizationRetention,
 } from '@waba/db';
+import { retentionTier } from '@waba/media-archiver';
 import { flag, orgOf, UsageError, withDb, type CliOption, type Target } from './cli-common';
 
 export const RETENTION_USAGE = `  org show --org <slug>                   the organization, its numbers and its effective retention
   org retention --org <slug> [--messages-days <n|none>] [--raw-bodies-days <n|none>] [--status-events-days <n|none>]
-                                          rows past it are redacted by the daily maintenance (db maintain); none: kept`;
+                                          rows past it are redacted by the daily maintenance (db maintain); none: kept
+                                          (media: org set --media-retention-days)`;
 
 function days(args: string[], name: CliOption): number | null | undefined {
   const value = flag(args, name);
@@ -30,6 +32,8 @@ function retentionLines(r: OrganizationRetention): string[] {
     `messages\t${shown(r.messageDays)}`,
     `raw bodies\t${shown(r.rawBodyDays, `WEBHOOK_EVENTS_RETENTION_MONTHS, default ${DEFAULT_RETENTION.webhookEventsMonths} months`)}`,
     `status events\t${shown(r.statusEventDays, `STATUS_EVENTS_RETENTION_MONTHS, default ${DEFAULT_RETENTION.statusEventsMonths} months`)}`,
+    // Media expire by the lifecycle rule of the tier their tag names (docs/media.md).
+    `media\t${r.mediaDays === null ? 'kept' : `${r.mediaDays} days (lifecycle tier ${retentionTier(r.mediaDays) ?? 'none: kept'})`}`,
   ];
 }
 

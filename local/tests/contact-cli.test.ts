@@ -92,6 +92,7 @@ describe('contact export|erase, org show|retention (CLI)', () => {
       'messages\tkept',
       'raw bodies\tkept (until its partition is dropped: WEBHOOK_EVENTS_RETENTION_MONTHS, default 3 months)',
       'status events\tkept (until its partition is dropped: STATUS_EVENTS_RETENTION_MONTHS, default 13 months)',
+      'media\tkept',
     ]);
     await cli(
       'org',
@@ -105,6 +106,10 @@ describe('contact export|erase, org show|retention (CLI)', () => {
     );
     const shown = await cli('org', 'show', '--org', 'acme');
     expect(shown.slice(1, 3)).toEqual(['messages\t30 days', 'raw bodies\t7 days']);
+    await cli('org', 'set', '--org', 'acme', '--media-retention-days', '45');
+    expect((await cli('org', 'show', '--org', 'acme'))[4]).toBe(
+      'media\t45 days (lifecycle tier 90)',
+    );
     await cli('org', 'retention', '--org', 'acme', '--messages-days', 'none');
     expect((await cli('org', 'show', '--org', 'acme'))[1]).toBe('messages\tkept');
     await expect(cli('org', 'retention', '--org', 'acme', '--messages-days', '0')).rejects.toThrow(
