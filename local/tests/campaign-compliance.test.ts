@@ -5,6 +5,7 @@ import { campaignReport } from '@waba/db';
 import { metaEscape } from '@waba/whatsapp';
 import { createTestDatabase, until, type TestDatabase, postSignedWebhook } from '@waba/testing';
 import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';
 
@@ -28,12 +29,6 @@ describe('a marketing campaign that respects opt-outs, Meta refusals and the mes
     await stack?.stop();
     await t?.destroy();
   });
-
-  const cli = async (...args: string[]) => {
-    const lines: string[] = [];
-    await runCli(args, (l) => lines.push(l));
-    return lines;
-  };
 
   it('sends only what may be sent, and its report and CSV show each state and the estimated spend', async () => {
     const optedOut = '4915550007001';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { campaignRecipients, getCampaign } from '@waba/db';
 import { createTestDatabase, until, type TestDatabase } from '@waba/testing';
-import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';
 
@@ -26,11 +26,6 @@ describe('templates on the local stack: synced from the sandbox, checked, and pa
     await t?.destroy();
   });
 
-  const cli = async (...args: string[]) => {
-    const lines: string[] = [];
-    await runCli(args, (l) => lines.push(l));
-    return lines;
-  };
   const file = (name: string, text: string) => {
     const path = join(dir, name);
     writeFileSync(path, text);

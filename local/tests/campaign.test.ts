@@ -15,6 +15,7 @@ import {
   postSignedWebhook,
 } from '@waba/testing';
 import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import { loadConfig } from '../src/config';
 import { startStack, type Stack } from '../src/stack';
 
@@ -47,12 +48,6 @@ describe('a campaign from the CLI on the local stack, through the Meta sandbox a
 
   /** Posts a webhook as Meta would: its escaped JSON, signed with the app secret. */
   const post = (raw: string) => postSignedWebhook(`${stack.url}/webhook`, raw, secret);
-
-  const cli = async (...args: string[]) => {
-    const lines: string[] = [];
-    await runCli(args, (l) => lines.push(l));
-    return lines;
-  };
 
   it('imports, sends, tracks statuses, reports and exports', async () => {
     const components = join(dir, 'components.json');

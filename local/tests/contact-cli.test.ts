@@ -11,7 +11,7 @@ import {
   webhookPayload,
   type TestDatabase,
 } from '@waba/testing';
-import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import { UsageError } from '../src/cli-common';
 
 const NUMBER = { phoneNumberId: '3200001', wabaId: '4200001' };
@@ -39,12 +39,6 @@ describe('contact export|erase, org show|retention (CLI)', () => {
     expect(await processBodies(t.db, [metaEscape(JSON.stringify(body))])).toEqual([]);
   });
   afterAll(() => t.destroy());
-
-  const cli = async (...args: string[]) => {
-    const out: string[] = [];
-    await runCli(args, (l) => out.push(l));
-    return out;
-  };
 
   it('export writes the customer as JSON lines, one record per row, and counts them by kind', async () => {
     const file = join(dir, 'export.jsonl');

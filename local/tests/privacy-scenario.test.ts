@@ -22,7 +22,7 @@ import {
   type RawInboundMessage,
   type TestDatabase,
 } from '@waba/testing';
-import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';
 
@@ -53,11 +53,6 @@ describe('a customer exported and erased on the local stack', () => {
     await t?.destroy();
   });
 
-  async function cli(...args: string[]): Promise<string[]> {
-    const lines: string[] = [];
-    await runCli(args, (l) => lines.push(l));
-    return lines;
-  }
   const post = async (...messages: RawInboundMessage[]) => {
     const raw = metaEscape(
       JSON.stringify(webhookPayload({ entries: [messagesEntry({ messages })] })),

@@ -14,7 +14,7 @@ import {
   type TestDatabase,
   postSignedWebhook,
 } from '@waba/testing';
-import { runCli } from '../src/cli';
+import { cliLines as cli } from './helpers/cli';
 import type { Stack } from '../src/stack';
 import { startTestStack } from './helpers/test-stack';
 
@@ -36,12 +36,6 @@ describe('tenancy end to end: two apps, three organizations, over HTTP', () => {
   const ids = {} as Record<Org, string>;
   const role = `tenancy_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const password = randomUUID();
-
-  const cli = async (...args: string[]) => {
-    const out: string[] = [];
-    await runCli(args, (l) => out.push(l));
-    return out;
-  };
 
   beforeAll(async () => {
     t = await createTestDatabase();
