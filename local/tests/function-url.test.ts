@@ -77,7 +77,7 @@ describe('the receiver behind a function URL', () => {
   });
 
   it('answers 404 on any other path and enqueues nothing', async () => {
-    for (const path of ['/', '/health', '/webhook/987/extra', '/webhooks']) {
+    for (const path of ['/', '/health', '/webhook/987/extra', '/webhooks', '/webhook/%E0%A4%A']) {
       const res = await postSignedWebhook(`${gateway.url}${path}`, raw, SECRET);
       expect([path, res.status]).toEqual([path, 404]);
     }

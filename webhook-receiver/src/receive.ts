@@ -93,7 +93,13 @@ function appIdOf(event: APIGatewayProxyEventV2): string | undefined {
   if (parts[0] !== 'webhook' || parts.length > 2) {
     throw new NotFoundError(`no webhook at ${event.rawPath}`);
   }
-  return parts[1] === undefined ? undefined : decodeURIComponent(parts[1]);
+  if (parts[1] === undefined) return undefined;
+  try {
+    return decodeURIComponent(parts[1]);
+  } catch {
+    // A malformed escape (a scanner's `%E0`) is no app of ours: 404, not a 500 Meta would retry.
+    throw new NotFoundError(`no webhook at ${event.rawPath}`);
+  }
 }
 
 function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
