@@ -1,4 +1,4 @@
-import type { Db, MessageRow } from '@waba/db';
+import { hasPendingMediaSince, storedMediaOf, type Db, type MessageRow } from '@waba/db';
 import type { Logger } from '@waba/whatsapp';
 import type { AgentImage } from './agent/agent';
 import type { MediaReader } from './answer-deps';
@@ -16,6 +16,9 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
  */
 export const IMAGE_ARCHIVE_WAIT_SECONDS = 60;
 
+const imageWamids = (messages: readonly MessageRow[]) =>
+  messages.filter((m) => m.type === 'image').map((m) => m.wamid);
+
 /** Whether an image among `messages` is still `pending` and young enough to wait for. */
 export async function imagesBeingArchived(
   db: Db,
@@ -23,17 +26,8 @@ export async function imagesBeingArchived(
   messages: readonly MessageRow[],
   now: Date,
 ): Promise<boolean> {
-  const wamids = messages.filter((m) => m.type === 'image').map((m) => m.wamid);
-  if (wamids.length === 0) return false;
-  const pending = await db
-    .selectFrom('media_objects')
-    .select('id')
-    .where('organization_id', '=', organizationId)
-    .where('wamid', 'in', wamids)
-    .where('state', '=', 'pending')
-    .where('created_at', '>', new Date(now.getTime() - IMAGE_ARCHIVE_WAIT_SECONDS * 1000))
-    .executeTakeFirst();
-  return pending !== undefined;
+  const since = new Date(now.getTime() - IMAGE_ARCHIVE_WAIT_SECONDS * 1000);
+  return hasPendingMediaSince(db, organizationId, imageWamids(messages), since);
 }
 
 /**
@@ -47,17 +41,8 @@ export async function loadImages(
   organizationId: string,
   messages: readonly MessageRow[],
 ): Promise<Map<string, AgentImage>> {
-  const wamids = messages.filter((m) => m.type === 'image').map((m) => m.wamid);
   const images = new Map<string, AgentImage>();
-  if (wamids.length === 0) return images;
-  const rows = await deps.db
-    .selectFrom('media_objects')
-    .select(['wamid', 'mime_type', 'bytes', 's3_key'])
-    .where('organization_id', '=', organizationId)
-    .where('wamid', 'in', wamids)
-    .where('media_type', '=', 'image')
-    .where('state', '=', 'stored')
-    .execute();
+  const rows = await storedMediaOf(deps.db, organizationId, imageWamids(messages), 'image');
   await Promise.all(
     rows.map(async (row) => {
       if (row.s3_key === null || (row.bytes ?? 0) > MAX_IMAGE_BYTES) {

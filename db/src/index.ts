@@ -186,7 +186,9 @@ export {
   mediaOfMessage,
   noteMediaRetry,
   oldestPendingMediaAgeSeconds,
+  hasPendingMediaSince,
   setMediaRetentionDays,
+  storedMediaOf,
   takeStalePendingMedia,
 } from './media-object.repository';
 export type { MediaAttempt, PendingMediaInput } from './media-object.repository';

@@ -213,6 +213,46 @@ export async function mediaOfMessage(db: Executor, wamid: string): Promise<Media
     .execute();
 }
 
+/**
+ * Whether one of the organization's messages `wamids` has media still
+ * `pending` that was recorded after `since` (the answer worker waits for it).
+ */
+export async function hasPendingMediaSince(
+  db: Executor,
+  organizationId: string,
+  wamids: readonly string[],
+  since: Date,
+): Promise<boolean> {
+  if (wamids.length === 0) return false;
+  const row = await db
+    .selectFrom('media_objects')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('wamid', 'in', wamids)
+    .where('state', '=', 'pending')
+    .where('created_at', '>', since)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The organization's `stored` media of type `mediaType` of the messages `wamids`. */
+export async function storedMediaOf(
+  db: Executor,
+  organizationId: string,
+  wamids: readonly string[],
+  mediaType: MediaObjectRow['media_type'],
+): Promise<Array<Pick<MediaObjectRow, 'wamid' | 'mime_type' | 'bytes' | 's3_key'>>> {
+  if (wamids.length === 0) return [];
+  return db
+    .selectFrom('media_objects')
+    .select(['wamid', 'mime_type', 'bytes', 's3_key'])
+    .where('organization_id', '=', organizationId)
+    .where('wamid', 'in', wamids)
+    .where('media_type', '=', mediaType)
+    .where('state', '=', 'stored')
+    .execute();
+}
+
 /** Sets how many days an organization keeps its archived media (null: for good). */
 export async function setMediaRetentionDays(
   db: Executor,
