@@ -21,23 +21,34 @@ type Outside = ErasureReport['outside'];
 /** How long a message read for the erasure stays hidden from consumers at most. */
 const READ_VISIBILITY_SECONDS = 60;
 
+/** What names the person in a queued message, built once per erasure. */
+interface PersonMatch {
+  outside: Outside;
+  marks: ReadonlySet<string>;
+  /** A job's `"contactId": <id>`. */
+  contactJob: RegExp;
+}
+
+const personMatch = (outside: Outside): PersonMatch => ({
+  outside,
+  marks: new Set(outside.marks),
+  contactJob: new RegExp(`"contactId":\\s*${outside.contactId}\\b`),
+});
+
 /** Whether `text` names the person: an identifier or wamid, or (a job) their contact id. */
-function names(text: string, outside: Outside): boolean {
-  return (
-    outside.marks.some((m) => text.includes(m)) ||
-    new RegExp(`"contactId":\\s*${outside.contactId}\\b`).test(text)
-  );
+function names(text: string, p: PersonMatch): boolean {
+  return p.outside.marks.some((m) => text.includes(m)) || p.contactJob.test(text);
 }
 
 /** `raw` without the person's items of the organization's changes; undefined when it has none. */
-function redactBody(raw: string, outside: Outside): string | undefined {
+function redactBody(raw: string, p: PersonMatch): string | undefined {
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch {
     return undefined;
   }
-  const split = splitWebhookBody(body, new Set(outside.marks), outside.scope);
+  const split = splitWebhookBody(body, p.marks, p.outside.scope);
   return split.removed.length > 0 ? metaEscape(JSON.stringify(split.kept)) : undefined;
 }
 
@@ -85,9 +96,10 @@ export async function eraseOutside(t: Target, outside: Outside): Promise<Outside
     }
   }
   if (!t.sqs) return report;
+  const person = personMatch(outside);
   for (const [name, q] of Object.entries(t.queues) as Array<[QueueName, { dlqUrl?: string }]>) {
     if (!q.dlqUrl) continue;
-    const n = await eraseFromDeadLetters(t, name, q.dlqUrl, outside);
+    const n = await eraseFromDeadLetters(t, name, q.dlqUrl, person);
     if (n > 0) report.deadLetters[name] = n;
   }
   return report;
@@ -97,7 +109,7 @@ async function eraseFromDeadLetters(
   t: Target,
   name: QueueName,
   dlqUrl: string,
-  outside: Outside,
+  person: PersonMatch,
 ): Promise<number> {
   const sqs = t.sqs!;
   let erased = 0;
@@ -111,7 +123,7 @@ async function eraseFromDeadLetters(
       // The body is in S3: redact it there, the pointer stays valid.
       const { s3 } = JSON.parse(m.Body ?? '{}') as ClaimCheckPointer;
       const raw = s3 ? await readText(t.s3, s3.bucket, s3.key) : undefined;
-      const kept = raw === undefined ? undefined : redactBody(raw, outside);
+      const kept = raw === undefined ? undefined : redactBody(raw, person);
       if (kept !== undefined) {
         await t.s3.send(new PutObjectCommand({ Bucket: s3.bucket, Key: s3.key, Body: kept }));
         erased++;
@@ -121,7 +133,7 @@ async function eraseFromDeadLetters(
         attr(A.bodyEncoding) === 'base64'
           ? Buffer.from(m.Body ?? '', 'base64').toString('utf8')
           : (m.Body ?? '');
-      const kept = names(raw, outside) ? redactBody(raw, outside) : undefined;
+      const kept = names(raw, person) ? redactBody(raw, person) : undefined;
       if (kept !== undefined) {
         // The redaction is ASCII JSON (Meta's escaping): no base64 any more.
         const attributes: Record<string, MessageAttributeValue> = { ...attrs };
@@ -145,7 +157,7 @@ async function eraseFromDeadLetters(
         erased++;
         done = true;
       }
-    } else if (names(m.Body ?? '', outside)) {
+    } else if (names(m.Body ?? '', person)) {
       await sqs.send(
         new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
       );
