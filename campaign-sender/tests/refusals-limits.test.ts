@@ -14,7 +14,6 @@ import {
   writeAccountFields,
   type CampaignRow,
 } from '@waba/db';
-import { createGraphClient } from '@waba/whatsapp';
 import {
   createTestDatabase,
   messagesEntry,
@@ -30,6 +29,7 @@ import {
   type CampaignSenderDeps,
   type SliceResult,
 } from '@waba/campaign-sender';
+import { senderDeps } from './helpers/sender-deps';
 
 const PHONE = '106540352242933';
 const WABA = 'w-limits';
@@ -45,13 +45,7 @@ describe('campaign sender: Meta refusals and messaging limits', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     sandbox = await startTestSandbox({ wabaId: WABA, logger: pino({ level: 'silent' }) });
-    deps = {
-      db: t.db,
-      graph: createGraphClient({ accessToken: 'x', baseUrl: sandbox.url }),
-      logger: pino({ level: 'silent' }),
-      defaultRatePerSecond: 1000,
-      sliceMs: 30_000,
-    };
+    deps = senderDeps(t.db, sandbox.url);
   });
   beforeEach(async () => {
     await t.reset();

@@ -30,6 +30,7 @@ import {
   type CampaignSenderDeps,
   type SliceResult,
 } from '@waba/campaign-sender';
+import { senderDeps } from './helpers/sender-deps';
 
 const PHONE = '106540352242922';
 const COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: 'Hi {{name}}' }] }];
@@ -51,13 +52,7 @@ describe('campaign sender', () => {
         phoneNumbers: [{ phoneNumberId: PHONE, wabaId: 'w' }],
       })
     ).id;
-    deps = {
-      db: t.db,
-      graph: createGraphClient({ accessToken: 'x', baseUrl: sandbox.url }),
-      logger: pino({ level: 'silent' }),
-      defaultRatePerSecond: 1000,
-      sliceMs: 30_000,
-    };
+    deps = senderDeps(t.db, sandbox.url);
   });
   afterEach(() => sandbox.clearFaults());
   afterAll(async () => {

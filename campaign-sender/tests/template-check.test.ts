@@ -9,9 +9,9 @@ import {
   upsertSyncedTemplates,
   type SyncedTemplateInput,
 } from '@waba/db';
-import { createGraphClient } from '@waba/whatsapp';
 import { startTestSandbox, useTestDatabase, type MetaSandbox } from '@waba/testing';
 import { checkCampaignTemplate, checkTemplateFit, sendCampaignSlice } from '@waba/campaign-sender';
+import { senderDeps } from './helpers/sender-deps';
 
 const body = (text: string) => ({ type: 'BODY', text });
 const params = (type: string, ...texts: string[]) => ({
@@ -242,16 +242,7 @@ describe('checkCampaignTemplate() and the sender against synced templates', () =
     await changeCampaignStatus(t.db, c.id, 'resume');
     const before = sandbox.messages().length;
 
-    const result = await sendCampaignSlice(
-      {
-        db: t.db,
-        graph: createGraphClient({ accessToken: 'x', baseUrl: sandbox.url }),
-        logger: pino({ level: 'silent' }),
-        defaultRatePerSecond: 1000,
-        sliceMs: 5000,
-      },
-      c.id,
-    );
+    const result = await sendCampaignSlice(senderDeps(t.db, sandbox.url, 5000), c.id);
 
     expect(result).toMatchObject({ status: 'paused', accepted: 0, nextInSeconds: null });
     expect(sandbox.messages()).toHaveLength(before);
