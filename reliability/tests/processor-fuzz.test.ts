@@ -74,7 +74,7 @@ describe('processor fuzz: mutated but signed payloads, through the receiver, int
   });
 
   it(
-    'stores every accepted input as processed, partial, unrouted or rejected with its raw body, never partially, never as poison',
+    'stores every accepted input as processed, partial, unrouted, misrouted or rejected with its raw body, never partially, never as poison',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(inputArb, { minLength: 10, maxLength: 25 }), async (batch) => {
@@ -104,7 +104,9 @@ describe('processor fuzz: mutated but signed payloads, through the receiver, int
             const row = bySha.get(createHash('sha256').update(input.raw).digest('hex'));
             expect(row?.raw_body === input.raw).toBe(true);
             // partial: some item failed validation; the others are stored as below.
-            expect(['processed', 'partial', 'unrouted', 'rejected']).toContain(row!.outcome);
+            expect(['processed', 'partial', 'unrouted', 'misrouted', 'rejected']).toContain(
+              row!.outcome,
+            );
             const kind = row!.error?.startsWith('not storable')
               ? 'rejected (not storable)'
               : row!.outcome;
@@ -123,7 +125,17 @@ describe('processor fuzz: mutated but signed payloads, through the receiver, int
             // All: every item the webhook routes to an organization is stored.
             const { receivedAt } = await readRecord(records[i]!, ingest.reader);
             const n = normalizeWebhook(decodeWebhookPayload(input.raw), receivedAt);
-            for (const m of n.inbound.filter(routed)) {
+            // misrouted: an item naming a wamid of another organization, or addressed to a
+            // number or WABA bound to another app, is refused (tenant isolation) and named in
+            // the audit row's error (its outcome misrouted, or unrouted when that too); every other
+            // item is stored.
+            const refused = (x: { wamid: string; phoneNumberId: string | null; wabaId: string }) =>
+              [
+                `${x.wamid} names a message of another organization`,
+                `phone_number_id ${x.phoneNumberId} is bound to app`,
+                `waba ${x.wabaId} is bound to app`,
+              ].some((reason) => row!.error?.includes(reason));
+            for (const m of n.inbound.filter(routed).filter((x) => !refused(x))) {
               const found = await t.db
                 .selectFrom('messages')
                 .select('id')
@@ -131,7 +143,7 @@ describe('processor fuzz: mutated but signed payloads, through the receiver, int
                 .executeTakeFirst();
               expect(found).toBeDefined();
             }
-            for (const s of n.statuses.filter(routed)) {
+            for (const s of n.statuses.filter(routed).filter((x) => !refused(x))) {
               const found = await t.db
                 .selectFrom('message_status_events')
                 .select('id')
