@@ -25,6 +25,7 @@ import * as mediaObjects from './2026-12-02T150000_media_objects';
 import * as agentImageInput from './2026-12-02T160000_agent_image_input';
 import * as erasureLog from './2026-12-02T170000_erasure_log';
 import * as organizationRetention from './2026-12-02T170100_organization_retention';
+import * as apiAccess from './2026-12-02T180000_api_access';
 
 /**
  * Every migration, by name. A static list instead of a folder scan, so the
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T160000_agent_image_input': agentImageInput,
   '2026-12-02T170000_erasure_log': erasureLog,
   '2026-12-02T170100_organization_retention': organizationRetention,
+  '2026-12-02T180000_api_access': apiAccess,
 };

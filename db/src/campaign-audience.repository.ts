@@ -1,3 +1,4 @@
+import { inTransaction } from './organization-scope';
 import { sql } from 'kysely';
 import { isBusinessScopedUserId } from '@waba/whatsapp';
 import type { Db } from './connection';
@@ -36,7 +37,7 @@ export async function importAudience(
   campaignId: string,
   recipients: readonly AudienceRecipient[],
 ): Promise<ImportResult> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const campaign = await trx
       .selectFrom('campaigns')
       .select(['organization_id', 'status'])
@@ -113,7 +114,7 @@ export interface AcceptedSend {
  * nothing it wrote is downgraded.
  */
 export async function recordAccepted(db: Db, send: AcceptedSend, now = new Date()): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await sql`
       update campaign_audience set wamid = ${send.wamid}, accepted_at = ${now}, last_error = null,
         status = case when status = 'sending' then 'accepted' else status end, updated_at = ${now}

@@ -1,3 +1,4 @@
+import { inTransaction } from './organization-scope';
 import { sql } from 'kysely';
 import {
   MARKETING_LIMIT_CODE,
@@ -131,7 +132,7 @@ export async function retryFailedRecipients(
   now = new Date(),
 ): Promise<RetryFailedResult> {
   const cutoff = new Date(now.getTime() - MARKETING_LIMIT_RETRY_MS);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const campaign = await trx
       .selectFrom('campaigns')
       .select('status')

@@ -1,3 +1,4 @@
+import { inTransaction } from './organization-scope';
 import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { metaEscape } from '@waba/whatsapp';
@@ -103,7 +104,7 @@ export async function eraseContact(
   key: ContactKey,
   options: { by: string },
 ): Promise<ErasureReport> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const org = organizationId;
     const p = await findPerson(trx, org, key);
     const id = p.contact.id;

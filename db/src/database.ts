@@ -14,6 +14,7 @@ import type {
   TemplateEventsTable,
   TemplatesTable,
 } from './account-field.table';
+import type { ApiIdempotencyTable, ApiKeysTable, ApiRateWindowsTable } from './api-key.table';
 import type { ContactIdentityChangesTable, ContactsTable } from './contact.table';
 import type { ErasureLogTable } from './erasure-log.table';
 import type {
@@ -96,4 +97,7 @@ export interface Database {
   messaging_window_recipients: MessagingWindowRecipientsTable;
   campaign_outcome_reasons: CampaignOutcomeReasonsView;
   erasure_log: ErasureLogTable;
+  api_keys: ApiKeysTable;
+  api_rate_windows: ApiRateWindowsTable;
+  api_idempotency: ApiIdempotencyTable;
 }

@@ -203,3 +203,19 @@ export type { ErasureReport } from './contact-erasure.repository';
 export type { ErasureLogRow } from './erasure-log.table';
 export { enforceRetention, organizationRetention, setOrganizationRetention } from './retention';
 export type { OrganizationRetention, RetentionReport } from './retention';
+export {
+  authenticateApiKey,
+  consumeRateLimit,
+  createApiKey,
+  hashApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from './api-key.repository';
+export type {
+  ApiKeyListing,
+  ApiPrincipal,
+  CreatedApiKey,
+  RateLimitState,
+} from './api-key.repository';
+export type { ApiKeyScope } from './api-key.table';
+export { inTransaction, withOrganization } from './organization-scope';

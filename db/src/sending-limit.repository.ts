@@ -1,3 +1,4 @@
+import { inTransaction } from './organization-scope';
 import { sql } from 'kysely';
 import type { Db } from './connection';
 import { CampaignError } from './errors';
@@ -169,7 +170,7 @@ export async function reserveWindowRecipients(
 ): Promise<WindowReservation> {
   if (recipients.length === 0) return { admitted: [], deferred: [], nextWindowAt: null };
   const windowStart = new Date(now.getTime() - WINDOW_MS);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtextextended(${`messaging-window:${scope.organizationId}:${scope.wabaId}`}, 0))`.execute(
       trx,
     );

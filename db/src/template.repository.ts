@@ -1,3 +1,4 @@
+import { inTransaction } from './organization-scope';
 import { sql } from 'kysely';
 import type { MessageTemplate } from '@waba/whatsapp';
 import type { TemplateRow } from './account-field.table';
@@ -39,7 +40,7 @@ export async function upsertSyncedTemplates(
   // Webhooks carry whole seconds. One of the sync's second that disagrees with what the sync
   // read tells of a change the sync did not see yet: it counts as later than the sync.
   const asOf = new Date(Math.floor(syncedAt.getTime() / 1000) * 1000 - 1);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const newer = (aspect: 'status' | 'category' | 'quality') =>
       sql.raw(
         `(templates.${aspect}_at is null or excluded.${aspect}_at >= templates.${aspect}_at)`,

@@ -11,3 +11,4 @@ export * from './sqs-record';
 export * from './test-db';
 export * from './test-queues';
 export * from './until';
+export * from './api-client';

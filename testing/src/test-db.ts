@@ -54,7 +54,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     async reset() {
       await sql`
-        truncate erasure_log, contact_identity_changes, sending_limits, messaging_window_recipients, templates, template_events, phone_number_limits, phone_number_events, business_capabilities, marketing_preferences, suppressions, opt_out_keywords, rate_cards, calls, standby_events, media_objects, answer_attempts, conversations, knowledge_entries, agent_configs, webhook_events, webhook_event_extracts, account_events, campaign_audience, message_status_events, message_revisions, message_reactions,
+        truncate api_idempotency, api_rate_windows, api_keys, erasure_log, contact_identity_changes, sending_limits, messaging_window_recipients, templates, template_events, phone_number_limits, phone_number_events, business_capabilities, marketing_preferences, suppressions, opt_out_keywords, rate_cards, calls, standby_events, media_objects, answer_attempts, conversations, knowledge_entries, agent_configs, webhook_events, webhook_event_extracts, account_events, campaign_audience, message_status_events, message_revisions, message_reactions,
           messages, campaigns, contacts, phone_numbers, organizations restart identity cascade
       `.execute(db);
     },
