@@ -44,14 +44,6 @@ export function apiRoute<R extends ScopedRoute>(deps: ApiDeps, config: R) {
   } as unknown as Omit<R, 'scope'>);
 }
 
-/** The `Idempotency-Key` header of POSTs that create or send. */
-export const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().optional().openapi({
-    description:
-      'Any unique string (e.g. a UUID): a retry with the same key and body is answered with the first response, not carried out again. Kept 24 hours.',
-  }),
-});
-
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },

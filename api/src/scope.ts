@@ -75,11 +75,18 @@ async function idempotent(
   if (key === undefined) return next();
   const db = c.get('db');
   const keyId = c.get('principal').keyId;
-  const body = await c.req.raw.clone().arrayBuffer();
+  const body = await c.req.arrayBuffer();
   const requestHash = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n`)
     .update(Buffer.from(body))
     .digest();
+  // A record older than a day is forgotten: the key may be used afresh.
+  await db
+    .deleteFrom('api_idempotency')
+    .where('api_key_id', '=', keyId)
+    .where('idempotency_key', '=', key)
+    .where('created_at', '<', sql<Date>`now() - interval '24 hours'`)
+    .execute();
   // Claims the key; a concurrent request with the same key waits here until the first commits.
   const claimed = await sql<{ claimed: boolean }>`
     insert into api_idempotency (api_key_id, idempotency_key, organization_id, request_hash)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import {
+  createApiKey,
   findContact,
   createAnalyst,
   createCampaign,
@@ -272,11 +273,21 @@ async function seedOrganization(db: Db, slug: string, phone: string): Promise<st
       row_counts: '{"contact":1}',
     })
     .execute();
+  const key = await createApiKey(db, { organizationId: id, scope: 'write', name: slug });
+  await db
+    .insertInto('api_idempotency')
+    .values({
+      api_key_id: key.id,
+      idempotency_key: `k-${slug}`,
+      organization_id: id,
+      request_hash: Buffer.alloc(32),
+    })
+    .execute();
   return id;
 }
 
-/** Tables with an organization_id that only the pipeline and the operator read (raw bodies). */
-const OPERATOR_ONLY = new Set(['webhook_events']);
+/** Tables with an organization_id that only the pipeline and the operator read (raw bodies, API records). */
+const OPERATOR_ONLY = new Set(['webhook_events', 'api_keys', 'api_idempotency']);
 
 describe('analyst role and row-level security', () => {
   let t: TestDatabase;

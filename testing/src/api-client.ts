@@ -11,7 +11,7 @@ interface OpenApiOperation {
   [key: string]: unknown;
 }
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
   /** The body parsed when it is JSON (application/json or application/problem+json), else undefined. */
@@ -59,8 +59,7 @@ export class OpenApiClient {
 
   /** A client of the same API with another key. */
   as(key: string | null): OpenApiClient {
-    const c = new OpenApiClient(this.baseUrl, this.document, key ?? undefined);
-    return c;
+    return new OpenApiClient(this.baseUrl, this.document, key ?? undefined);
   }
 
   get = (path: string, req: ApiRequest = {}) => this.request('GET', path, req);

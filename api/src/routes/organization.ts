@@ -9,12 +9,9 @@ export const PhoneNumberSchema = z
     phone_number_id: z.string(),
     waba_id: z.string(),
     display_phone_number: z.string().nullable(),
-    app_id: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'The Meta app whose secret signs its webhooks; null: the default app',
-      }),
+    app_id: z.string().nullable().openapi({
+      description: 'The Meta app whose secret signs its webhooks; null: the default app',
+    }),
     created_at: z.string().datetime(),
   })
   .openapi('PhoneNumber');
