@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ApiPrincipal, Db } from '@waba/db';
 import type { Logger } from '@waba/whatsapp';
 
@@ -8,7 +9,15 @@ export interface ApiDeps {
   logger: Logger;
   /** Largest request body in bytes (default 6 MiB, Lambda's limit); larger ones get 413. */
   maxBodyBytes?: number;
+  /** SQS, for routes that enqueue (campaign start, webhook replay, DLQ redrive). */
+  sqs?: SQSClient;
+  /** The pipeline's queues and their DLQs; a route needing one that is absent answers 503. */
+  queues?: Partial<Record<ApiQueueName, { url?: string; dlqUrl?: string }>>;
+  /** Seconds an answer waits for more messages of the same customer (replays). */
+  answerDelaySeconds?: number;
 }
+
+export type ApiQueueName = 'ingest' | 'answer' | 'campaign' | 'media';
 
 /** Per-request values the middleware sets. */
 export interface ApiVariables {
