@@ -6,7 +6,11 @@ import { authenticateApiKey, consumeRateLimit } from '@waba/db';
 import type { ApiApp, ApiDeps, ApiEnv } from './context';
 import { registerDocs } from './docs';
 import { ApiProblem, fieldErrors, invalid, problemResponse } from './problem';
+import { registerCampaignRoutes } from './routes/campaigns';
+import { registerContactRoutes } from './routes/contacts';
 import { registerOrganizationRoutes } from './routes/organization';
+import { registerPlatformRoutes } from './routes/platform';
+import { registerSupportRoutes } from './routes/support';
 
 export const API_BASE = '/api/v1';
 /** Lambda's synchronous payload limit; API Gateway's is larger, so this is the one that binds. */
@@ -99,6 +103,10 @@ export function createApi(deps: ApiDeps): ApiApp {
   });
 
   registerOrganizationRoutes(app, deps);
+  registerCampaignRoutes(app, deps);
+  registerContactRoutes(app, deps);
+  registerSupportRoutes(app, deps);
+  registerPlatformRoutes(app, deps);
 
   app.doc31(`${API_BASE}/openapi.json`, {
     openapi: '3.1.0',

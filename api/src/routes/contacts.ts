@@ -1,0 +1,3 @@
+import type { ApiApp, ApiDeps } from '../context';
+
+export function registerContactRoutes(_app: ApiApp, _deps: ApiDeps): void {}
