@@ -13,3 +13,5 @@ export { campaignEnvSchema } from './env.schema';
 export { parseSuppressionCsv } from './suppression-csv';
 export type { SuppressionCsvRow } from './suppression-csv';
 export { parseRateCardCsv } from './rate-card-csv';
+export { toCsv } from './csv-output';
+export { RECIPIENT_COLUMNS, recipientRow, recipientsCsv } from './recipients-csv';

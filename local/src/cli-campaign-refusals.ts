@@ -5,19 +5,16 @@ import {
   windowRecipientCount,
   type CampaignOutcomeReasonsView,
 } from '@waba/db';
-import { campaignRefusal, MARKETING_LIMIT_CODE } from '@waba/whatsapp';
+import { campaignRefusal, MARKETING_LIMIT_CODE, RETRYABLE_FAILURE_CODES } from '@waba/whatsapp';
 import { flag, orgOf, positional, required, UsageError, withDb, type Target } from './cli-common';
 
 export const REFUSALS_USAGE = `  campaign retry-failed <campaign-id> [--codes 131049,131026]   resend recipients whose failure can succeed now (131049: 24 h after the refusal); never one delivered or read, never twice
   limits set --phone-number-id <id> [--unique-per-day <n>|none] [--rate <1-1000>|none]   the number's 24-hour unique-recipient limit and throughput
   limits show --org <slug>                 per number: the messaging limit in force (and where it comes from), recipients in the current window, throughput`;
 
-/** Error codes retry-failed resends without --codes: the failures that can succeed now. */
-const DEFAULT_CODES = [MARKETING_LIMIT_CODE, 131026, 130429, 131056, 131048, 131000];
-
 function retryCodes(args: string[]): number[] {
   const given = flag(args, 'codes');
-  if (given === undefined) return DEFAULT_CODES;
+  if (given === undefined) return [...RETRYABLE_FAILURE_CODES];
   const codes = given.split(',').map((c) => Number(c.trim()));
   for (const code of codes) {
     if (!Number.isInteger(code) || code <= 0)

@@ -11,7 +11,6 @@ import {
   requeueUnknown,
   setRetryMarketingLimit,
   type CampaignAction,
-  type CampaignAudienceRow,
   type CampaignRow,
 } from '@waba/db';
 import {
@@ -19,6 +18,9 @@ import {
   checkComponents,
   parseAudienceCsv,
   placeholders,
+  RECIPIENT_COLUMNS,
+  recipientRow,
+  recipientsCsv,
 } from '@waba/campaign-sender';
 import {
   flag,
@@ -30,7 +32,7 @@ import {
   withDb,
   type Target,
 } from './cli-common';
-import { toCsv } from './csv-output';
+import { toCsv } from '@waba/campaign-sender';
 import { spendLine } from './cli-spend';
 import { outcomeLines, REFUSALS_USAGE, runRetryFailed } from './cli-campaign-refusals';
 
@@ -64,42 +66,6 @@ async function enqueueFirstSlice(t: Target, campaignId: string): Promise<void> {
   await t.sqs!.send(
     new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ campaignId }) }),
   );
-}
-
-const RECIPIENT_COLUMNS = [
-  'line',
-  'wa_id',
-  'status',
-  'wamid',
-  'accepted_at',
-  'sent_at',
-  'delivered_at',
-  'read_at',
-  'failed_at',
-  'error_code',
-  'error_title',
-  'attempts',
-  'source',
-  'next_attempt_at',
-] as const;
-
-function recipientRow(r: CampaignAudienceRow): unknown[] {
-  return [
-    r.line_number,
-    r.wa_id,
-    r.status,
-    r.wamid,
-    r.accepted_at,
-    r.sent_at,
-    r.delivered_at,
-    r.read_at,
-    r.failed_at,
-    r.error_code,
-    r.error_title ?? r.last_error,
-    r.attempts,
-    r.source,
-    r.next_attempt_at,
-  ];
 }
 
 export async function runCampaignCommand(
@@ -262,19 +228,7 @@ export async function runCampaignCommand(
       );
       const csv = flag(args, 'csv');
       if (csv) {
-        const names = [
-          ...new Set(rows.flatMap((r) => Object.keys((r.parameters ?? {}) as object))),
-        ];
-        writeFileSync(
-          csv,
-          toCsv(
-            [...RECIPIENT_COLUMNS, ...names],
-            rows.map((r) => [
-              ...recipientRow(r),
-              ...names.map((n) => (r.parameters as Record<string, unknown>)[n]),
-            ]),
-          ),
-        );
+        writeFileSync(csv, recipientsCsv(rows));
         out(`wrote ${rows.length} recipient(s) to ${csv}`);
         return;
       }

@@ -131,6 +131,7 @@ const STRING_OPTIONS = [
   'reply',
   'role',
   'rules',
+  'scope',
   'since',
   'slug',
   'status',
@@ -145,7 +146,7 @@ const STRING_OPTIONS = [
   'waba-id',
   'webhook-events-months',
 ] as const;
-const SWITCHES = ['misrouted', 'retry-marketing-limit'] as const;
+const SWITCHES = ['misrouted', 'platform', 'retry-marketing-limit'] as const;
 
 const CLI_OPTIONS: ParseArgsConfig['options'] = Object.fromEntries([
   ...STRING_OPTIONS.map((name) => [name, { type: 'string' as const }]),

@@ -10,7 +10,7 @@ import {
 import { normalizeWaId, parseSuppressionCsv } from '@waba/campaign-sender';
 import { optOutKeywordSets, validateKeywords } from '@waba/answer-worker';
 import { checked, flag, orgOf, required, UsageError, withDb, type Target } from './cli-common';
-import { toCsv } from './csv-output';
+import { toCsv } from '@waba/campaign-sender';
 
 export const SUPPRESSION_USAGE = `  suppression import --org <slug> --csv <file>   wa_id column (+ optional reason): no marketing template goes to them
   suppression add|remove --org <slug> --contact <wa_id|user_id> [--reason <text>]

@@ -48,6 +48,7 @@ import { runSuppressionCommand, SUPPRESSION_USAGE } from './cli-suppression';
 import { runTemplateCommand, TEMPLATE_USAGE } from './cli-template';
 import { runContactCommand, CONTACT_USAGE } from './cli-contact';
 import { runRetentionCommand, RETENTION_USAGE } from './cli-retention';
+import { API_KEY_USAGE, runApiKeyCommand } from './cli-api-key';
 import {
   checked,
   flag,
@@ -69,6 +70,7 @@ const USAGE = `usage: npm run cli -- <command>
                                           (--app-id: the Meta app whose secret signs the number's webhooks; unset: the default app of /webhook)
   org list
 ${RETENTION_USAGE}
+${API_KEY_USAGE}
   dlq list   [--queue ingest|answer|campaign|media] [--max 50]
   dlq redrive [--queue ingest|answer|campaign|media]   move dead-lettered messages back to their queue
   webhooks stats                          audit rows by outcome, items not applied as misrouted, and changes of unknown fields
@@ -243,6 +245,7 @@ export async function runCli(
   if (group === 'media' || (group === 'org' && command === 'set'))
     return runMediaCommand(t, args, out);
   if (group === 'contact') return runContactCommand(t, args, out);
+  if (group === 'api-key') return runApiKeyCommand(t, args, out);
   if (group === 'org' && (command === 'show' || command === 'retention'))
     return runRetentionCommand(t, args, out);
   switch (`${group} ${command}`) {

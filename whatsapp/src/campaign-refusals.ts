@@ -73,3 +73,13 @@ export function campaignRefusal(code: number | null): CampaignRefusal {
     };
   return { retry: 'never', handling: 'failed; not resent' };
 }
+
+/** Error codes a campaign's retry-failed resends when none are given: the failures that can succeed now. */
+export const RETRYABLE_FAILURE_CODES: readonly number[] = [
+  MARKETING_LIMIT_CODE,
+  131026,
+  130429,
+  131056,
+  131048,
+  131000,
+];

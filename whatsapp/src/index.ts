@@ -64,6 +64,7 @@ export { classifySendFailure, requestNeverLeft } from './send-outcome';
 export {
   MARKETING_LIMIT_CODE,
   MARKETING_LIMIT_RETRY_MS,
+  RETRYABLE_FAILURE_CODES,
   US_MARKETING_REASON,
   campaignRefusal,
 } from './campaign-refusals';
